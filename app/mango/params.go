@@ -1,0 +1,67 @@
+// Package mango understands what Mango Office sends us: calltracking
+// webhooks (GET query strings, defensively also POST forms and JSON) and, in
+// sub-packages, the VPBX API. Parameter names are not fully documented, so
+// every lookup is tolerant: case-insensitive and blind to '_' and '-', so
+// callId, call_id and CALLID are the same parameter.
+package mango
+
+import (
+	"sort"
+	"strings"
+)
+
+// Params are the parameters of one webhook, as received (original names).
+type Params map[string]string
+
+// Normalize folds a parameter name for tolerant matching.
+func Normalize(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		if r == '_' || r == '-' || r == ' ' || r == '.' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Get returns the first non-empty value among names (tolerant matching).
+func (p Params) Get(names ...string) string {
+	for _, n := range names {
+		want := Normalize(n)
+		if v, ok := p[n]; ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		for k, v := range p {
+			if Normalize(k) == want && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return ""
+}
+
+// Names returns the parameter names, sorted.
+func (p Params) Names() []string {
+	out := make([]string, 0, len(p))
+	for k := range p {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Known aliases of the calltracking fields we rely on. The 2018 public
+// client (mango-dct) uses camelCase; its logs show snake_case too; the
+// misspelling callerNumer is in its typings. "Last group" and the recording
+// URL are Albato labels with no documented parameter name: these are guesses,
+// and the mapping editor can name any other parameter.
+var (
+	AliasCallID    = []string{"callId", "call_id", "id", "entryId", "entry_id"}
+	AliasDateStart = []string{"dateStart", "date_start", "startDate", "start"}
+	AliasDateEnd   = []string{"dateEnd", "date_end", "endDate", "end"}
+	AliasCaller    = []string{"callerNumber", "caller_number", "callerNumer", "caller", "fromNumber", "from_number"}
+	AliasGroup     = []string{"lastGroup", "last_group", "groupName", "group_name", "group", "operator", "operatorName"}
+	AliasRecording = []string{"recordUrl", "record_url", "recordingUrl", "recording_url", "recordLink", "recordingLink", "record", "recording"}
+	AliasDuration  = []string{"duration", "talkDuration", "talk_duration"}
+)

@@ -1,0 +1,195 @@
+package mango
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Request is the raw webhook as received, kept verbatim in the database.
+// It never holds the URL path (which carries the webhook secret) or headers.
+type Request struct {
+	Method      string `json:"method"`
+	Query       string `json:"query,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+	Body        string `json:"body,omitempty"`
+	// BodyBase64 holds a body that is not valid UTF-8.
+	BodyBase64 []byte `json:"bodyBase64,omitempty"`
+}
+
+// JSON encodes the raw request for storage.
+func (r Request) JSON() string {
+	if !utf8.ValidString(r.Body) {
+		r.BodyBase64, r.Body = []byte(r.Body), ""
+	}
+	b, err := json.Marshal(r)
+	if err != nil { // cannot happen for these field types
+		return fmt.Sprintf(`{"method":%q}`, r.Method)
+	}
+	return string(b)
+}
+
+// Call is what a calltracking webhook says about one call.
+type Call struct {
+	Params   Params
+	CallID   string
+	Start    time.Time
+	End      time.Time
+	Caller   string
+	Group    string
+	Duration int64 // seconds
+}
+
+// Parse reads a calltracking webhook: the query string and, for POST, a form
+// or JSON body (body values win over query values of the same name). It
+// never fails on content: the returned Params hold whatever could be read;
+// the error explains why the call is unusable (the caller stores it as
+// invalid with that reason). loc is the zone assumed for dates without one.
+func Parse(r Request, loc *time.Location) (Call, error) {
+	p, perr := params(r)
+	c := Call{Params: p}
+	if perr != nil {
+		return c, perr
+	}
+	c.Caller = p.Get(AliasCaller...)
+	c.Group = p.Get(AliasGroup...)
+	if d := p.Get(AliasDuration...); d != "" {
+		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 && n < 1e9 {
+			c.Duration = int64(n)
+		}
+	}
+	var problems []string
+	c.CallID = p.Get(AliasCallID...)
+	if c.CallID == "" {
+		problems = append(problems, "no call id (callId)")
+	}
+	var err error
+	if c.Start, err = parseDate(p.Get(AliasDateStart...), loc); err != nil {
+		problems = append(problems, "start date (dateStart): "+err.Error())
+	}
+	if c.End, err = parseDate(p.Get(AliasDateEnd...), loc); err != nil {
+		problems = append(problems, "end date (dateEnd): "+err.Error())
+	}
+	if len(problems) > 0 {
+		return c, errors.New(strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+func params(r Request) (Params, error) {
+	p := Params{}
+	q, qerr := url.ParseQuery(r.Query)
+	for k, vs := range q {
+		if len(vs) > 0 {
+			p[k] = vs[len(vs)-1]
+		}
+	}
+	if qerr != nil {
+		return p, fmt.Errorf("malformed query string: %w", qerr)
+	}
+	if strings.TrimSpace(r.Body) == "" {
+		return p, nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.ContentType)
+	body := strings.TrimSpace(r.Body)
+	switch {
+	case mt == "application/json" || (mt == "" || mt == "text/plain") && strings.HasPrefix(body, "{"):
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(body), &obj); err != nil {
+			return p, fmt.Errorf("malformed JSON body: %w", err)
+		}
+		for k, v := range obj {
+			p[k] = scalar(v)
+		}
+	case mt == "application/x-www-form-urlencoded" || mt == "" || mt == "text/plain":
+		f, err := url.ParseQuery(body)
+		for k, vs := range f {
+			if len(vs) > 0 {
+				p[k] = vs[len(vs)-1]
+			}
+		}
+		if err != nil {
+			return p, fmt.Errorf("malformed form body: %w", err)
+		}
+	case mt == "multipart/form-data":
+		return p, errors.New("multipart bodies are not supported by the calltracking webhook")
+	default:
+		return p, fmt.Errorf("unsupported content type %q", mt)
+	}
+	return p, nil
+}
+
+func scalar(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(t)
+	default:
+		b, _ := json.Marshal(t)
+		return string(b)
+	}
+}
+
+// dateLayouts are tried in order for dates without a Unix timestamp.
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04Z07:00", // mango-dct example: 2017-06-30T00:00Z
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	"02.01.2006 15:04:05",
+	"02.01.2006 15:04",
+}
+
+// ParseDate reads a Mango date: ISO 8601 with or without zone and seconds,
+// "DD.MM.YYYY HH:MM:SS", or Unix seconds/milliseconds. Dates without a zone
+// are taken in loc.
+func ParseDate(s string, loc *time.Location) (time.Time, error) { return parseDate(s, loc) }
+
+func parseDate(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("missing")
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		switch {
+		case n > 1e11 && n < 1e14: // milliseconds
+			return time.UnixMilli(n), nil
+		case n > 1e8 && n < 1e11: // seconds
+			return time.Unix(n, 0), nil
+		}
+		return time.Time{}, fmt.Errorf("%q is not a date", s)
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date I understand", truncate(s, 40))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

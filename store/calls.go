@@ -1,0 +1,390 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Call statuses.
+const (
+	StatusQueued    = "queued"    // waiting for its first try
+	StatusSending   = "sending"   // a try is in flight
+	StatusRetrying  = "retrying"  // a try failed; waiting for the next one
+	StatusDelivered = "delivered" // TQM answered 200
+	StatusFailed    = "failed"    // every scheduled try failed; resendable
+	StatusAttention = "attention" // needs attention: mapping/validation or a 4xx from TQM
+	StatusInvalid   = "invalid"   // malformed webhook, kept raw
+	StatusDuplicate = "duplicate" // same call id seen before; never delivered
+	StatusSkipped   = "skipped"   // deliberately not sent (e.g. no recording)
+)
+
+// Statuses lists every status, in display order.
+var Statuses = []string{StatusQueued, StatusSending, StatusRetrying, StatusDelivered,
+	StatusFailed, StatusAttention, StatusInvalid, StatusDuplicate, StatusSkipped}
+
+// Attempt outcomes.
+const (
+	OutcomeDelivered = "delivered"
+	OutcomeRetry     = "retry"
+	OutcomeAttention = "attention"
+	OutcomePaused    = "paused"  // TQM rejected the key; delivery paused, not counted
+	OutcomeUnknown   = "unknown" // the app stopped mid-send
+)
+
+// ErrNotFound is returned for an unknown call row.
+var ErrNotFound = errors.New("call not found")
+
+// Call is one stored webhook and its delivery state.
+type Call struct {
+	ID             int64
+	Source         string
+	CallID         string
+	DuplicateOf    int64
+	Raw            string
+	Params         string
+	Caller         string
+	Operator       string
+	Started        time.Time
+	Duration       int64
+	Received       time.Time
+	Status         string
+	Reason         string
+	Request        string
+	TQMID          string
+	Attempts       int
+	NextAttempt    time.Time
+	LastError      string
+	CorrelationID  string
+	OutcomeUnknown bool
+	Delivered      time.Time
+	Updated        time.Time
+}
+
+// Attempt is one try to deliver a call.
+type Attempt struct {
+	ID            int64
+	CallRow       int64
+	Started       time.Time
+	Duration      time.Duration
+	HTTPStatus    int
+	Outcome       string
+	Response      string
+	Error         string
+	CorrelationID string
+}
+
+const callCols = `id, source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
+	received_at, status, reason, request, tqm_id, attempts, next_attempt_at, last_error, correlation_id,
+	outcome_unknown, delivered_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanCall(sc scanner) (Call, error) {
+	var c Call
+	var callID sql.NullString
+	var dup, started, received, next, delivered, updated sql.NullInt64
+	var unknown int
+	err := sc.Scan(&c.ID, &c.Source, &callID, &dup, &c.Raw, &c.Params, &c.Caller, &c.Operator, &started,
+		&c.Duration, &received, &c.Status, &c.Reason, &c.Request, &c.TQMID, &c.Attempts, &next,
+		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated)
+	if err != nil {
+		return Call{}, err
+	}
+	c.CallID = callID.String
+	c.DuplicateOf = dup.Int64
+	c.Started, c.Received, c.NextAttempt = fromMS(started), fromMS(received), fromMS(next)
+	c.Delivered, c.Updated = fromMS(delivered), fromMS(updated)
+	c.OutcomeUnknown = unknown != 0
+	return c, nil
+}
+
+// Claim takes the next call that is due for a try, marks it sending and
+// counts the attempt, in one committed transaction: after a crash the row
+// says a send may have been under way. ok is false when nothing is due.
+func (s *Store) Claim(ctx context.Context) (c Call, ok bool, err error) {
+	now := s.nowMS()
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, `UPDATE calls SET status = ?, attempts = attempts + 1, updated_at = ?
+			WHERE id = (SELECT id FROM calls WHERE status IN (?, ?) AND next_attempt_at <= ?
+			            ORDER BY next_attempt_at, id LIMIT 1)
+			RETURNING `+callCols, StatusSending, now, StatusQueued, StatusRetrying, now)
+		var err error
+		c, err = scanCall(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim call: %w", err)
+		}
+		ok = true
+		return nil
+	})
+	return c, ok, err
+}
+
+// NextDue returns when the earliest waiting call becomes due (ok=false if none).
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM calls WHERE status IN (?, ?)`,
+		StatusQueued, StatusRetrying).Scan(&next)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due: %w", err)
+	}
+	return fromMS(next), next.Valid, nil
+}
+
+// Update is the new delivery state of a call after a try.
+type Update struct {
+	Status        string
+	Reason        string
+	NextAttempt   time.Time // for queued/retrying
+	Request       string    // mapped request (JSON, no secrets)
+	TQMID         string
+	LastError     string
+	CorrelationID string
+	Delivered     time.Time
+	// Uncount takes the try back out of the attempts count (it did not
+	// really test the call, e.g. TQM rejected our key).
+	Uncount bool
+}
+
+// Finish records a try and the call's new state in one transaction.
+func (s *Store) Finish(ctx context.Context, callRow int64, a Attempt, u Update) error {
+	now := s.nowMS()
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts
+			(call_row, started_at, duration_ms, http_status, outcome, response, error, correlation_id)
+			VALUES (?,?,?,?,?,?,?,?)`, callRow, s.ms(a.Started), a.Duration.Milliseconds(), a.HTTPStatus,
+			a.Outcome, a.Response, a.Error, a.CorrelationID); err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		uncount := 0
+		if u.Uncount {
+			uncount = 1
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, next_attempt_at = ?,
+			request = CASE WHEN ? <> '' THEN ? ELSE request END,
+			tqm_id = CASE WHEN ? <> '' THEN ? ELSE tqm_id END,
+			last_error = ?, correlation_id = CASE WHEN ? <> '' THEN ? ELSE correlation_id END,
+			delivered_at = ?, attempts = MAX(attempts - ?, 0), updated_at = ?
+			WHERE id = ?`,
+			u.Status, u.Reason, nullMS(u.NextAttempt), u.Request, u.Request, u.TQMID, u.TQMID,
+			u.LastError, u.CorrelationID, u.CorrelationID, nullMS(u.Delivered), uncount, now, callRow)
+		if err != nil {
+			return fmt.Errorf("update call: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
+// MessageUnknownOutcome is recorded for a send cut short by a stop or crash.
+const MessageUnknownOutcome = "sent, outcome unknown: the app stopped before TQM answered; the call is sent again and TQM may receive it twice"
+
+// RecoverInFlight re-queues every call left "sending" by a crash, marks it
+// "outcome unknown" and logs an attempt saying so. It returns their row ids.
+func (s *Store) RecoverInFlight(ctx context.Context) ([]int64, error) {
+	now := s.nowMS()
+	var ids []int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM calls WHERE status = ?`, StatusSending)
+		if err != nil {
+			return fmt.Errorf("find in-flight calls: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("find in-flight calls: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		_ = rows.Close()
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
+				VALUES (?,?,?,?)`, id, now, OutcomeUnknown, MessageUnknownOutcome); err != nil {
+				return fmt.Errorf("log unknown outcome: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, outcome_unknown = 1,
+				next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+				StatusRetrying, now, MessageUnknownOutcome, now, id); err != nil {
+				return fmt.Errorf("re-queue in-flight call: %w", err)
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Get returns one call.
+func (s *Store) Get(ctx context.Context, id int64) (Call, error) {
+	c, err := scanCall(s.r.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Call{}, fmt.Errorf("call #%d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Call{}, fmt.Errorf("get call #%d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Filter selects calls for List. Zero fields do not filter.
+type Filter struct {
+	Statuses []string
+	Since    time.Time // received at or after
+	Until    time.Time // received before
+	Search   string    // substring of caller, operator, call id or reason
+	Limit    int       // default 500
+	Offset   int
+}
+
+// List returns calls, newest first.
+func (s *Store) List(ctx context.Context, f Filter) ([]Call, error) {
+	var where []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(",?", len(f.Statuses)-1)+")")
+		for _, st := range f.Statuses {
+			args = append(args, st)
+		}
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "received_at >= ?")
+		args = append(args, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "received_at < ?")
+		args = append(args, f.Until.UnixMilli())
+	}
+	if f.Search != "" {
+		where = append(where, "(instr(lower(caller), lower(?)) > 0 OR instr(lower(operator), lower(?)) > 0"+
+			" OR instr(lower(coalesce(call_id, '')), lower(?)) > 0 OR instr(lower(reason), lower(?)) > 0)")
+		args = append(args, f.Search, f.Search, f.Search, f.Search)
+	}
+	q := `SELECT ` + callCols + ` FROM calls`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	q += " ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?"
+	args = append(args, limit, f.Offset)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list calls: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Attempts returns a call's tries, oldest first.
+func (s *Store) Attempts(ctx context.Context, callRow int64) ([]Attempt, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, call_row, started_at, duration_ms, http_status, outcome,
+		response, error, correlation_id FROM attempts WHERE call_row = ? ORDER BY id`, callRow)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		var a Attempt
+		var started sql.NullInt64
+		var dur int64
+		if err := rows.Scan(&a.ID, &a.CallRow, &started, &dur, &a.HTTPStatus, &a.Outcome, &a.Response,
+			&a.Error, &a.CorrelationID); err != nil {
+			return nil, fmt.Errorf("list attempts: %w", err)
+		}
+		a.Started, a.Duration = fromMS(started), time.Duration(dur)*time.Millisecond
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Counts summarises the outbox for the status header and tray.
+type Counts struct {
+	Waiting        int // queued + retrying
+	Sending        int
+	Failed         int
+	Attention      int
+	Invalid        int
+	DeliveredToday int
+	Total          int
+}
+
+// Counts returns the current counts; "today" starts at dayStart.
+func (s *Store) Counts(ctx context.Context, dayStart time.Time) (Counts, error) {
+	var c Counts
+	err := s.r.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(status IN (?, ?)), 0), COALESCE(SUM(status = ?), 0), COALESCE(SUM(status = ?), 0),
+		COALESCE(SUM(status = ?), 0), COALESCE(SUM(status = ?), 0),
+		COALESCE(SUM(status = ? AND delivered_at >= ?), 0), COUNT(*) FROM calls`,
+		StatusQueued, StatusRetrying, StatusSending, StatusFailed, StatusAttention, StatusInvalid,
+		StatusDelivered, dayStart.UnixMilli()).
+		Scan(&c.Waiting, &c.Sending, &c.Failed, &c.Attention, &c.Invalid, &c.DeliveredToday, &c.Total)
+	if err != nil {
+		return Counts{}, fmt.Errorf("count calls: %w", err)
+	}
+	return c, nil
+}
+
+// ErrNotResendable is returned when a call cannot be sent again.
+var ErrNotResendable = errors.New("this call cannot be resent")
+
+// Resend puts one call back in the queue for an immediate try.
+func (s *Store) Resend(ctx context.Context, id int64) error {
+	now := s.nowMS()
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM calls WHERE id = ?`, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("call #%d: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("resend call #%d: %w", id, err)
+		}
+		switch status {
+		case StatusDuplicate, StatusInvalid, StatusSending:
+			return fmt.Errorf("call #%d is %s: %w", id, status, ErrNotResendable)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0, next_attempt_at = ?,
+			updated_at = ? WHERE id = ?`, StatusQueued, now, now, id)
+		if err != nil {
+			return fmt.Errorf("resend call #%d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// ResendFailedSince re-queues every failed or needs-attention call received
+// at or after since. It returns how many were re-queued.
+func (s *Store) ResendFailedSince(ctx context.Context, since time.Time) (int, error) {
+	now := s.nowMS()
+	var n int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0,
+			next_attempt_at = ?, updated_at = ? WHERE status IN (?, ?) AND received_at >= ?`,
+			StatusQueued, now, now, StatusFailed, StatusAttention, since.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("resend failed calls: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}

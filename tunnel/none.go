@@ -1,0 +1,62 @@
+package tunnel
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// None listens on a local address; the public URL is http://<addr> (or the
+// PublicURL given, for setups behind a reverse proxy).
+type None struct {
+	Addr      string // e.g. 127.0.0.1:8787; ":0" picks a free port
+	PublicURL string // optional base URL that reaches Addr from outside
+
+	*hub
+	mu sync.Mutex
+	ln net.Listener
+}
+
+// NewNone returns a local-listener tunnel.
+func NewNone(addr, publicURL string) *None {
+	return &None{Addr: addr, PublicURL: publicURL,
+		hub: newHub(Status{State: Connecting, Since: time.Now()})}
+}
+
+// Start implements Tunnel.
+func (n *None) Start(ctx context.Context) (net.Listener, string, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", n.Addr)
+	if err != nil {
+		n.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.local.listen_failed",
+			Detail: err.Error()})
+		return nil, "", fmt.Errorf("listen on %s: %w", n.Addr, err)
+	}
+	n.mu.Lock()
+	n.ln = ln
+	n.mu.Unlock()
+	url := n.PublicURL
+	if url == "" {
+		url = "http://" + ln.Addr().String()
+	}
+	n.Publish(Status{State: Online, URL: url, Since: time.Now()})
+	return ln, url, nil
+}
+
+// Close implements Tunnel.
+func (n *None) Close() error {
+	n.mu.Lock()
+	ln := n.ln
+	n.ln = nil
+	n.mu.Unlock()
+	n.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.closed"})
+	if ln == nil {
+		return nil
+	}
+	if err := ln.Close(); err != nil {
+		return fmt.Errorf("close listener: %w", err)
+	}
+	return nil
+}
