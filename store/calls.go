@@ -150,6 +150,9 @@ type Update struct {
 	// Uncount takes the try back out of the attempts count (it did not
 	// really test the call, e.g. TQM rejected our key).
 	Uncount bool
+	// OutcomeUnknown marks that TQM may have received the call although we
+	// saw no answer (a send cut short); a later duplicate at TQM is expected.
+	OutcomeUnknown bool
 }
 
 // Finish records a try and the call's new state in one transaction.
@@ -162,18 +165,21 @@ func (s *Store) Finish(ctx context.Context, callRow int64, a Attempt, u Update) 
 			a.Outcome, a.Response, a.Error, a.CorrelationID); err != nil {
 			return fmt.Errorf("record attempt: %w", err)
 		}
-		uncount := 0
+		uncount, unknown := 0, 0
 		if u.Uncount {
 			uncount = 1
+		}
+		if u.OutcomeUnknown {
+			unknown = 1
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, next_attempt_at = ?,
 			request = CASE WHEN ? <> '' THEN ? ELSE request END,
 			tqm_id = CASE WHEN ? <> '' THEN ? ELSE tqm_id END,
 			last_error = ?, correlation_id = CASE WHEN ? <> '' THEN ? ELSE correlation_id END,
-			delivered_at = ?, attempts = MAX(attempts - ?, 0), updated_at = ?
-			WHERE id = ?`,
+			delivered_at = ?, attempts = MAX(attempts - ?, 0), outcome_unknown = MAX(outcome_unknown, ?),
+			updated_at = ? WHERE id = ?`,
 			u.Status, u.Reason, nullMS(u.NextAttempt), u.Request, u.Request, u.TQMID, u.TQMID,
-			u.LastError, u.CorrelationID, u.CorrelationID, nullMS(u.Delivered), uncount, now, callRow)
+			u.LastError, u.CorrelationID, u.CorrelationID, nullMS(u.Delivered), uncount, unknown, now, callRow)
 		if err != nil {
 			return fmt.Errorf("update call: %w", err)
 		}

@@ -1,0 +1,288 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"mangotqm/app/mapping"
+	"mangotqm/store"
+)
+
+// scriptSender answers from a script per call id, recording every send.
+type scriptSender struct {
+	mu     sync.Mutex
+	script map[string][]SendResult // popped in order; last one repeats
+	errs   map[string]error
+	sent   []sentReq
+}
+
+type sentReq struct {
+	at     time.Time
+	callID string
+	fields []mapping.Field
+}
+
+func (s *scriptSender) Send(ctx context.Context, c store.Call, f []mapping.Field) (SendResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, sentReq{time.Now(), c.CallID, f})
+	if err := s.errs[c.CallID]; err != nil {
+		return SendResult{Class: Retry}, err
+	}
+	q := s.script[c.CallID]
+	if len(q) == 0 {
+		return SendResult{Class: Accepted, HTTPStatus: 200, CorrelationID: "corr-" + c.CallID}, nil
+	}
+	r := q[0]
+	if len(q) > 1 {
+		s.script[c.CallID] = q[1:]
+	}
+	return r, nil
+}
+
+func (s *scriptSender) count(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.sent {
+		if r.callID == id {
+			n++
+		}
+	}
+	return n
+}
+
+type harness struct {
+	st       *store.Store
+	sender   *scriptSender
+	w        *Worker
+	mu       sync.Mutex
+	incident map[string]bool
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+func newHarness(t *testing.T, schedule []time.Duration) *harness {
+	t.Helper()
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{st: st, sender: &scriptSender{script: map[string][]SendResult{}, errs: map[string]error{}},
+		incident: map[string]bool{}}
+	h.w = New(Config{
+		Outbox: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: true,
+		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
+		OnIncident: func(kind string, open bool, _ string) {
+			h.mu.Lock()
+			h.incident[kind] = open
+			h.mu.Unlock()
+		},
+	})
+	t.Cleanup(func() {
+		h.stop()
+		_ = st.Close()
+	})
+	return h
+}
+
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan struct{})
+	go func() { defer close(h.done); _ = h.w.Run(ctx) }()
+}
+
+func (h *harness) stop() {
+	if h.cancel != nil {
+		h.cancel()
+		<-h.done
+		h.cancel = nil
+	}
+}
+
+func (h *harness) add(t *testing.T, id string, extra map[string]string) int64 {
+	t.Helper()
+	p := map[string]string{"callId": id, "dateStart": "2026-11-20T07:00Z", "dateEnd": "2026-11-20T07:03Z",
+		"callerNumber": "74950000000", "recordUrl": "https://rec.test/" + id + ".mp3"}
+	for k, v := range extra {
+		p[k] = v
+	}
+	b, _ := json.Marshal(p)
+	in, err := h.st.Intake(context.Background(), store.NewCall{Source: "calltracking", CallID: id, Raw: "{}", Params: string(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.w.Wake()
+	return in.ID
+}
+
+func (h *harness) waitStatus(t *testing.T, row int64, status string) store.Call {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := h.st.Get(context.Background(), row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status == status {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("call %d is %q (%s), want %q", row, c.Status, c.LastError, status)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDeliveryOutcomes(t *testing.T) {
+	short := []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
+	tests := []struct {
+		name         string
+		script       []SendResult
+		err          error
+		extra        map[string]string
+		wantStatus   string
+		wantSends    int
+		wantAttempts []string // outcomes in order
+		wantIncident string
+	}{
+		{name: "accepted", wantStatus: store.StatusDelivered, wantSends: 1,
+			wantAttempts: []string{store.OutcomeDelivered}},
+		{name: "outage then ok", script: []SendResult{{Class: Retry, HTTPStatus: 503}, {Class: Retry, HTTPStatus: 503},
+			{Class: Accepted, HTTPStatus: 200}},
+			wantStatus: store.StatusDelivered, wantSends: 3,
+			wantAttempts: []string{store.OutcomeRetry, store.OutcomeRetry, store.OutcomeDelivered}},
+		{name: "gives up after the schedule", script: []SendResult{{Class: Retry, HTTPStatus: 500}},
+			wantStatus: store.StatusFailed, wantSends: 4, wantIncident: IncidentCallFailed,
+			wantAttempts: []string{store.OutcomeRetry, store.OutcomeRetry, store.OutcomeRetry, store.OutcomeRetry}},
+		{name: "connection errors retry", err: errors.New("dial tcp: connection refused"),
+			wantStatus: store.StatusFailed, wantSends: 4},
+		{name: "refused by TQM", script: []SendResult{{Class: Rejected, HTTPStatus: 400, Body: `{"message":"bad id"}`}},
+			wantStatus: store.StatusAttention, wantSends: 1, wantAttempts: []string{store.OutcomeAttention}},
+		{name: "invalid mapping is not sent", extra: map[string]string{"recordUrl": ""},
+			wantStatus: store.StatusAttention, wantSends: 0, wantAttempts: []string{store.OutcomeAttention}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, short)
+			id := "C-" + tt.name
+			h.sender.script[id] = tt.script
+			if tt.err != nil {
+				h.sender.errs[id] = tt.err
+			}
+			row := h.add(t, id, tt.extra)
+			h.start()
+			c := h.waitStatus(t, row, tt.wantStatus)
+			h.stop()
+			if got := h.sender.count(id); got != tt.wantSends {
+				t.Errorf("sent %d times, want %d", got, tt.wantSends)
+			}
+			atts, err := h.st.Attempts(context.Background(), row)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantAttempts != nil {
+				if len(atts) != len(tt.wantAttempts) {
+					t.Fatalf("attempts %+v, want outcomes %v", atts, tt.wantAttempts)
+				}
+				for i, a := range atts {
+					if a.Outcome != tt.wantAttempts[i] {
+						t.Errorf("attempt %d outcome %q, want %q", i, a.Outcome, tt.wantAttempts[i])
+					}
+				}
+			}
+			if tt.script == nil && tt.wantStatus == store.StatusDelivered {
+				if c.CorrelationID != "corr-"+id || atts[0].CorrelationID != "corr-"+id {
+					t.Errorf("x-correlation-id not recorded: call %q attempt %q", c.CorrelationID, atts[0].CorrelationID)
+				}
+			}
+			if tt.wantIncident != "" && !h.incident[tt.wantIncident] {
+				t.Errorf("incident %q not raised", tt.wantIncident)
+			}
+			if c.Request == "" && tt.wantSends > 0 {
+				t.Error("mapped request not recorded")
+			}
+		})
+	}
+}
+
+func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
+	h := newHarness(t, nil)
+	h.sender.script["K1"] = []SendResult{{Class: AuthRejected, HTTPStatus: 401}, {Class: Accepted, HTTPStatus: 200}}
+	row := h.add(t, "K1", nil)
+	h.start()
+	deadline := time.Now().Add(5 * time.Second)
+	for !h.w.Paused() {
+		if time.Now().After(deadline) {
+			t.Fatal("delivery did not pause on 401")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c := h.waitStatus(t, row, store.StatusQueued)
+	if c.Attempts != 0 {
+		t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
+	}
+	h.mu.Lock()
+	open := h.incident[IncidentKeyRejected]
+	h.mu.Unlock()
+	if !open {
+		t.Error("no 'TQM key rejected' incident")
+	}
+	// Paused: new calls are stored but not sent.
+	row2 := h.add(t, "K2", nil)
+	time.Sleep(100 * time.Millisecond)
+	if n := h.sender.count("K2"); n != 0 {
+		t.Fatalf("sent %d times while paused", n)
+	}
+	h.w.SetPaused(false)
+	h.waitStatus(t, row, store.StatusDelivered)
+	h.waitStatus(t, row2, store.StatusDelivered)
+}
+
+func TestRateIsSmooth(t *testing.T) {
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sender := &scriptSender{script: map[string][]SendResult{}, errs: map[string]error{}}
+	const rate = 20.0
+	w := New(Config{Outbox: st, Sender: sender, Rate: rate, MaxInFlight: 8,
+		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil }})
+	for i := 0; i < 10; i++ {
+		p := fmt.Sprintf(`{"callId":"R%d","dateStart":"2026-11-20T07:00Z","dateEnd":"2026-11-20T07:03Z","recordUrl":"https://r.test/x"}`, i)
+		if _, err := st.Intake(context.Background(), store.NewCall{Source: "calltracking", CallID: fmt.Sprint("R", i), Raw: "{}", Params: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = w.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sender.mu.Lock()
+		n := len(sender.sent)
+		sender.mu.Unlock()
+		if n == 10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of 10 sent", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	min := time.Duration(float64(time.Second) / rate)
+	for i := 1; i < len(sender.sent); i++ {
+		// A slow machine only spreads sends further apart; a burst is a bug.
+		if gap := sender.sent[i].at.Sub(sender.sent[i-1].at); gap < min*9/10 {
+			t.Errorf("sends %d and %d only %v apart; the rate limit is one per %v", i-1, i, gap, min)
+		}
+	}
+}
