@@ -269,9 +269,10 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Call, error) {
 		args = append(args, f.Until.UnixMilli())
 	}
 	if f.Search != "" {
-		where = append(where, "(instr(lower(caller), lower(?)) > 0 OR instr(lower(operator), lower(?)) > 0"+
-			" OR instr(lower(coalesce(call_id, '')), lower(?)) > 0 OR instr(lower(reason), lower(?)) > 0)")
-		args = append(args, f.Search, f.Search, f.Search, f.Search)
+		where = append(where, "(instr(ulower(caller), ?) > 0 OR instr(ulower(operator), ?) > 0"+
+			" OR instr(ulower(coalesce(call_id, '')), ?) > 0 OR instr(ulower(reason), ?) > 0)")
+		s := strings.ToLower(f.Search)
+		args = append(args, s, s, s, s)
 	}
 	q := `SELECT ` + callCols + ` FROM calls`
 	if len(where) > 0 {

@@ -18,10 +18,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // SQLite driver (cgo)
+	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 )
 
@@ -70,7 +71,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("restrict database file: %w", err)
 	}
 
-	w, err := sql.Open("sqlite3", dsn(path, "rwc", "FULL"))
+	register()
+	w, err := sql.Open(driverName, dsn(path, "rwc", "FULL"))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -85,7 +87,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		_ = w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite3", dsn(path, "ro", "NORMAL"))
+	r, err := sql.Open(driverName, dsn(path, "ro", "NORMAL"))
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("open read pool: %w", err)
@@ -107,6 +109,20 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	}
 	go s.commitLoop()
 	return s, nil
+}
+
+// driverName is go-sqlite3 with a Unicode-aware ulower() SQL function
+// (SQLite's lower() folds ASCII only; callers and operators are Cyrillic).
+const driverName = "sqlite3_mangotqm"
+
+var registerDriver sync.Once
+
+func register() {
+	registerDriver.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			return c.RegisterFunc("ulower", strings.ToLower, true)
+		}})
+	})
 }
 
 func dsn(path, mode, sync string) string {
