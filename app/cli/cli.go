@@ -1,10 +1,28 @@
-// Package cli is mangotqm's command-line front end (serve, calls, resend).
+// Package cli is mangotqm's command-line front end: serve (the bridge
+// without a window), calls (list what is stored) and resend.
 package cli
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"mangotqm/app/core"
+	"mangotqm/store"
 )
+
+// Version is set at build time (-ldflags "-X mangotqm/app/cli.Version=…").
+var Version = "0.1.0-dev"
 
 // IsCommand reports whether args start with a command-line subcommand (as
 // opposed to the desktop app and its flags).
@@ -13,14 +31,218 @@ func IsCommand(args []string) bool {
 		return false
 	}
 	switch args[0] {
-	case "serve", "calls", "resend", "help", "-h", "--help", "version", "--version":
+	case "serve", "calls", "resend", "help", "-h", "--help", "-help", "version", "--version":
 		return true
 	}
 	return false
 }
 
+const usage = `mangotqm — Mango Office → T-Bank TQM bridge
+
+Usage:
+  mangotqm                      start the desktop app
+  mangotqm serve [flags]        run the bridge without a window
+  mangotqm calls [flags]        list stored calls
+  mangotqm resend [flags] ID    send a call again
+  mangotqm resend [flags] --failed-since 2026-11-01T00:00:00+03:00
+
+Run "mangotqm COMMAND -h" for a command's flags.
+`
+
 // Main runs a subcommand and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "not implemented yet")
-	return 2
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stdout, stderr)
+	case "calls":
+		err = calls(ctx, args[1:], stdout, stderr)
+	case "resend":
+		err = resend(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "mangotqm", Version)
+	default:
+		fmt.Fprint(stdout, usage)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "mangotqm:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mangotqm "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, dir string) (*store.Store, error) {
+	if dir == "" {
+		d, err := core.DefaultDataDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no data in %s (has the bridge run yet?): %w", dir, err)
+	}
+	return store.Open(ctx, dir, store.Options{})
+}
+
+// callJSON is the --json shape of a call.
+type callJSON struct {
+	ID             int64           `json:"id"`
+	Source         string          `json:"source"`
+	CallID         string          `json:"callId,omitempty"`
+	Status         string          `json:"status"`
+	Reason         string          `json:"reason,omitempty"`
+	Received       time.Time       `json:"receivedAt"`
+	Caller         string          `json:"caller,omitempty"`
+	Operator       string          `json:"operator,omitempty"`
+	Attempts       int             `json:"attempts"`
+	LastError      string          `json:"lastError,omitempty"`
+	CorrelationID  string          `json:"correlationId,omitempty"`
+	OutcomeUnknown bool            `json:"outcomeUnknown,omitempty"`
+	DuplicateOf    int64           `json:"duplicateOf,omitempty"`
+	TQMID          string          `json:"tqmId,omitempty"`
+	Delivered      *time.Time      `json:"deliveredAt,omitempty"`
+	Params         json.RawMessage `json:"params,omitempty"`
+}
+
+func calls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("calls", stderr)
+	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
+	status := fs.String("status", "", "only calls with this status ("+strings.Join(store.Statuses, ", ")+"); comma-separated")
+	asJSON := fs.Bool("json", false, "print JSON (one array)")
+	limit := fs.Int("limit", 1000, "at most this many calls, newest first")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	f := store.Filter{Limit: *limit}
+	if *status != "" {
+		for _, s := range strings.Split(*status, ",") {
+			s = strings.TrimSpace(s)
+			if !known(s) {
+				return usageError{fmt.Errorf("unknown status %q (known: %s)", s, strings.Join(store.Statuses, ", "))}
+			}
+			f.Statuses = append(f.Statuses, s)
+		}
+	}
+	list, err := st.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]callJSON, 0, len(list))
+		for _, c := range list {
+			j := callJSON{ID: c.ID, Source: c.Source, CallID: c.CallID, Status: c.Status, Reason: c.Reason,
+				Received: c.Received, Caller: c.Caller, Operator: c.Operator, Attempts: c.Attempts,
+				LastError: c.LastError, CorrelationID: c.CorrelationID, OutcomeUnknown: c.OutcomeUnknown,
+				DuplicateOf: c.DuplicateOf, TQMID: c.TQMID, Params: json.RawMessage(c.Params)}
+			if !c.Delivered.IsZero() {
+				d := c.Delivered
+				j.Delivered = &d
+			}
+			out = append(out, j)
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCALL ID\tCALLER\tTRIES\tNOTE")
+	for _, c := range list {
+		note := c.Reason
+		if note == "" {
+			note = c.LastError
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ID, c.Received.Format("2006-01-02 15:04:05"),
+			c.Status, c.CallID, c.Caller, c.Attempts, oneLine(note, 80))
+	}
+	return tw.Flush()
+}
+
+func known(s string) bool {
+	for _, k := range store.Statuses {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func resend(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("resend", stderr)
+	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
+	since := fs.String("failed-since", "", "re-queue every failed or needs-attention call received since this time (RFC 3339)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if (*since == "") == (fs.NArg() == 0) {
+		return usageError{errors.New("give either a call ID or --failed-since TIME")}
+	}
+	var sinceT time.Time
+	var id int64
+	var err error
+	if *since != "" {
+		if sinceT, err = time.Parse(time.RFC3339, *since); err != nil {
+			return usageError{fmt.Errorf("--failed-since: %w", err)}
+		}
+	} else if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
+		return usageError{fmt.Errorf("call ID %q is not a number", fs.Arg(0))}
+	}
+	st, err := openStore(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *since != "" {
+		n, err := st.ResendFailedSince(ctx, sinceT)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "re-queued %d call(s); a running bridge sends them within a minute\n", n)
+		return nil
+	}
+	if err := st.Resend(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "call %d re-queued; a running bridge sends it within a minute\n", id)
+	return nil
 }
