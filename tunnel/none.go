@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -55,7 +56,7 @@ func (n *None) Close() error {
 	if ln == nil {
 		return nil
 	}
-	if err := ln.Close(); err != nil {
+	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("close listener: %w", err)
 	}
 	return nil

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"mangotqm/app/core"
+	"mangotqm/app/receiver"
 	"mangotqm/app/secrets"
+	"mangotqm/assets/i18n"
 	"mangotqm/tunnel"
 )
 
@@ -105,9 +107,13 @@ func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store
 	}
 	redactor.Add(secret)
 
-	tun, err := buildTunnel(ctx, f, store, log)
+	tun, err := buildTunnel(ctx, f, store, secret, log)
 	if err != nil {
 		return err
+	}
+	probe := time.Duration(0)
+	if f.tunnel == "ngrok" {
+		probe = 15 * time.Minute
 	}
 	sender := core.NewTQMSender(core.TQMOptions{
 		BaseURL: f.tqmURL,
@@ -124,6 +130,7 @@ func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store
 		Schedule:         schedule,
 		FileLinkRequired: true,
 		Logger:           log,
+		ProbeInterval:    probe,
 	})
 	if err != nil {
 		_ = tun.Close()
@@ -151,9 +158,19 @@ func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store
 	return nil
 }
 
-func buildTunnel(ctx context.Context, f serveFlags, store secrets.Store, log *slog.Logger) (tunnel.Tunnel, error) {
+func buildTunnel(ctx context.Context, f serveFlags, store secrets.Store, webhookSecret string,
+	log *slog.Logger) (tunnel.Tunnel, error) {
 	if f.tunnel == "none" {
 		return tunnel.NewNone(f.listen, strings.TrimRight(f.publicURL, "/")), nil
 	}
-	return nil, errors.New("ngrok tunnel: not wired yet")
+	token, err := store.Get(ctx, secrets.NgrokAuthtoken)
+	if err != nil || strings.TrimSpace(token) == "" {
+		return nil, fmt.Errorf("%s (%s)", i18n.Both(tunnel.KeyNoAuthtoken, nil), secrets.EnvVar(secrets.NgrokAuthtoken))
+	}
+	return tunnel.NewNgrok(tunnel.NgrokConfig{
+		Authtoken:     token,
+		URL:           f.ngrokDomain,
+		WebhookPrefix: receiver.Prefix(webhookSecret),
+		Version:       Version,
+	}, log.With("part", "tunnel")), nil
 }

@@ -19,6 +19,7 @@ import (
 	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
 	"mangotqm/app/secrets"
+	"mangotqm/assets/i18n"
 	"mangotqm/store"
 	"mangotqm/tunnel"
 )
@@ -49,8 +50,12 @@ type Config struct {
 	Logger           *slog.Logger
 	Now              func() time.Time
 	Demo             bool
-	// Simulator sends a realistic webhook in demo mode (set by NewDemo).
-	Simulator func(ctx context.Context, webhookURL string) error
+	// ProbeInterval > 0 makes the core fetch its own public health URL
+	// through the tunnel that often (ngrok mode) and raise an incident when
+	// it stays unreachable.
+	ProbeInterval time.Duration
+	// Lang renders incident messages ("ru" or "en").
+	Lang string
 }
 
 // Core is the running bridge.
@@ -72,6 +77,7 @@ type Core struct {
 	tunDone   func()
 	started   bool
 	closed    bool
+	onClose   []func()
 }
 
 // New opens the data directory and prepares the bridge; Start runs it.
@@ -220,8 +226,43 @@ func (c *Core) Start(ctx context.Context) error {
 		defer close(c.runDone)
 		_ = c.worker.Run(runCtx)
 	}()
+	c.checkURLChange(ctx, base)
+	if c.cfg.ProbeInterval > 0 {
+		p := tunnel.NewProber(tunnel.ProberConfig{HealthURL: base + prefix + receiver.PathHealth,
+			Interval: c.cfg.ProbeInterval}, tunnel.IncidentFunc(func(open bool, key string) {
+			c.incident(IncidentPublicURL, open, c.text(key, nil))
+		}), c.log.With("part", "probe"))
+		go func() { _ = p.Run(runCtx) }()
+	}
 	c.bus.publish(Event{Kind: EventTunnel})
 	return nil
+}
+
+// Incident kinds raised by the core itself.
+const (
+	IncidentPublicURL  = "public_url_unreachable"
+	IncidentURLChanged = "url_changed"
+)
+
+func (c *Core) text(key string, data map[string]any) string {
+	if c.cfg.Lang != "" {
+		return i18n.T(c.cfg.Lang, key, data)
+	}
+	return i18n.Both(key, data)
+}
+
+// checkURLChange raises an incident when the tunnel came up with another
+// URL than the one the user copied into Mango.
+func (c *Core) checkURLChange(ctx context.Context, base string) {
+	eps := c.Endpoints()
+	in, changed, err := tunnel.URLChange(ctx, c.CopiedURL, base, eps[0].URL)
+	if err != nil {
+		c.log.Warn("cannot compare the webhook URL with the copied one", "err", err)
+		return
+	}
+	if changed {
+		c.incident(IncidentURLChanged, true, c.text(in.MessageKey, in.Data))
+	}
 }
 
 // Close stops intake (in-flight webhooks are still stored and answered),
@@ -257,6 +298,9 @@ func (c *Core) Close(ctx context.Context) error {
 	}
 	if err := c.store.Close(); err != nil {
 		errs = append(errs, err)
+	}
+	for _, f := range c.onClose {
+		f()
 	}
 	return errors.Join(errs...)
 }
@@ -397,9 +441,14 @@ func (c *Core) DataDir() string { return c.cfg.DataDir }
 // Demo reports demo mode.
 func (c *Core) Demo() bool { return c.cfg.Demo }
 
-// MarkURLCopied remembers the webhook URL the user copied into Mango.
+// MarkURLCopied remembers the webhook URL the user copied into Mango (and
+// so clears a "URL changed" incident).
 func (c *Core) MarkURLCopied(ctx context.Context, url string) error {
-	return c.store.SetSetting(ctx, settingCopiedURL, url)
+	if err := c.store.SetSetting(ctx, settingCopiedURL, url); err != nil {
+		return err
+	}
+	c.incident(IncidentURLChanged, false, "")
+	return nil
 }
 
 // CopiedURL returns the URL the user last copied ("" if never).

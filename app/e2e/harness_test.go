@@ -206,18 +206,12 @@ type callRecord struct {
 
 func listCalls(t testing.TB, dataDir string) []callRecord {
 	t.Helper()
-	out, err := exec.Command(binary, "calls", "--data-dir", dataDir, "--json", "--limit", "100000").Output()
+	cmd := exec.Command(binary, "calls", "--data-dir", dataDir, "--json", "--limit", "100000")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		var ee *exec.ExitError
-		if errors, ok := err.(*exec.ExitError); ok {
-			ee = errors
-		}
-		t.Fatalf("mangotqm calls: %v %s", err, func() string {
-			if ee != nil {
-				return string(ee.Stderr)
-			}
-			return ""
-		}())
+		t.Fatalf("mangotqm calls: %v\n%s", err, stderr.String())
 	}
 	var list []callRecord
 	if err := json.Unmarshal(out, &list); err != nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -167,7 +168,7 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 		r.onStored(in)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"status":200}`+"\n")
+	_, _ = fmt.Fprintf(w, "{\"status\":200,\"id\":%d}\n", in.ID)
 }
 
 func paramsJSON(p mango.Params) string {

@@ -1,0 +1,56 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+
+	"mangotqm/app/delivery"
+	"mangotqm/app/mapping"
+	"mangotqm/app/tqm"
+	"mangotqm/store"
+)
+
+// DefaultTQMURL is TQM's cloud.
+const DefaultTQMURL = tqm.DefaultBaseURL
+
+// TQMOptions configure the TQM sender.
+type TQMOptions struct {
+	BaseURL    string
+	API        string // v2 | v1
+	APIVersion string // v2 apiVersion parameter (default "1.0"; "-" omits it)
+	Key        func(ctx context.Context) (string, error)
+	Logger     *slog.Logger
+}
+
+// tqmSender adapts the TQM client to delivery.Sender.
+type tqmSender struct {
+	c *tqm.Client
+}
+
+// NewTQMSender returns a delivery.Sender that imports calls by link.
+func NewTQMSender(o TQMOptions) delivery.Sender {
+	v := o.APIVersion
+	switch v {
+	case "":
+		v = "1.0"
+	case "-":
+		v = ""
+	}
+	return &tqmSender{c: &tqm.Client{BaseURL: o.BaseURL, API: o.API, Key: o.Key, APIVersion: v}}
+}
+
+func (s *tqmSender) Send(ctx context.Context, _ store.Call, fields []mapping.Field) (delivery.SendResult, error) {
+	fs := make([]tqm.Field, len(fields))
+	for i, f := range fields {
+		fs[i] = tqm.Field{Name: f.Name, Value: f.Value}
+	}
+	r, err := s.c.Send(ctx, fs)
+	return toSendResult(r), err
+}
+
+func toSendResult(r tqm.Result) delivery.SendResult {
+	cls := map[tqm.Class]delivery.Class{tqm.Accepted: delivery.Accepted, tqm.Retry: delivery.Retry,
+		tqm.AuthRejected: delivery.AuthRejected, tqm.Rejected: delivery.Rejected}[r.Class]
+	return delivery.SendResult{Class: cls, HTTPStatus: r.HTTPStatus, CorrelationID: r.CorrelationID,
+		Body: r.Body, Duration: r.Duration}
+}

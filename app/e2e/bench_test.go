@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mangotqm/app/tqm/tqmfake"
+)
+
+// BenchmarkWebhookToTQMLatency measures the latency the bridge adds: from
+// sending a Mango webhook to the real binary until the fake TQM receives the
+// import request (durable intake, wake-up, mapping, HTTP). Webhooks arrive
+// one at a time, slower than the rate limit, as in an office.
+func BenchmarkWebhookToTQMLatency(b *testing.B) {
+	const samples = 200
+	fake := tqmfake.New(tqmKey)
+	defer fake.Close()
+	dir := b.TempDir()
+	p := startServe(b, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: []string{"--rate", "20"}})
+	defer p.stop(b)
+	end := time.Now().Add(-time.Minute)
+	lat := make([]time.Duration, 0, samples*b.N)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		for i := 0; i < samples; i++ {
+			id := fmt.Sprintf("LAT-%d-%d", n, i)
+			sent := time.Now()
+			if code, err := send(context.Background(), p.url, newWebhook(id, end)); err != nil || code != 200 {
+				b.Fatalf("webhook: %d %v", code, err)
+			}
+			var at time.Time
+			deadline := time.Now().Add(10 * time.Second)
+			for at.IsZero() {
+				if got := fake.Find(id); len(got) > 0 {
+					at = got[0].At
+					break
+				}
+				if time.Now().After(deadline) {
+					b.Fatalf("%s never reached TQM", id)
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+			lat = append(lat, at.Sub(sent))
+			time.Sleep(60 * time.Millisecond) // slower than the 20/s limit
+		}
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkIdleRSS reports the resident memory of an idle "mangotqm serve".
+func BenchmarkIdleRSS(b *testing.B) {
+	fake := tqmfake.New(tqmKey)
+	defer fake.Close()
+	var rss float64
+	for n := 0; n < b.N; n++ {
+		p := startServe(b, serveOpts{dataDir: b.TempDir(), tqmURL: fake.URL(), env: secretsEnv()})
+		time.Sleep(3 * time.Second)
+		kb, err := vmRSS(p.cmd.Process.Pid)
+		p.stop(b)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rss = float64(kb) / 1024
+	}
+	b.ReportMetric(rss, "idle-RSS-MB")
+	b.ReportMetric(0, "ns/op")
+}
+
+func vmRSS(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
