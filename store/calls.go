@@ -33,6 +33,8 @@ const (
 	OutcomeAttention = "attention"
 	OutcomePaused    = "paused"  // TQM rejected the key; delivery paused, not counted
 	OutcomeUnknown   = "unknown" // the app stopped mid-send
+	OutcomeWaiting   = "waiting" // not sent: something the call needs is not ready yet
+	OutcomeSkipped   = "skipped" // not sent on purpose
 )
 
 // ErrNotFound is returned for an unknown call row.

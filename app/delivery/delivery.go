@@ -26,6 +26,13 @@ const (
 	Retry                     // 5xx, 429, timeout, no connection: try again later
 	AuthRejected              // 401/403: our key is wrong; pause everything
 	Rejected                  // other answers: TQM refuses this call as sent
+	// Wait: nothing was sent yet because something the call needs is not
+	// ready (a recording that appears minutes after the call); try again
+	// after RetryAfter without using up one of the call's tries.
+	Wait
+	// Skip: the call is deliberately not sent (e.g. no recording exists);
+	// Body says why.
+	Skip
 )
 
 // SendResult is what one request to TQM gave.
@@ -33,8 +40,9 @@ type SendResult struct {
 	Class         Class
 	HTTPStatus    int
 	CorrelationID string
-	Body          string // excerpt of TQM's answer
+	Body          string // excerpt of TQM's answer, or why Wait/Skip
 	Duration      time.Duration
+	RetryAfter    time.Duration // for Wait
 }
 
 // Sender sends one mapped call to TQM. err describes a failure without an
@@ -318,6 +326,16 @@ func (w *Worker) process(c store.Call) {
 			w.cfg.OnPause()
 		}
 		w.incident(IncidentKeyRejected, true, msg)
+	case err == nil && res.Class == Wait:
+		a.Outcome = store.OutcomeWaiting
+		a.Error = res.Body
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = store.StatusRetrying, w.cfg.Now().Add(res.RetryAfter), res.Body, true
+		log.Info("call waits", "reason", res.Body, "next_attempt", u.NextAttempt)
+	case err == nil && res.Class == Skip:
+		a.Outcome = store.OutcomeSkipped
+		a.Error = res.Body
+		u.Status, u.Reason, u.LastError = store.StatusSkipped, res.Body, ""
+		log.Info("call skipped", "reason", res.Body)
 	case err == nil && res.Class == Rejected:
 		a.Outcome = store.OutcomeAttention
 		msg := fmt.Sprintf("TQM refused the call (HTTP %d): %s", res.HTTPStatus, res.Body)

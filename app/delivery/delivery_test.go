@@ -150,6 +150,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 		wantSends    int
 		wantAttempts []string // outcomes in order
 		wantIncident string
+		wantTries    int // the call's attempts counter at the end, when non-zero
 	}{
 		{name: "accepted", wantStatus: store.StatusDelivered, wantSends: 1,
 			wantAttempts: []string{store.OutcomeDelivered}},
@@ -164,6 +165,12 @@ func TestDeliveryOutcomes(t *testing.T) {
 			wantStatus: store.StatusFailed, wantSends: 4},
 		{name: "refused by TQM", script: []SendResult{{Class: Rejected, HTTPStatus: 400, Body: `{"message":"bad id"}`}},
 			wantStatus: store.StatusAttention, wantSends: 1, wantAttempts: []string{store.OutcomeAttention}},
+		{name: "waits for a recording, uncounted", script: []SendResult{{Class: Wait, RetryAfter: 10 * time.Millisecond,
+			Body: "recording not ready"}, {Class: Wait, RetryAfter: 10 * time.Millisecond}, {Class: Accepted, HTTPStatus: 200}},
+			wantStatus: store.StatusDelivered, wantSends: 3, wantTries: 1,
+			wantAttempts: []string{store.OutcomeWaiting, store.OutcomeWaiting, store.OutcomeDelivered}},
+		{name: "skipped", script: []SendResult{{Class: Skip, Body: "no recording: call shorter than 6 s"}},
+			wantStatus: store.StatusSkipped, wantSends: 1, wantAttempts: []string{store.OutcomeSkipped}},
 		{name: "invalid mapping is not sent", extra: map[string]string{"recordUrl": ""},
 			wantStatus: store.StatusAttention, wantSends: 0, wantAttempts: []string{store.OutcomeAttention}},
 	}
@@ -200,6 +207,9 @@ func TestDeliveryOutcomes(t *testing.T) {
 				if c.CorrelationID != "corr-"+id || atts[0].CorrelationID != "corr-"+id {
 					t.Errorf("x-correlation-id not recorded: call %q attempt %q", c.CorrelationID, atts[0].CorrelationID)
 				}
+			}
+			if tt.wantTries != 0 && c.Attempts != tt.wantTries {
+				t.Errorf("attempts counter %d, want %d", c.Attempts, tt.wantTries)
 			}
 			if tt.wantIncident != "" && !h.incident[tt.wantIncident] {
 				t.Errorf("incident %q not raised", tt.wantIncident)
