@@ -195,6 +195,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
+		if w.Paused() { // paused while we waited for a slot
+			<-slots
+			continue
+		}
 		c, ok, err := w.cfg.Outbox.Claim(ctx)
 		if err != nil {
 			<-slots

@@ -1,0 +1,218 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mangotqm/app/core"
+	"mangotqm/store"
+	"mangotqm/tunnel"
+)
+
+// newDemo runs a real core (SQLite file, loopback receiver, sandbox TQM).
+func newDemo(t *testing.T) *core.Core {
+	t.Helper()
+	ctx := context.Background()
+	c, err := core.NewDemo(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+func waitStatus(t *testing.T, b Backend, row int64, status string) store.Call {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, _, err := b.Call(context.Background(), row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status == status {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("call %d is %s (%s), want %s", row, c.Status, c.LastError, status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var _ Backend = (*core.Core)(nil)
+
+func TestTableFiltersDetails(t *testing.T) {
+	ctx := context.Background()
+	c := newDemo(t)
+	var rows []int64
+	for i := 0; i < 3; i++ {
+		r, err := c.Simulate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	for _, r := range rows {
+		waitStatus(t, c, r, store.StatusDelivered)
+	}
+	// A malformed webhook, through the real receiver.
+	resp, err := http.Get(c.Endpoints()[0].URL + "?utm_source=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	calls := NewCalls(c, nil)
+	first, _, _ := c.Call(ctx, rows[0])
+	tests := []struct {
+		name   string
+		status string
+		period Period
+		search string
+		want   int
+	}{
+		{"all", "", PeriodAll, "", 4},
+		{"delivered", store.StatusDelivered, PeriodToday, "", 3},
+		{"invalid", store.StatusInvalid, PeriodWeek, "", 1},
+		{"waiting", StatusWaiting, PeriodAll, "", 0},
+		{"search caller", "", PeriodAll, first.Caller, 1},
+		{"search nothing", "", PeriodAll, "no-such-caller", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls.SetFilter(tt.status, tt.period, tt.search)
+			if err := calls.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(calls.Rows()); got != tt.want {
+				t.Fatalf("%d rows, want %d", got, tt.want)
+			}
+		})
+	}
+
+	calls.SetFilter("", PeriodAll, "")
+	_ = calls.Refresh(ctx)
+	all := calls.Rows()
+	if all[0].Status != store.StatusInvalid || all[0].Tone != ToneBad || all[0].Note == "" {
+		t.Errorf("newest row %+v: want the invalid call, red, with its reason", all[0])
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, all); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(buf.String(), "\n"); lines != 5 || !strings.Contains(buf.String(), first.Caller) {
+		t.Errorf("CSV has %d lines:\n%s", lines, buf.String())
+	}
+
+	d, err := LoadDetails(ctx, c, rows[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Raw, `"method": "GET"`) || !strings.Contains(d.Raw, first.CallID) {
+		t.Errorf("raw payload:\n%s", d.Raw)
+	}
+	if !strings.Contains(d.Request, "id: "+first.CallID) || !strings.Contains(d.Request, "callDirection: inbound") {
+		t.Errorf("mapped request:\n%s", d.Request)
+	}
+	if len(d.Attempts) != 1 || d.Attempts[0].HTTPStatus != 200 || d.Attempts[0].CorrelationID == "" {
+		t.Errorf("attempts %+v", d.Attempts)
+	}
+	if !d.CanResend {
+		t.Error("a delivered call can be resent")
+	}
+	if strings.Contains(d.Raw+d.Request+d.Params, "demo-sandbox-key") {
+		t.Error("details show the TQM key")
+	}
+}
+
+func TestActions(t *testing.T) {
+	ctx := context.Background()
+	c := newDemo(t)
+	row, err := c.Simulate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, row, store.StatusDelivered)
+
+	// Pause: intake continues, delivery stops.
+	if err := c.SetPaused(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	row2, err := c.Simulate(ctx)
+	if err != nil {
+		t.Fatalf("intake while paused: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got, _, _ := c.Call(ctx, row2); got.Status != store.StatusQueued {
+		t.Fatalf("paused, yet the call is %s", got.Status)
+	}
+	h, err := LoadHeader(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Paused || h.Health != HealthAttention || h.Counts.Waiting != 1 || !h.Demo || h.URL == "" {
+		t.Errorf("header while paused: %+v", h)
+	}
+	if err := c.SetPaused(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, row2, store.StatusDelivered)
+
+	// Resend a delivered call: back in the queue, delivered again.
+	if err := c.Resend(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, row, store.StatusDelivered)
+	_, atts, _ := c.Call(ctx, row)
+	if len(atts) != 2 {
+		t.Fatalf("after resend %d attempts, want 2", len(atts))
+	}
+	h, _ = LoadHeader(ctx, c)
+	if h.Health != HealthGood || h.Counts.DeliveredToday != 2 {
+		t.Errorf("header after: %+v", h)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	tests := []struct {
+		h    Header
+		want Health
+	}{
+		{Header{TunnelState: tunnel.Online}, HealthGood},
+		{Header{TunnelState: tunnel.Online, Paused: true}, HealthAttention},
+		{Header{TunnelState: tunnel.Connecting}, HealthAttention},
+		{Header{TunnelState: tunnel.Online, Counts: store.Counts{Attention: 1}}, HealthAttention},
+		{Header{TunnelState: tunnel.Online, Counts: store.Counts{Failed: 2}}, HealthError},
+		{Header{TunnelState: tunnel.Offline}, HealthError},
+		{Header{TunnelState: tunnel.Online, Incidents: []store.Incident{{ID: 1}}}, HealthError},
+	}
+	for _, tt := range tests {
+		if got := HealthOf(tt.h); got != tt.want {
+			t.Errorf("HealthOf(%+v) = %v, want %v", tt.h, got, tt.want)
+		}
+	}
+}
+
+func TestNotifierOncePerIncident(t *testing.T) {
+	var n Notifier
+	if got := n.New([]store.Incident{{ID: 1}}); len(got) != 0 {
+		t.Fatal("incidents open at start must not notify")
+	}
+	if got := n.New([]store.Incident{{ID: 1}, {ID: 2}}); len(got) != 1 || got[0].ID != 2 {
+		t.Fatalf("got %+v, want incident 2 once", got)
+	}
+	if got := n.New([]store.Incident{{ID: 1}, {ID: 2}}); len(got) != 0 {
+		t.Fatal("an incident notified twice")
+	}
+	n.Muted = true
+	if got := n.New([]store.Incident{{ID: 3}}); len(got) != 0 {
+		t.Fatal("muted, yet notified")
+	}
+}
