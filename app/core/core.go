@@ -73,6 +73,7 @@ type Core struct {
 	endpoints []Endpoint
 	server    *http.Server
 	stopRun   context.CancelFunc
+	runCtx    context.Context
 	runDone   chan struct{}
 	tunDone   func()
 	started   bool
@@ -195,15 +196,37 @@ func (c *Core) Start(ctx context.Context) error {
 		}
 	}()
 
+	// Delivery runs whether or not the tunnel comes up: what is stored is sent.
+	runCtx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.stopRun = cancel
+	c.runCtx = runCtx
+	c.runDone = make(chan struct{})
+	c.mu.Unlock()
+	go func() {
+		defer close(c.runDone)
+		_ = c.worker.Run(runCtx)
+	}()
+	return c.OpenTunnel(ctx)
+}
+
+// OpenTunnel opens the tunnel and serves the receiver on it. Start calls it;
+// call it again after it failed (the tunnel keeps its own retries going).
+func (c *Core) OpenTunnel(ctx context.Context) error {
+	c.mu.Lock()
+	if c.server != nil || c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	runCtx := c.runCtx
+	c.mu.Unlock()
 	ln, base, err := c.cfg.Tunnel.Start(ctx)
 	if err != nil {
 		return fmt.Errorf("open the tunnel: %w", err)
 	}
 	base = strings.TrimRight(base, "/")
 	prefix := receiver.Prefix(c.secret)
-	c.mu.Lock()
-	c.endpoints = []Endpoint{{Name: defaultSourceName, URL: base + prefix + receiver.PathCalltracking}}
-	c.server = &http.Server{
+	srv := &http.Server{
 		Handler:           c.recv,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -211,20 +234,18 @@ func (c *Core) Start(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelDebug),
 	}
-	srv := c.server
-	runCtx, cancel := context.WithCancel(context.Background())
-	c.stopRun = cancel
-	c.runDone = make(chan struct{})
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return errors.New("core: closed")
+	}
+	c.endpoints = []Endpoint{{Name: defaultSourceName, URL: base + prefix + receiver.PathCalltracking}}
+	c.server = srv
 	c.mu.Unlock()
-
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.log.Error("receiver stopped", "err", err)
 		}
-	}()
-	go func() {
-		defer close(c.runDone)
-		_ = c.worker.Run(runCtx)
 	}()
 	c.checkURLChange(ctx, base)
 	if c.cfg.ProbeInterval > 0 {
