@@ -20,5 +20,5 @@ func main() {
 	if cli.IsCommand(args) {
 		os.Exit(cli.Main(args, os.Stdout, os.Stderr))
 	}
-	os.Exit(ui.Main(args))
+	os.Exit(ui.Main(args, ui.Params{Version: cli.Version}))
 }

@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"mangotqm/store"
+	"mangotqm/ui/vm"
+)
+
+// takeScreenshot (demo mode, MANGOTQM_SCREENSHOT=<file.png>) simulates a
+// call, waits until the window's table shows it delivered, saves the window
+// as a PNG and the texts of the rendered table cells next to it
+// (<file.png>.txt), then quits. Used by the screenshot test.
+func (u *UI) takeScreenshot() {
+	err := u.screenshotSteps()
+	if err != nil {
+		u.log.Error("screenshot failed", "err", err)
+		_ = os.WriteFile(u.screenshot+".err", []byte(err.Error()), 0o644)
+		u.exitCode = 1
+	}
+	fyne.Do(u.app.Quit)
+}
+
+func (u *UI) screenshotSteps() error {
+	ctx := context.Background()
+	if err := poll(30*time.Second, func() bool { return len(u.core.Endpoints()) > 0 }); err != nil {
+		return fmt.Errorf("receiver did not start: %w", err)
+	}
+	row, err := u.core.Simulate(ctx)
+	if err != nil {
+		return err
+	}
+	call, _, err := u.core.Call(ctx, row)
+	if err != nil {
+		return err
+	}
+	delivered := u.tr.T(vm.StatusKey(store.StatusDelivered))
+	shown := func() bool {
+		var has bool
+		fyne.DoAndWait(func() {
+			u.main.table.Refresh()
+		})
+		text := strings.Join(u.main.visibleText(), "\n")
+		has = strings.Contains(text, call.Caller) && strings.Contains(text, delivered)
+		return has
+	}
+	if err := poll(30*time.Second, shown); err != nil {
+		return fmt.Errorf("the table never showed call %s as delivered: %w", call.Caller, err)
+	}
+	time.Sleep(300 * time.Millisecond) // let the last frame paint
+	var pngErr error
+	fyne.DoAndWait(func() {
+		img := u.main.w.Canvas().Capture()
+		f, err := os.Create(u.screenshot)
+		if err != nil {
+			pngErr = err
+			return
+		}
+		defer f.Close()
+		pngErr = png.Encode(f, img)
+	})
+	if pngErr != nil {
+		return pngErr
+	}
+	texts := u.main.visibleText()
+	sort.Strings(texts)
+	dump := fmt.Sprintf("caller: %s\ndelivered: %s\ncells:\n%s\n", call.Caller, delivered, strings.Join(texts, "\n"))
+	return os.WriteFile(u.screenshot+".txt", []byte(dump), 0o644)
+}
+
+var errTimeout = errors.New("timed out")
+
+func poll(d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errTimeout
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return nil
+}

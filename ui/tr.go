@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"mangotqm/app/secrets"
+	"mangotqm/assets/i18n"
+)
+
+// Tr renders texts in the chosen language.
+type Tr struct{ Lang string }
+
+// T returns the text of key; data fills template fields.
+func (t Tr) T(key string, data ...map[string]any) string {
+	var d map[string]any
+	if len(data) > 0 {
+		d = data[0]
+	}
+	return i18n.T(t.Lang, key, d)
+}
+
+func progress(text string) fyne.CanvasObject {
+	bar := widget.NewProgressBarInfinite()
+	return container.NewVBox(widget.NewLabel(text), bar)
+}
+
+func errorPane(tr Tr, title, detail string, onQuit func()) fyne.CanvasObject {
+	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	body := widget.NewLabel(detail)
+	body.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(head, container.NewHBox(widget.NewButton(tr.T("ui.action.quit"), onQuit)), nil, nil,
+		container.NewVScroll(body))
+}
+
+// keychainProblem explains, in plain words, why secrets cannot be kept and
+// how to fix it. There is deliberately no fallback to a file.
+func keychainProblem(tr Tr, err error) fyne.CanvasObject {
+	head := widget.NewLabelWithStyle(tr.T("ui.keychain.unavailable.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	how := widget.NewLabel(tr.T("ui.keychain.unavailable.how"))
+	how.Wrapping = fyne.TextWrapWord
+	detail := widget.NewLabel(tr.T("ui.keychain.unavailable.detail", map[string]any{"Error": err.Error()}))
+	detail.Wrapping = fyne.TextWrapWord
+	if !errors.Is(err, secrets.ErrUnavailable) {
+		detail.SetText(err.Error())
+	}
+	return container.NewVBox(head, how, detail)
+}
