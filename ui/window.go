@@ -111,7 +111,7 @@ func (m *mainWindow) build() fyne.CanvasObject {
 			o.(*widget.Label).TextStyle.Bold = true
 		}
 	}
-	for i, w := range []float32{130, 140, 150, 80, 170, 70} {
+	for i, w := range []float32{120, 120, 150, 60, 130, 60} {
 		m.table.SetColumnWidth(i, w)
 	}
 	m.table.OnSelected = func(id widget.TableCellID) {
