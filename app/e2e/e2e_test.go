@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -343,6 +346,30 @@ func TestSecretsNeverLeak(t *testing.T) {
 			if strings.Contains(text, v) {
 				t.Errorf("secret %s found in %s", name, where)
 			}
+		}
+	}
+}
+
+// TestServeNgrokWithoutTokenFailsFast: no authtoken → a plain message and a
+// non-zero exit at once, without trying to reach ngrok.
+func TestServeNgrokWithoutTokenFailsFast(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "--data-dir", t.TempDir(), "--tunnel", "ngrok", "--secrets", "env")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MANGOTQM_TQM_KEY=" + tqmKey,
+		"MANGOTQM_WEBHOOK_SECRET=e2e0webhook0secret0a1b2c3d4e5f6a7b"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+		t.Fatalf("exit: %v, want a non-zero exit\n%s", err, stderr.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v to fail", d)
+	}
+	for _, want := range []string{"authtoken", "MANGOTQM_NGROK_AUTHTOKEN"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr.String())
 		}
 	}
 }

@@ -1,0 +1,122 @@
+package core
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"mangotqm/app/secrets"
+	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/tunnel"
+)
+
+// fakeTunnel stands in for ngrok: a loopback listener behind a public URL
+// the test chooses, and state changes the test drives.
+type fakeTunnel struct {
+	public string
+	mu     sync.Mutex
+	subs   []chan tunnel.Status
+	last   tunnel.Status
+	ln     net.Listener
+}
+
+func (f *fakeTunnel) Start(ctx context.Context) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	f.ln = ln
+	f.publish(tunnel.Status{State: tunnel.Online, URL: f.public, Since: time.Now()})
+	return ln, f.public, nil
+}
+
+func (f *fakeTunnel) publish(s tunnel.Status) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last = s
+	for _, ch := range f.subs {
+		ch <- s
+	}
+}
+
+func (f *fakeTunnel) Subscribe() (<-chan tunnel.Status, func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan tunnel.Status, 16)
+	ch <- f.last
+	f.subs = append(f.subs, ch)
+	return ch, func() {}
+}
+
+func (f *fakeTunnel) Close() error { return nil }
+
+func newTestCore(t *testing.T, dir string, tun tunnel.Tunnel) *Core {
+	t.Helper()
+	fake := tqmfake.New("k")
+	t.Cleanup(fake.Close)
+	c, err := New(context.Background(), Config{DataDir: dir, Secrets: &memorySecrets{m: map[secrets.Name]string{}}, Tunnel: tun,
+		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCoreOverAFakeTunnel(t *testing.T) {
+	dir := t.TempDir()
+	tun := &fakeTunnel{public: "https://office-one.ngrok-free.dev", last: tunnel.Status{State: tunnel.Connecting}}
+	c := newTestCore(t, dir, tun)
+	events, stop := c.Subscribe()
+	defer stop()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eps := c.Endpoints()
+	if len(eps) != 1 || eps[0].URL[:len(tun.public)] != tun.public || eps[0].Name != "calltracking" {
+		t.Fatalf("endpoints %+v", eps)
+	}
+	if s := c.TunnelStatus(); s.State != tunnel.Online {
+		t.Fatalf("tunnel status %+v", s)
+	}
+	tun.publish(tunnel.Status{State: tunnel.Offline, MessageKey: tunnel.KeyUnreachable})
+	deadline := time.After(5 * time.Second)
+	for c.TunnelStatus().State != tunnel.Offline {
+		select {
+		case <-deadline:
+			t.Fatal("offline state did not reach the core")
+		case <-events:
+		}
+	}
+	// The receiver really serves on the tunnel's listener.
+	resp, err := http.Get("http://" + tun.ln.Addr().String() + eps[0].URL[len(tun.public):len(eps[0].URL)-len("calltracking")] + "health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("health through the tunnel listener: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	// The user copies the URL; the next start comes up on another domain.
+	if err := c.MarkURLCopied(context.Background(), eps[0].URL); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c2 := newTestCore(t, dir, &fakeTunnel{public: "https://office-two.ngrok-free.dev"})
+	if err := c2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close(context.Background())
+	inc, err := c2.Incidents(context.Background())
+	if err != nil || len(inc) != 1 || inc[0].Kind != IncidentURLChanged {
+		t.Fatalf("incidents after the URL changed: %+v %v", inc, err)
+	}
+	if err := c2.MarkURLCopied(context.Background(), c2.Endpoints()[0].URL); err != nil {
+		t.Fatal(err)
+	}
+	if inc, _ := c2.Incidents(context.Background()); len(inc) != 0 {
+		t.Fatalf("copying the new URL must clear the incident: %+v", inc)
+	}
+}
