@@ -28,6 +28,9 @@ type serveFlags struct {
 	schedule    string
 	secretsFrom string
 	logLevel    string
+	audio       string
+	sources     string
+	vpbxURL     string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,6 +47,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.schedule, "retry-schedule", "", "advanced: comma-separated waits after failed tries (default 5s,5m,30m,2h,5h,10h,10h)")
 	fs.StringVar(&f.secretsFrom, "secrets", "auto", "where secrets come from: env, keychain, or auto (environment first, then the keychain)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.audio, "audio", core.AudioUpload, "how recordings reach TQM: upload (fetch from Mango, upload the file) or link (pass the webhook's recording URL)")
+	fs.StringVar(&f.sources, "sources", core.SourcesCalltracking, "where calls come from: calltracking, vpbx (Mango API connector events) or both")
+	fs.StringVar(&f.vpbxURL, "vpbx-url", core.DefaultVPBXURL, "Mango VPBX API base URL")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -55,6 +61,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if f.tunnel != "none" && f.tunnel != "ngrok" {
 		return usageError{fmt.Errorf("--tunnel must be none or ngrok, not %q", f.tunnel)}
+	}
+	if f.audio != core.AudioUpload && f.audio != core.AudioLink {
+		return usageError{fmt.Errorf("--audio must be upload or link, not %q", f.audio)}
 	}
 	if f.rate <= 0 {
 		return usageError{errors.New("--rate must be above 0")}
@@ -115,23 +124,30 @@ func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store
 	if f.tunnel == "ngrok" {
 		probe = 15 * time.Minute
 	}
-	sender := core.NewTQMSender(core.TQMOptions{
-		BaseURL: f.tqmURL,
-		API:     f.tqmAPI,
-		Key:     func(ctx context.Context) (string, error) { return store.Get(ctx, secrets.TQMKey) },
-		Logger:  log.With("part", "tqm"),
-	})
-	c, err := core.New(ctx, core.Config{
-		DataDir:          f.dataDir,
-		Secrets:          store,
-		Tunnel:           tun,
-		Sender:           sender,
-		Rate:             f.rate,
-		Schedule:         schedule,
-		FileLinkRequired: true,
-		Logger:           log,
-		ProbeInterval:    probe,
-	})
+	cfg := core.Config{
+		DataDir: f.dataDir,
+		Secrets: store,
+		Tunnel:  tun,
+		TQM: core.TQMOptions{
+			BaseURL: f.tqmURL,
+			API:     f.tqmAPI,
+			Key:     func(ctx context.Context) (string, error) { return store.Get(ctx, secrets.TQMKey) },
+			Logger:  log.With("part", "tqm"),
+		},
+		Audio:         f.audio,
+		Sources:       f.sources,
+		Rate:          f.rate,
+		Schedule:      schedule,
+		Logger:        log,
+		ProbeInterval: probe,
+	}
+	if m := core.NewMangoClient(ctx, store, f.vpbxURL); m != nil {
+		m.Logger = log.With("part", "mango")
+		cfg.Mango = m
+	} else if f.audio == core.AudioUpload {
+		log.Warn("the Mango VPBX code and signing key are not set: recordings can only come from webhook links that download without credentials")
+	}
+	c, err := core.New(ctx, cfg)
 	if err != nil {
 		_ = tun.Close()
 		return err

@@ -14,11 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/audio"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
 	"mangotqm/app/secrets"
+	"mangotqm/app/vpbxin"
 	"mangotqm/assets/i18n"
 	"mangotqm/store"
 	"mangotqm/tunnel"
@@ -42,7 +44,21 @@ type Config struct {
 	DataDir  string
 	Secrets  secrets.Store
 	Tunnel   tunnel.Tunnel
-	Sender   delivery.Sender // how calls reach TQM
+	// Sender overrides how calls reach TQM (tests, demo); by default it is
+	// built from TQM and Audio.
+	Sender delivery.Sender
+	TQM    TQMOptions
+	// Audio: "link" passes the webhook's recording URL as fileLink (the
+	// seed's behaviour); "upload" (default) fetches the recording (webhook
+	// link without credentials, else the VPBX API) and uploads it.
+	Audio string
+	// Mango is the VPBX API client (nil when the code and key are not set).
+	Mango audio.Mango
+	// Sources: "calltracking" (default), "vpbx" or "both".
+	Sources string
+	// VPBXCredentials returns the VPBX code and signing key, to verify
+	// Mango's signed events.
+	VPBXCredentials func(ctx context.Context) (key, salt string, err error)
 	Rate     float64         // TQM requests per second (default 5)
 	Schedule []time.Duration // retry waits (default Svix's)
 	// FileLinkRequired: recordings are passed to TQM as links.
@@ -89,8 +105,15 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Tunnel == nil || cfg.Sender == nil || cfg.Secrets == nil {
-		return nil, errors.New("core: tunnel, sender and secrets are required")
+	if cfg.Tunnel == nil || cfg.Secrets == nil {
+		return nil, errors.New("core: tunnel and secrets are required")
+	}
+	switch cfg.Sources {
+	case "":
+		cfg.Sources = SourcesCalltracking
+	case SourcesCalltracking, SourcesVPBX, SourcesBoth:
+	default:
+		return nil, fmt.Errorf("unknown call sources %q (calltracking, vpbx or both)", cfg.Sources)
 	}
 	secret, err := secrets.EnsureWebhookSecret(ctx, cfg.Secrets)
 	if err != nil {
@@ -105,9 +128,12 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	sender, linkRequired := c.buildSender()
+	cfg.Sender, cfg.FileLinkRequired = sender, linkRequired || cfg.FileLinkRequired
+	c.cfg = cfg
 	c.worker = delivery.New(delivery.Config{
 		Outbox:           st,
-		Sender:           cfg.Sender,
+		Sender:           sender,
 		Mapping:          c.Mapping,
 		Schedule:         cfg.Schedule,
 		Rate:             cfg.Rate,
@@ -132,15 +158,30 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	if err != nil {
 		zone = time.UTC
 	}
+	onStored := func(in store.Intaken) {
+		c.worker.Wake()
+		c.bus.publish(Event{Kind: EventCall, CallRow: in.ID})
+	}
+	var join time.Duration
+	if cfg.Sources == SourcesBoth {
+		join = JoinWindow
+	}
 	c.recv = receiver.New(receiver.Config{
-		Secret: secret,
-		Store:  st,
-		Zone:   zone,
-		Logger: cfg.Logger.With("part", "receiver"),
-		OnStored: func(in store.Intaken) {
-			c.worker.Wake()
-			c.bus.publish(Event{Kind: EventCall, CallRow: in.ID})
-		},
+		Secret:     secret,
+		Store:      st,
+		Zone:       zone,
+		Logger:     cfg.Logger.With("part", "receiver"),
+		OnStored:   onStored,
+		JoinWindow: join,
+	})
+	creds := cfg.VPBXCredentials
+	if creds == nil {
+		creds = func(ctx context.Context) (string, string, error) { return vpbxCredentials(ctx, cfg.Secrets) }
+	}
+	c.recv.Handle("vpbx/", &vpbxin.Handler{
+		Store: st, Credentials: creds, Calls: cfg.Sources != SourcesCalltracking, JoinWindow: join,
+		Logger: cfg.Logger.With("part", "vpbx-events"), OnStored: onStored,
+		OnBadSign: func(int64) { c.bus.publish(Event{Kind: EventIncident}) },
 	})
 	return c, nil
 }
@@ -239,7 +280,8 @@ func (c *Core) OpenTunnel(ctx context.Context) error {
 		c.mu.Unlock()
 		return errors.New("core: closed")
 	}
-	c.endpoints = []Endpoint{{Name: defaultSourceName, URL: base + prefix + receiver.PathCalltracking}}
+	c.endpoints = []Endpoint{{Name: defaultSourceName, URL: base + prefix + receiver.PathCalltracking},
+		{Name: "vpbx", URL: base + prefix + "vpbx"}}
 	c.server = srv
 	c.mu.Unlock()
 	go func() {

@@ -75,7 +75,7 @@ func TestCoreOverAFakeTunnel(t *testing.T) {
 		t.Fatal(err)
 	}
 	eps := c.Endpoints()
-	if len(eps) != 1 || eps[0].URL[:len(tun.public)] != tun.public || eps[0].Name != "calltracking" {
+	if len(eps) != 2 || eps[0].URL[:len(tun.public)] != tun.public || eps[0].Name != "calltracking" || eps[1].Name != "vpbx" {
 		t.Fatalf("endpoints %+v", eps)
 	}
 	if s := c.TunnelStatus(); s.State != tunnel.Online {

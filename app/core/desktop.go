@@ -21,6 +21,8 @@ type DesktopConfig struct {
 	TQMAPI      string // v2 | v1
 	Version     string
 	Lang        string
+	Audio       string // upload (default) | link
+	Sources     string // calltracking (default) | vpbx | both
 	Logger      *slog.Logger
 }
 
@@ -49,19 +51,28 @@ func NewDesktop(ctx context.Context, cfg DesktopConfig) (*Core, error) {
 		WebhookPrefix: receiver.Prefix(secret),
 		Version:       cfg.Version,
 	}, cfg.Logger.With("part", "tunnel"))
-	return New(ctx, Config{
+	c := Config{
 		DataDir: cfg.DataDir,
 		Secrets: cfg.Secrets,
 		Tunnel:  tun,
-		Sender: NewTQMSender(TQMOptions{BaseURL: cfg.TQMURL, API: cfg.TQMAPI,
+		TQM: TQMOptions{BaseURL: cfg.TQMURL, API: cfg.TQMAPI,
 			Key:    func(ctx context.Context) (string, error) { return cfg.Secrets.Get(ctx, secrets.TQMKey) },
-			Logger: cfg.Logger}),
-		FileLinkRequired: true,
-		Logger:           cfg.Logger,
-		ProbeInterval:    tunnelProbeInterval,
-		Lang:             cfg.Lang,
-	})
+			Logger: cfg.Logger},
+		Audio:         cfg.Audio,
+		Sources:       cfg.Sources,
+		Logger:        cfg.Logger,
+		ProbeInterval: tunnelProbeInterval,
+		Lang:          cfg.Lang,
+	}
+	if m := NewMangoClient(ctx, cfg.Secrets, DefaultVPBXURL); m != nil {
+		m.Logger = cfg.Logger.With("part", "mango")
+		c.Mango = m
+	}
+	return New(ctx, c)
 }
+
+// DefaultVPBXURL is Mango's VPBX API.
+const DefaultVPBXURL = "https://app.mango-office.ru/vpbx/"
 
 // tunnelProbeInterval: every 15 minutes ≈ 2,900 requests a month of the
 // ngrok free plan's 20,000.
