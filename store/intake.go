@@ -23,10 +23,6 @@ type NewCall struct {
 	Duration int64 // seconds
 	// Invalid, when not empty, stores the call as invalid with this reason.
 	Invalid string
-	// JoinWindow > 0: a call from another source with the same client
-	// number starting within this window is the same call; this one is then
-	// stored as its duplicate (one import for a call seen twice).
-	JoinWindow time.Duration
 }
 
 // Intaken tells what happened to a stored webhook.
@@ -147,16 +143,6 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 		case errors.Is(err, sql.ErrNoRows):
 		default:
 			return Intaken{}, fmt.Errorf("look up call id: %w", err)
-		}
-	}
-	if !dupOf.Valid && status == StatusQueued && c.JoinWindow > 0 {
-		id, source, err := findJoin(tx, c, c.JoinWindow.Milliseconds())
-		if err != nil {
-			return Intaken{}, err
-		}
-		if id != 0 {
-			dupOf = sql.NullInt64{Int64: id, Valid: true}
-			status, reason = StatusDuplicate, fmt.Sprintf("same call as #%d (received via %s)", id, source)
 		}
 	}
 	var next sql.NullInt64

@@ -47,7 +47,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.schedule, "retry-schedule", "", "advanced: comma-separated waits after failed tries (default 5s,5m,30m,2h,5h,10h,10h)")
 	fs.StringVar(&f.secretsFrom, "secrets", "auto", "where secrets come from: env, keychain, or auto (environment first, then the keychain)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.audio, "audio", core.AudioUpload, "how recordings reach TQM: upload (fetch from Mango, upload the file) or link (pass the webhook's recording URL)")
+	fs.StringVar(&f.audio, "audio", core.AudioUpload, "how recordings reach TQM: upload (fetch the file, from Mango's VPBX API if needed, and upload it), link (by link when the webhook's link is public, else upload) or passthrough (pass the webhook's link unchecked, as the Albato bundle did)")
 	fs.StringVar(&f.sources, "sources", core.SourcesCalltracking, "where calls come from: calltracking, vpbx (Mango API connector events) or both")
 	fs.StringVar(&f.vpbxURL, "vpbx-url", core.DefaultVPBXURL, "Mango VPBX API base URL")
 	if err := parse(fs, args); err != nil {
@@ -62,8 +62,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.tunnel != "none" && f.tunnel != "ngrok" {
 		return usageError{fmt.Errorf("--tunnel must be none or ngrok, not %q", f.tunnel)}
 	}
-	if f.audio != core.AudioUpload && f.audio != core.AudioLink {
-		return usageError{fmt.Errorf("--audio must be upload or link, not %q", f.audio)}
+	if f.audio != core.AudioUpload && f.audio != core.AudioLink && f.audio != core.AudioPassthrough {
+		return usageError{fmt.Errorf("--audio must be upload, link or passthrough, not %q", f.audio)}
 	}
 	if f.rate <= 0 {
 		return usageError{errors.New("--rate must be above 0")}
@@ -136,16 +136,11 @@ func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store
 		},
 		Audio:         f.audio,
 		Sources:       f.sources,
+		VPBXURL:       f.vpbxURL,
 		Rate:          f.rate,
 		Schedule:      schedule,
 		Logger:        log,
 		ProbeInterval: probe,
-	}
-	if m := core.NewMangoClient(ctx, store, f.vpbxURL); m != nil {
-		m.Logger = log.With("part", "mango")
-		cfg.Mango = m
-	} else if f.audio == core.AudioUpload {
-		log.Warn("the Mango VPBX code and signing key are not set: recordings can only come from webhook links that download without credentials")
 	}
 	c, err := core.New(ctx, cfg)
 	if err != nil {

@@ -14,13 +14,12 @@ import (
 	"sync"
 	"time"
 
-	"mangotqm/app/audio"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
 	"mangotqm/app/secrets"
-	"mangotqm/app/vpbxin"
+	"mangotqm/app/vpbxevents"
 	"mangotqm/assets/i18n"
 	"mangotqm/store"
 	"mangotqm/tunnel"
@@ -41,24 +40,23 @@ type Endpoint struct {
 
 // Config of the core.
 type Config struct {
-	DataDir  string
-	Secrets  secrets.Store
-	Tunnel   tunnel.Tunnel
+	DataDir string
+	Secrets secrets.Store
+	Tunnel  tunnel.Tunnel
 	// Sender overrides how calls reach TQM (tests, demo); by default it is
 	// built from TQM and Audio.
 	Sender delivery.Sender
 	TQM    TQMOptions
-	// Audio: "link" passes the webhook's recording URL as fileLink (the
-	// seed's behaviour); "upload" (default) fetches the recording (webhook
-	// link without credentials, else the VPBX API) and uploads it.
+	// Audio: "upload" (default) fetches the recording (the webhook's link
+	// when it needs no credentials, else the VPBX API) and uploads it;
+	// "link" sends by link when the webhook's link is public, else uploads;
+	// "passthrough" passes the webhook's link as fileLink unchecked (the
+	// seed's Albato behaviour: TQM downloads it).
 	Audio string
-	// Mango is the VPBX API client (nil when the code and key are not set).
-	Mango audio.Mango
 	// Sources: "calltracking" (default), "vpbx" or "both".
 	Sources string
-	// VPBXCredentials returns the VPBX code and signing key, to verify
-	// Mango's signed events.
-	VPBXCredentials func(ctx context.Context) (key, salt string, err error)
+	// VPBXURL is Mango's VPBX API (default DefaultVPBXURL).
+	VPBXURL  string
 	Rate     float64         // TQM requests per second (default 5)
 	Schedule []time.Duration // retry waits (default Svix's)
 	// FileLinkRequired: recordings are passed to TQM as links.
@@ -82,6 +80,7 @@ type Core struct {
 	bus    *bus
 	worker *delivery.Worker
 	recv   *receiver.Receiver
+	vpbx   *vpbxevents.Handler
 	secret string
 
 	mu        sync.Mutex
@@ -108,12 +107,17 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	if cfg.Tunnel == nil || cfg.Secrets == nil {
 		return nil, errors.New("core: tunnel and secrets are required")
 	}
-	switch cfg.Sources {
+	sources, err := vpbxevents.ParseSources(cfg.Sources)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Sources = sources
+	switch cfg.Audio {
 	case "":
-		cfg.Sources = SourcesCalltracking
-	case SourcesCalltracking, SourcesVPBX, SourcesBoth:
+		cfg.Audio = AudioUpload
+	case AudioUpload, AudioLink, AudioPassthrough:
 	default:
-		return nil, fmt.Errorf("unknown call sources %q (calltracking, vpbx or both)", cfg.Sources)
+		return nil, fmt.Errorf("unknown audio mode %q (upload, link or passthrough)", cfg.Audio)
 	}
 	secret, err := secrets.EnsureWebhookSecret(ctx, cfg.Secrets)
 	if err != nil {
@@ -128,11 +132,14 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	sender, linkRequired := c.buildSender()
+	creds := VPBXCredentialSource(cfg.Secrets)
+	sender, linkRequired := c.buildSender(ctx, creds)
 	cfg.Sender, cfg.FileLinkRequired = sender, linkRequired || cfg.FileLinkRequired
 	c.cfg = cfg
 	c.worker = delivery.New(delivery.Config{
-		Outbox:           st,
+		Outbox: JoiningOutbox(st, cfg.Sources, cfg.Logger.With("part", "join"), func(row int64) {
+			c.bus.publish(Event{Kind: EventCall, CallRow: row})
+		}),
 		Sender:           sender,
 		Mapping:          c.Mapping,
 		Schedule:         cfg.Schedule,
@@ -162,26 +169,18 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 		c.worker.Wake()
 		c.bus.publish(Event{Kind: EventCall, CallRow: in.ID})
 	}
-	var join time.Duration
-	if cfg.Sources == SourcesBoth {
-		join = JoinWindow
-	}
 	c.recv = receiver.New(receiver.Config{
-		Secret:     secret,
-		Store:      st,
-		Zone:       zone,
-		Logger:     cfg.Logger.With("part", "receiver"),
-		OnStored:   onStored,
-		JoinWindow: join,
+		Secret:   secret,
+		Store:    st,
+		Zone:     zone,
+		Logger:   cfg.Logger.With("part", "receiver"),
+		OnStored: onStored,
 	})
-	creds := cfg.VPBXCredentials
-	if creds == nil {
-		creds = func(ctx context.Context) (string, string, error) { return vpbxCredentials(ctx, cfg.Secrets) }
-	}
-	c.recv.Handle("vpbx/", &vpbxin.Handler{
-		Store: st, Credentials: creds, Calls: cfg.Sources != SourcesCalltracking, JoinWindow: join,
-		Logger: cfg.Logger.With("part", "vpbx-events"), OnStored: onStored,
-		OnBadSign: func(int64) { c.bus.publish(Event{Kind: EventIncident}) },
+	c.vpbx = MountVPBXEvents(c.recv, EventsOptions{
+		Store: st, Credentials: creds, Sources: cfg.Sources, Logger: cfg.Logger.With("part", "vpbx-events"),
+		OnStored:       onStored,
+		OnRecording:    func(string, int) { c.worker.Wake() },
+		OnBadSignature: func(int64) { c.bus.publish(Event{Kind: EventIncident}) },
 	})
 	return c, nil
 }
@@ -281,7 +280,7 @@ func (c *Core) OpenTunnel(ctx context.Context) error {
 		return errors.New("core: closed")
 	}
 	c.endpoints = []Endpoint{{Name: defaultSourceName, URL: base + prefix + receiver.PathCalltracking},
-		{Name: "vpbx", URL: base + prefix + "vpbx"}}
+		VPBXEventsEndpoint(base, c.secret)}
 	c.server = srv
 	c.mu.Unlock()
 	go func() {
@@ -543,3 +542,6 @@ func (c *Core) Preview(ctx context.Context, m mapping.Config) (mapping.Result, e
 
 // ErrNoCalls: nothing has been received yet.
 var ErrNoCalls = errors.New("no call received yet")
+
+// BadSignatures counts VPBX events refused for a wrong code or signature.
+func (c *Core) BadSignatures() int64 { return c.vpbx.BadSignatures() }

@@ -34,7 +34,7 @@ func NewDemo(ctx context.Context, dataDir string, log *slog.Logger) (*Core, erro
 		Tunnel:  tunnel.NewNone("127.0.0.1:0", ""),
 		Sender: NewTQMSender(TQMOptions{BaseURL: sandbox.URL(), API: "v2",
 			Key: func(context.Context) (string, error) { return demoKey, nil }, Logger: log}),
-		Audio:  AudioLink,
+		Audio:  AudioPassthrough,
 		Logger: log,
 		Demo:   true,
 	})

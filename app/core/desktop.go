@@ -64,15 +64,8 @@ func NewDesktop(ctx context.Context, cfg DesktopConfig) (*Core, error) {
 		ProbeInterval: tunnelProbeInterval,
 		Lang:          cfg.Lang,
 	}
-	if m := NewMangoClient(ctx, cfg.Secrets, DefaultVPBXURL); m != nil {
-		m.Logger = cfg.Logger.With("part", "mango")
-		c.Mango = m
-	}
 	return New(ctx, c)
 }
-
-// DefaultVPBXURL is Mango's VPBX API.
-const DefaultVPBXURL = "https://app.mango-office.ru/vpbx/"
 
 // tunnelProbeInterval: every 15 minutes ≈ 2,900 requests a month of the
 // ngrok free plan's 20,000.

@@ -343,6 +343,9 @@ func (w *Worker) process(c store.Call) {
 	case err == nil && res.Class == Rejected:
 		a.Outcome = store.OutcomeAttention
 		msg := fmt.Sprintf("TQM refused the call (HTTP %d): %s", res.HTTPStatus, res.Body)
+		if res.HTTPStatus == 0 { // refused before sending (e.g. no usable recording)
+			msg = res.Body
+		}
 		u.Status, u.Reason, u.LastError = store.StatusAttention, msg, msg
 		log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
 	default: // Retry, or no answer at all
@@ -384,6 +387,7 @@ func (w *Worker) finish(ctx context.Context, c store.Call, a store.Attempt, u st
 		return
 	}
 	w.notify(c.ID)
+	w.Wake() // the worker may have gone idle while this call was in flight
 }
 
 // prepare maps and validates a call. problem is non-empty when the call

@@ -22,7 +22,7 @@ func BenchmarkWebhookToTQMLatency(b *testing.B) {
 	fake := tqmfake.New(tqmKey)
 	defer fake.Close()
 	dir := b.TempDir()
-	p := startServe(b, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: []string{"--rate", "20", "--audio", "link"}})
+	p := startServe(b, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: []string{"--rate", "20", "--audio", "passthrough"}})
 	defer p.stop(b)
 	end := time.Now().Add(-time.Minute)
 	lat := make([]time.Duration, 0, samples*b.N)

@@ -36,7 +36,7 @@ func TestServeDeliversMappedCalls(t *testing.T) {
 			defer fake.Close()
 			dir := t.TempDir()
 			p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), tqmAPI: api, env: secretsEnv(),
-				extra: []string{"--rate", "50", "--audio", "link"}})
+				extra: []string{"--rate", "50", "--audio", "passthrough"}})
 			if !strings.Contains(p.url, "/mango/") || !strings.HasSuffix(p.url, "/calltracking") {
 				t.Fatalf("webhook URL %q", p.url)
 			}
@@ -105,7 +105,7 @@ func TestOutageThenRecovery(t *testing.T) {
 	fake.SetOutage(503)
 	dir := t.TempDir()
 	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(),
-		extra: []string{"--audio", "link", "--rate", "100", "--retry-schedule", "100ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms"}})
+		extra: []string{"--audio", "passthrough", "--rate", "100", "--retry-schedule", "100ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms"}})
 	end := time.Now().Add(-time.Minute)
 	for i := 0; i < 5; i++ {
 		if code, err := send(context.Background(), p.url, newWebhook(fmt.Sprintf("OUT-%d", i), end)); err != nil || code != 200 {
@@ -176,7 +176,7 @@ func TestCrashSafety(t *testing.T) {
 	dir := t.TempDir()
 	listen := freePort(t)
 	opts := serveOpts{dataDir: dir, listen: listen, tqmURL: fake.URL(), env: secretsEnv(),
-		extra: []string{"--audio", "link", "--rate", "200", "--retry-schedule", strings.TrimSuffix(strings.Repeat("50ms,", 30), ",")}}
+		extra: []string{"--audio", "passthrough", "--rate", "200", "--retry-schedule", strings.TrimSuffix(strings.Repeat("50ms,", 30), ",")}}
 	rng := rand.New(rand.NewSource(7))
 
 	var mu sync.Mutex
@@ -313,7 +313,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		"MANGOTQM_WEBHOOK_SECRET":  "leaktestwebhooksecret0123456789ab",
 	}
 	dir := t.TempDir()
-	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: env, extra: []string{"--log-level", "debug", "--audio", "link"}})
+	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: env, extra: []string{"--log-level", "debug", "--audio", "passthrough"}})
 	end := time.Now().Add(-time.Minute)
 	send(context.Background(), p.url, newWebhook("LEAK-1", end))
 	// A webhook that carries a secret-looking value, an invalid one, a wrong

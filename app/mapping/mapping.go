@@ -70,7 +70,7 @@ func Default() Config {
 	return Config{
 		Rules: []Rule{
 			{Field: FieldID, Params: mango.AliasCallID},
-			{Field: FieldCallDirection, Const: "inbound"},
+			{Field: FieldCallDirection, Params: []string{"direction"}, Const: "inbound"}, // VPBX calls say; calltracking is inbound
 			{Field: FieldStartDate, Params: mango.AliasDateStart},
 			{Field: FieldEndDate, Params: mango.AliasDateEnd},
 			{Field: FieldHangupParty, Const: "client"},

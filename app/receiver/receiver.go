@@ -41,7 +41,6 @@ type Receiver struct {
 	log    *slog.Logger
 	// OnStored is told about every stored webhook (wake delivery, refresh UI).
 	onStored func(store.Intaken)
-	join     time.Duration
 	extra    map[string]http.Handler
 }
 
@@ -52,9 +51,6 @@ type Config struct {
 	Zone     *time.Location // zone for Mango dates without one
 	Logger   *slog.Logger
 	OnStored func(store.Intaken)
-	// JoinWindow > 0 joins a webhook with the same call received from the
-	// VPBX API (both sources on): one import per call.
-	JoinWindow time.Duration
 }
 
 // New returns a receiver.
@@ -66,7 +62,7 @@ func New(cfg Config) *Receiver {
 		cfg.Zone = time.UTC
 	}
 	return &Receiver{secret: cfg.Secret, store: cfg.Store, zone: cfg.Zone, log: cfg.Logger,
-		onStored: cfg.OnStored, join: cfg.JoinWindow, extra: map[string]http.Handler{}}
+		onStored: cfg.OnStored, extra: map[string]http.Handler{}}
 }
 
 // Handle adds a handler for a sub-path under the secret prefix (e.g. the
@@ -146,8 +142,7 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 		ContentType: req.Header.Get("Content-Type"), Body: string(body)}
 	call, perr := mango.Parse(raw, r.zone)
 	nc := store.NewCall{Source: "calltracking", Raw: raw.JSON(), Params: paramsJSON(call.Params),
-		Caller: call.Caller, Operator: call.Group, Started: call.Start, Duration: call.Duration,
-		JoinWindow: r.join}
+		Caller: call.Caller, Operator: call.Group, Started: call.Start, Duration: call.Duration}
 	if perr != nil {
 		nc.Invalid = perr.Error()
 	} else {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -14,15 +15,24 @@ import (
 // Service is the keychain service name mangotqm's secrets are filed under.
 const Service = "mangotqm"
 
+// DefaultTimeout bounds one keychain call.
+const DefaultTimeout = 5 * time.Second
+
 // Keychain keeps secrets in the OS keychain: Secret Service (GNOME Keyring,
 // KWallet) on Linux, Keychain on macOS, Credential Manager on Windows. Every
 // call runs off the caller's goroutine with a timeout: go-keyring can block
 // forever when no Secret Service answers.
 type Keychain struct {
 	Service string        // default Service
-	Timeout time.Duration // default 5 s
+	Timeout time.Duration // default DefaultTimeout
 	// Backend defaults to go-keyring; tests substitute it.
 	Backend Backend
+
+	// getenv and exists default to os.Getenv and a stat; tests substitute
+	// them to check the "no session bus" short cut without touching the
+	// process environment.
+	getenv func(string) string
+	exists func(string) bool
 }
 
 // Backend is the keyring API (go-keyring's functions).
@@ -52,20 +62,46 @@ func (k *Keychain) backend() Backend {
 	return goKeyring{}
 }
 
-// noSessionBus: on Linux without a D-Bus session, go-keyring would
-// autolaunch a private bus and hang in it; say "unavailable" at once.
+// noSessionBus reports that go-keyring would have to autolaunch a D-Bus
+// session bus: on Linux and the BSDs godbus then runs dbus-launch, and the
+// keyring call blocks for minutes inside that stray bus. That is the case when
+// DBUS_SESSION_BUS_ADDRESS is empty (or "autolaunch:") and godbus's own
+// discovery — $XDG_RUNTIME_DIR/bus or $XDG_RUNTIME_DIR/dbus-session, as
+// systemd user sessions provide — finds nothing either.
 func (k *Keychain) noSessionBus() bool {
-	return k.Backend == nil && runtime.GOOS == "linux" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == ""
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return false
+	}
+	if k.Backend != nil && k.getenv == nil {
+		return false // a substituted backend needs no bus
+	}
+	getenv, exists := k.getenv, k.exists
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if exists == nil {
+		exists = func(p string) bool { _, err := os.Stat(p); return err == nil }
+	}
+	if a := getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return false
+	}
+	dir := getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		dir = fmt.Sprintf("/run/user/%d", os.Getuid())
+	}
+	return !exists(filepath.Join(dir, "bus")) && !exists(filepath.Join(dir, "dbus-session"))
 }
 
-// call runs f with the timeout; a late f finishes in the background.
+// call runs f off the caller's goroutine with the timeout; a late f finishes
+// in the background (go-keyring cannot be interrupted) and its result is
+// dropped.
 func (k *Keychain) call(ctx context.Context, op string, n Name, f func() (string, error)) (string, error) {
 	if k.noSessionBus() {
 		return "", fmt.Errorf("keychain: no D-Bus session (is a desktop session running?): %w", ErrUnavailable)
 	}
 	timeout := k.Timeout
 	if timeout <= 0 {
-		timeout = 5 * time.Second
+		timeout = DefaultTimeout
 	}
 	type res struct {
 		v   string
@@ -91,7 +127,7 @@ func (k *Keychain) call(ctx context.Context, op string, n Name, f func() (string
 	case <-t.C:
 		return "", fmt.Errorf("keychain %s %s: no answer within %v (is the keyring locked?): %w", op, n, timeout, ErrUnavailable)
 	case <-ctx.Done():
-		return "", fmt.Errorf("keychain %s %s: %w", op, n, ctx.Err())
+		return "", fmt.Errorf("keychain %s %s: gave up waiting: %w: %w", op, n, ErrUnavailable, ctx.Err())
 	}
 }
 

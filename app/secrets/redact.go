@@ -2,7 +2,9 @@ package secrets
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -41,6 +43,8 @@ func (r *Redactor) Add(v string) {
 		}
 	}
 	r.values = append(r.values, v)
+	// Longest first, so a secret that contains another is replaced whole.
+	sort.SliceStable(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
 }
 
 // Redact returns s with every known value replaced.
@@ -95,15 +99,23 @@ func (h *redactHandler) attr(a slog.Attr) slog.Attr {
 		}
 		return slog.Group(a.Key, red...)
 	case slog.KindAny:
+		// Errors, stringers, byte slices and any other value (structs,
+		// maps, slices) are checked in their printed form; only a value
+		// that holds a secret is replaced, by its redacted text.
+		var text string
 		switch x := v.Any().(type) {
 		case error:
-			return slog.String(a.Key, h.r.Redact(x.Error()))
-		case interface{ String() string }:
-			return slog.String(a.Key, h.r.Redact(x.String()))
+			text = x.Error()
+		case fmt.Stringer:
+			text = x.String()
 		case []byte:
-			return slog.String(a.Key, h.r.Redact(string(x)))
+			text = string(x)
+		default:
+			text = fmt.Sprintf("%+v", x)
 		}
-		return slog.Attr{Key: a.Key, Value: v}
+		if red := h.r.Redact(text); red != text {
+			return slog.String(a.Key, red)
+		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}
 }

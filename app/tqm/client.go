@@ -1,8 +1,8 @@
 // Package tqm is the T-Bank TQM "import call" client. What it sends follows
-// tqm.md: v2 takes the fields as camelCase query parameters, v1 as a
-// PascalCase JSON body; both authenticate with "Authorization: Basic <key>"
-// (the raw key, not base64 of user:password). Only HTTP 200 means TQM
-// accepted the call.
+// tqm.md: v2 takes the fields as camelCase query parameters and an empty
+// body, v1 a PascalCase JSON body; both authenticate with
+// "Authorization: Basic <key>" (the raw key, not base64 of user:password).
+// Only HTTP 200 means TQM accepted the call (tqm.md §4.2).
 package tqm
 
 import (
@@ -24,45 +24,140 @@ import (
 // DefaultBaseURL is TQM's cloud.
 const DefaultBaseURL = "https://tqm-cloud.tbank.ru"
 
+// DefaultAPIVersion is the apiVersion query parameter public code sends to
+// the v2 import (tqm.md §4.1).
+const DefaultAPIVersion = "1.0"
+
+// DefaultTimeout bounds one request when the caller gives no HTTP client.
+const DefaultTimeout = 30 * time.Second
+
+// The import fields by their v2 (camelCase) names; v1 spells them in
+// PascalCase (see PascalCase).
+const (
+	FieldID                = "id"
+	FieldCallDirection     = "callDirection"
+	FieldStartDate         = "startDate"
+	FieldEndDate           = "endDate"
+	FieldHangupParty       = "hangupParty"
+	FieldOperatorID        = "operatorId"
+	FieldOperatorChannel   = "operatorChannel"
+	FieldClientPhoneNumber = "clientPhoneNumber"
+	FieldFileLink          = "fileLink"
+	FieldLanguageCode      = "languageCode"
+	FieldTaskType          = "taskType"
+	FieldReason            = "reason"
+	FieldResult            = "result"
+)
+
+// FieldNames lists the known import fields in TQM's order: the nine of the
+// Albato/help-center mapping, then the optional ones public code sends
+// (tqm.md §6, §9.1). Names beyond id, callDirection, startDate, endDate and
+// fileLink are not confirmed by the retrievable docs.
+var FieldNames = []string{
+	FieldID, FieldCallDirection, FieldStartDate, FieldEndDate, FieldHangupParty,
+	FieldOperatorID, FieldOperatorChannel, FieldClientPhoneNumber, FieldFileLink,
+	FieldLanguageCode, FieldTaskType, FieldReason, FieldResult,
+}
+
+// DateLayout is how TQM wants startDate and endDate: no time zone.
+const DateLayout = "2006-01-02T15:04:05"
+
 // Field is one import field, by its camelCase (v2) name.
 type Field struct {
 	Name  string
 	Value string
 }
 
+// Request is one call to import: its fields in order. Fields with an empty
+// value are not sent. Send and SendWithFile take []Field, so a Request and a
+// plain []Field both work.
+type Request []Field
+
+// Fields returns the fields that are sent: those with a value, in order.
+func (r Request) Fields() []Field {
+	out := make([]Field, 0, len(r))
+	for _, f := range r {
+		if f.Value != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Get returns the value of a field ("" when absent); a repeated name yields
+// the last value, as it is sent.
+func (r Request) Get(name string) string {
+	v := ""
+	for _, f := range r {
+		if f.Name == name {
+			v = f.Value
+		}
+	}
+	return v
+}
+
 // Class is how an answer is treated.
 type Class int
 
 const (
-	Accepted     Class = iota // HTTP 200
-	Retry                     // 5xx, 429, timeout, no connection
-	AuthRejected              // 401, 403
-	Rejected                  // any other answer (4xx, 3xx)
+	Accepted     Class = iota // HTTP 200, and only 200
+	Retry                     // 5xx, 429, 408, timeout, no connection
+	AuthRejected              // 401, 403, or no key to send
+	Rejected                  // any other answer: other 4xx, 3xx, 1xx/2xx other than 200
 )
 
 func (c Class) String() string {
-	return [...]string{"accepted", "retry", "auth-rejected", "rejected"}[c]
+	switch c {
+	case Accepted:
+		return "accepted"
+	case Retry:
+		return "retry"
+	case AuthRejected:
+		return "auth-rejected"
+	case Rejected:
+		return "rejected"
+	}
+	return fmt.Sprintf("Class(%d)", int(c))
 }
 
 // Result of one request.
 type Result struct {
 	Class         Class
-	HTTPStatus    int    // 0 when no answer
-	CorrelationID string // x-correlation-id, always recorded when present
-	Body          string // excerpt of the answer (≤ 2 KiB), key redacted
-	Duration      time.Duration
+	HTTPStatus    int           // 0 when no answer
+	CorrelationID string        // x-correlation-id, recorded whenever TQM sends it
+	Body          string        // excerpt of the answer (≤ 2 KiB), key redacted; for 3xx, why it was not followed
+	Duration      time.Duration // from sending to the end of the excerpt
 }
 
-// Client sends calls to TQM.
+// Client sends calls to TQM. The zero value sends to TQM's cloud with the v2
+// API, but needs Key.
 type Client struct {
-	BaseURL    string                                    // default DefaultBaseURL
-	API        string                                    // "v2" (default) or "v1"
-	Key        func(ctx context.Context) (string, error) // the access key, read per request
-	APIVersion string                                    // v2 apiVersion query parameter; "" omits it
-	HTTP       *http.Client                              // default: 30 s timeout, no redirects
+	BaseURL string // default DefaultBaseURL
+	API     string // "v2" (default) or "v1"
+	// Key returns the access key; it is read for every request so a changed
+	// key applies at once. Surrounding spaces are dropped.
+	Key func(ctx context.Context) (string, error)
+	// APIVersion is the v2 apiVersion query parameter. Callers choose: the
+	// app passes DefaultAPIVersion unless configured otherwise; "" omits it.
+	APIVersion string
+	// HTTP is the client to use; redirects are never followed, whatever its
+	// CheckRedirect says. Default: a client with Timeout.
+	HTTP *http.Client
+	// Timeout bounds one request (default DefaultTimeout when HTTP is nil;
+	// with HTTP set, it applies only when > 0, on top of HTTP's own).
+	Timeout time.Duration
 }
 
+// bodyExcerpt is the most of an answer kept in Result.Body.
 const bodyExcerpt = 2048
+
+// ErrNoKey: no access key to send with.
+var ErrNoKey = errors.New("the TQM access key is not set")
+
+// ErrBadKey: the key cannot be put into an HTTP header.
+var ErrBadKey = errors.New("the TQM access key contains characters that cannot be sent (spaces, line breaks or non-Latin letters)")
+
+func (c *Client) v1() bool { return strings.EqualFold(c.API, "v1") }
 
 func (c *Client) base() string {
 	b := c.BaseURL
@@ -72,9 +167,10 @@ func (c *Client) base() string {
 	return strings.TrimRight(b, "/")
 }
 
-func (c *Client) path(withFile bool) string {
+// Endpoint returns the URL a request goes to (without query).
+func (c *Client) Endpoint(withFile bool) string {
 	p := "/integration/import/call"
-	if c.API != "v1" {
+	if !c.v1() {
 		p = "/v2" + p
 	}
 	if withFile {
@@ -83,123 +179,146 @@ func (c *Client) path(withFile bool) string {
 	return c.base() + p
 }
 
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 func (c *Client) httpClient() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
+	if c.HTTP == nil {
+		t := c.Timeout
+		if t <= 0 {
+			t = DefaultTimeout
+		}
+		return &http.Client{Timeout: t, CheckRedirect: noRedirect}
 	}
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
+	hc := *c.HTTP
+	hc.CheckRedirect = noRedirect
+	return &hc
 }
 
 // PascalCase turns a v2 field name into its v1 spelling (id → Id).
 func PascalCase(name string) string {
 	r, n := utf8.DecodeRuneInString(name)
+	if n == 0 {
+		return name
+	}
 	return string(unicode.ToUpper(r)) + name[n:]
 }
 
-// v1Body is the JSON object of a v1 request (PascalCase keys, empty values left out).
-func v1Body(fields []Field) ([]byte, error) {
+// jsonObject encodes the sent fields as one JSON object, PascalCase keys for
+// v1 and camelCase for v2.
+func jsonObject(r Request, pascal bool) ([]byte, error) {
 	m := map[string]string{}
-	for _, f := range fields {
-		if f.Value != "" {
-			m[PascalCase(f.Name)] = f.Value
+	for _, f := range r.Fields() {
+		name := f.Name
+		if pascal {
+			name = PascalCase(name)
 		}
+		m[name] = f.Value
 	}
 	return json.Marshal(m)
 }
 
-// valueJSON is the "value" part of a with-file request: camelCase for v2,
-// PascalCase for v1 (inferred from tqm.md §5: a JSON object named "value").
-func (c *Client) valueJSON(fields []Field) ([]byte, error) {
-	if c.API == "v1" {
-		return v1Body(fields)
-	}
-	m := map[string]string{}
-	for _, f := range fields {
-		if f.Value != "" {
-			m[f.Name] = f.Value
-		}
-	}
-	return json.Marshal(m)
-}
-
-// Send imports one call by link.
+// Send imports one call by link; fields is a Request or any []Field. v2: POST {base}/v2/integration/import/call
+// with the fields as query parameters (plus apiVersion) and no body. v1:
+// POST {base}/integration/import/call with a JSON body of PascalCase keys.
+//
+// err is non-nil when there was no usable answer (no key, no connection,
+// timeout); then Class is Retry (or AuthRejected without a key). Otherwise
+// Class tells what the answer means. Neither ever contains the key.
 func (c *Client) Send(ctx context.Context, fields []Field) (Result, error) {
-	var body io.Reader
-	u := c.path(false)
-	contentType := ""
-	if c.API == "v1" {
-		b, err := v1Body(fields)
+	r := Request(fields)
+	u := c.Endpoint(false)
+	if c.v1() {
+		b, err := jsonObject(r, true)
 		if err != nil {
-			return Result{Class: Rejected}, fmt.Errorf("encode request: %w", err)
+			return Result{Class: Rejected}, fmt.Errorf("encode the request: %w", err)
 		}
-		body, contentType = bytes.NewReader(b), "application/json"
-	} else {
-		q := url.Values{}
-		for _, f := range fields {
-			if f.Value != "" {
-				q.Set(f.Name, f.Value)
-			}
-		}
-		if c.APIVersion != "" {
-			q.Set("apiVersion", c.APIVersion)
-		}
-		u += "?" + q.Encode()
+		return c.do(ctx, u, "application/json", b)
 	}
-	return c.do(ctx, u, contentType, body)
+	q := url.Values{}
+	for _, f := range r.Fields() {
+		q.Set(f.Name, f.Value)
+	}
+	if c.APIVersion != "" {
+		q.Set("apiVersion", c.APIVersion)
+	}
+	return c.do(ctx, u+"?"+q.Encode(), "", nil)
 }
 
-// SendWithFile imports one call with its recording uploaded as multipart
-// form data: a "file" part and a "value" part holding the fields as JSON.
+// SendWithFile imports one call with its recording uploaded:
+// POST {base}[/v2]/integration/import/call/with-file as multipart/form-data
+// with a "file" part (the recording) and a "value" part holding the fields
+// as a JSON object — camelCase keys for v2, PascalCase for v1. fileLink is
+// not needed then. v2 also gets apiVersion as a query parameter.
+//
+// This shape is an inference from tqm.md §5: the docs name the "file" and
+// "value" parts and call "value" the JSON request body, but the rest of the
+// page (content types of the parts) is not retrievable.
 func (c *Client) SendWithFile(ctx context.Context, fields []Field, filename string, audio io.Reader) (Result, error) {
-	value, err := c.valueJSON(fields)
+	r := Request(fields)
+	value, err := jsonObject(r, c.v1())
 	if err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("encode request: %w", err)
+		return Result{Class: Rejected}, fmt.Errorf("encode the request: %w", err)
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	if err := mw.WriteField("value", string(value)); err != nil {
-		return Result{Class: Rejected}, err
+		return Result{Class: Rejected}, fmt.Errorf("build the upload: %w", err)
 	}
 	fw, err := mw.CreateFormFile("file", filename)
 	if err != nil {
-		return Result{Class: Rejected}, err
+		return Result{Class: Rejected}, fmt.Errorf("build the upload: %w", err)
 	}
 	if _, err := io.Copy(fw, audio); err != nil {
 		return Result{Class: Retry}, fmt.Errorf("read the recording: %w", err)
 	}
 	if err := mw.Close(); err != nil {
-		return Result{Class: Rejected}, err
+		return Result{Class: Rejected}, fmt.Errorf("build the upload: %w", err)
 	}
-	u := c.path(true)
-	if c.API != "v1" && c.APIVersion != "" {
-		u += "?apiVersion=" + url.QueryEscape(c.APIVersion)
+	u := c.Endpoint(true)
+	if !c.v1() && c.APIVersion != "" {
+		u += "?" + url.Values{"apiVersion": {c.APIVersion}}.Encode()
 	}
-	return c.do(ctx, u, mw.FormDataContentType(), &buf)
+	return c.do(ctx, u, mw.FormDataContentType(), buf.Bytes())
 }
 
-// ErrNoKey: no access key to send with.
-var ErrNoKey = errors.New("the TQM access key is not set")
-
-func (c *Client) do(ctx context.Context, u, contentType string, body io.Reader) (Result, error) {
-	key := ""
-	if c.Key != nil {
-		k, err := c.Key(ctx)
-		if err != nil {
-			return Result{Class: AuthRejected}, fmt.Errorf("%w: %v", ErrNoKey, err)
-		}
-		key = k
+func (c *Client) key(ctx context.Context) (string, error) {
+	if c.Key == nil {
+		return "", ErrNoKey
 	}
-	if key == "" {
-		return Result{Class: AuthRejected}, ErrNoKey
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, body)
+	k, err := c.Key(ctx)
 	if err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("build request: %w", err)
+		// The store's error never holds the value (secrets.Store).
+		return "", fmt.Errorf("%w: %w", ErrNoKey, err)
+	}
+	k = strings.TrimSpace(k)
+	if k == "" {
+		return "", ErrNoKey
+	}
+	for _, r := range k {
+		if r <= ' ' || r >= 0x7f {
+			return "", ErrBadKey
+		}
+	}
+	return k, nil
+}
+
+func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Result, error) {
+	key, err := c.key(ctx)
+	if err != nil {
+		return Result{Class: AuthRejected}, err
+	}
+	if c.HTTP != nil && c.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, rd)
+	if err != nil {
+		return Result{Class: Rejected}, fmt.Errorf("build the request: %w", redactErr(err, key, u))
 	}
 	req.Header.Set("Authorization", "Basic "+key)
 	req.Header.Set("Accept", "application/json")
@@ -215,14 +334,38 @@ func (c *Client) do(ctx context.Context, u, contentType string, body io.Reader) 
 		return res, fmt.Errorf("no answer from TQM: %w", redactErr(err, key, u))
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, bodyExcerpt))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	// Read a little more than the excerpt so a key cut at the edge is still
+	// recognised and redacted.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, int64(bodyExcerpt+len(key))))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
 	res.Duration = time.Since(start)
 	res.HTTPStatus = resp.StatusCode
 	res.CorrelationID = resp.Header.Get("X-Correlation-Id")
-	res.Body = strings.ReplaceAll(strings.ToValidUTF8(string(b), "?"), key, "[redacted]")
 	res.Class = Classify(resp.StatusCode)
+	text := strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), key, "[redacted]")
+	text = truncate(text, bodyExcerpt)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		where := "elsewhere"
+		if loc := resp.Header.Get("Location"); loc != "" {
+			where = "to " + redactURL(loc)
+		}
+		note := fmt.Sprintf("TQM redirected the request %s (HTTP %d); redirects are not followed — check the TQM address (%s)",
+			where, resp.StatusCode, c.base())
+		text = truncate(strings.TrimSpace(note+"\n"+text), bodyExcerpt)
+	}
+	res.Body = text
 	return res, nil
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Classify maps an HTTP status to a Class.
@@ -239,8 +382,9 @@ func Classify(status int) Class {
 	}
 }
 
-// redactErr strips the URL (it may carry call data) and the key from a
-// transport error while keeping its kind (timeout, refused, ...).
+// redactedError is a transport error with the URL's query (call data) and
+// the key removed from its text; it still unwraps to the original, so
+// errors.Is(err, context.Canceled) and net.Error checks keep working.
 type redactedError struct {
 	msg string
 	err error
@@ -260,11 +404,12 @@ func redactErr(err error, key, u string) error {
 	return &redactedError{msg: msg, err: err}
 }
 
+// redactURL drops the query and any user info from u.
 func redactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
-		return "TQM"
+		return "the TQM address"
 	}
-	p.RawQuery = ""
+	p.RawQuery, p.User, p.Fragment = "", nil, ""
 	return p.String()
 }

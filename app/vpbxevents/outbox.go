@@ -1,0 +1,73 @@
+package vpbxevents
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"mangotqm/store"
+)
+
+// JoinStore is the part of *store.Store the joining outbox uses.
+type JoinStore interface {
+	Claim(ctx context.Context) (store.Call, bool, error)
+	Finish(ctx context.Context, row int64, a store.Attempt, u store.Update) error
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	JoinStored(ctx context.Context, row int64, rule store.JoinRule) (of int64, merged bool, err error)
+}
+
+// Outbox is a delivery outbox (delivery.Outbox) for the "both" source
+// setting: before a calltracking call is handed to delivery, it is joined
+// with an earlier VPBX copy of the same call, if there is one — it then
+// becomes that call's duplicate and is never sent. (A VPBX summary is
+// joined when it is stored; the receiver stores calltracking webhooks
+// without looking, so this is where their join happens, race-free: the
+// row is claimed when it is checked.)
+type Outbox struct {
+	st       JoinStore
+	rule     store.JoinRule
+	log      *slog.Logger
+	onJoined func(row int64)
+}
+
+// NewOutbox wraps st. window 0 means store.DefaultJoinWindow; onJoined
+// (optional) is told about each calltracking row turned into a duplicate.
+func NewOutbox(st JoinStore, window time.Duration, log *slog.Logger, onJoined func(row int64)) *Outbox {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Outbox{st: st, rule: store.JoinRule{Other: sourceVPBX, Window: window, Reason: ReasonViaVPBX},
+		log: log, onJoined: onJoined}
+}
+
+// Claim claims the next due call that is not a copy of an earlier VPBX call.
+func (o *Outbox) Claim(ctx context.Context) (store.Call, bool, error) {
+	for {
+		c, ok, err := o.st.Claim(ctx)
+		if err != nil || !ok || c.Source != sourceCalltracking {
+			return c, ok, err
+		}
+		of, merged, err := o.st.JoinStored(ctx, c.ID, o.rule)
+		if err != nil {
+			// Sending is better than holding the call: at worst TQM gets it twice.
+			o.log.Error("cannot check whether the call came via VPBX too; sending it", "row", c.ID, "err", err)
+			return c, true, nil
+		}
+		if of == 0 {
+			return c, true, nil
+		}
+		o.log.Info("calltracking call is the same as a VPBX call; logged as its duplicate", "row", c.ID,
+			"call_id", c.CallID, "duplicate_of", of, "merged", merged)
+		if o.onJoined != nil {
+			o.onJoined(c.ID)
+		}
+	}
+}
+
+// Finish implements delivery.Outbox.
+func (o *Outbox) Finish(ctx context.Context, row int64, a store.Attempt, u store.Update) error {
+	return o.st.Finish(ctx, row, a, u)
+}
+
+// NextDue implements delivery.Outbox.
+func (o *Outbox) NextDue(ctx context.Context) (time.Time, bool, error) { return o.st.NextDue(ctx) }
