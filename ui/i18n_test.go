@@ -60,6 +60,10 @@ func TestNoHardCodedUserText(t *testing.T) {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok && isCall(call, "dialog", "ShowError") {
+				t.Errorf("%s: dialog.ShowError shows a technical English error; use showError with a message key",
+					fset.Position(call.Pos()))
+			}
 			if call, ok := n.(*ast.CallExpr); ok && exempt(call) {
 				return false
 			}
@@ -100,17 +104,33 @@ func TestNoHardCodedUserText(t *testing.T) {
 	}
 }
 
-// exempt: command-line flag help and log messages are for operators, not the window.
+// exempt: command-line flag help, log messages and error texts are for
+// operators, not the window (errors reach the window only as the "details"
+// line under a translated message: see showError).
 func exempt(call *ast.CallExpr) bool {
+	if isCall(call, "fmt", "Errorf") || isCall(call, "errors", "New") {
+		return true
+	}
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	if !ok {
 		return false
 	}
-	switch sel.Sel.Name {
-	case "Bool", "String", "Int", "Debug", "Info", "Warn", "Error":
+	if x, ok := sel.X.(*ast.SelectorExpr); ok && x.Sel.Name == "log" { // u.log.Warn(...)
+		return true
+	}
+	if x, ok := sel.X.(*ast.Ident); ok && (x.Name == "log" || x.Name == "fs") { // log.Warn, fs.Bool
 		return true
 	}
 	return false
+}
+
+func isCall(call *ast.CallExpr, pkg, name string) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != name {
+		return false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	return ok && x.Name == pkg
 }
 
 var wordRE = regexp.MustCompile(`[A-Za-z]{2,}\s+[A-Za-z]{2,}`)

@@ -44,15 +44,12 @@ func showSettings(u *UI) {
 	})
 	save := widget.NewButton(u.tr.T("ui.action.save"), func() {
 		u.settings.SetLanguage(lang.Selected)
-		u.settings.SetMuted(muted.Checked)
+		u.setMuted(muted.Checked)
 		u.settings.SetNgrokDomain(domain.Text)
 		u.settings.SetTQMURL(tqmURL.Text)
 		u.settings.SetTQMAPI(api.Selected)
-		if u.main != nil {
-			u.main.notifier.Muted = muted.Checked
-		}
 		if err := autostart.Set(entry, "", login.Checked); err != nil {
-			dialog.ShowError(err, w)
+			u.showError(w, "ui.error.autostart", err)
 			return
 		}
 		dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.saved"), w)

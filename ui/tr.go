@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/secrets"
@@ -48,4 +49,31 @@ func keychainProblem(tr Tr, err error) fyne.CanvasObject {
 		detail.SetText(err.Error())
 	}
 	return container.NewVBox(head, how, detail)
+}
+
+// showError tells the user in their language what failed (key), with the
+// technical detail (redacted) underneath for support. Every error dialog of
+// the app goes through here: error texts from lower layers are English
+// and technical, never the message itself.
+func (u *UI) showError(w fyne.Window, key string, err error) {
+	if err != nil {
+		u.log.Warn("shown to the user", "what", key, "err", err)
+		err = errors.New(u.redactor.Redact(err.Error()))
+	}
+	showError(u.tr, w, key, err)
+}
+
+func showError(tr Tr, w fyne.Window, key string, err error) {
+	msg := widget.NewLabel(tr.T(key))
+	msg.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(msg)
+	if err != nil {
+		detail := widget.NewLabel(tr.T("ui.error.detail", map[string]any{"Error": err.Error()}))
+		detail.Wrapping = fyne.TextWrapWord
+		detail.Importance = widget.LowImportance
+		box.Add(detail)
+	}
+	d := dialog.NewCustom(tr.T("ui.error.title"), tr.T("ui.wizard.close"), box, w)
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
 }

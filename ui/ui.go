@@ -30,6 +30,9 @@ const AppID = "ru.mangotqm.bridge"
 // Params come from main.
 type Params struct {
 	Version string
+	// Secrets is where the wizard keeps keys; nil = the OS keychain
+	// (secrets.Keychain). There is deliberately no file fallback.
+	Secrets secrets.Store
 }
 
 // Main starts the desktop app and returns the process exit code.
@@ -78,7 +81,10 @@ func Main(args []string, p Params) int {
 	}
 
 	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: log, dataDir: dir, demo: *demo,
-		version: p.Version, redactor: red, screenshot: os.Getenv("MANGOTQM_SCREENSHOT")}
+		version: p.Version, redactor: red, screenshot: os.Getenv("MANGOTQM_SCREENSHOT"), keychain: p.Secrets}
+	if u.keychain == nil {
+		u.keychain = &secrets.Keychain{}
+	}
 	lock, err := instance.Acquire(dir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
@@ -121,11 +127,31 @@ type UI struct {
 	screenshot string
 	exitCode   int
 
-	keychain  secrets.Store
-	core      *core.Core
-	main      *mainWindow
-	trayMenu  *fyne.Menu
-	trayPause *fyne.MenuItem
+	keychain    secrets.Store
+	core        *core.Core
+	main        *mainWindow
+	tray        *tray
+	finalWizard *wizard // first run: shows the webhook URL once known
+
+	// testQueue is set by tests only: Fyne's test driver runs fyne.Do on
+	// the calling goroutine, so there UI updates from goroutines are queued
+	// and applied by the test goroutine instead.
+	testQueue chan func()
+}
+
+// onUI runs f on the UI goroutine (fyne.Do); see testQueue.
+func (u *UI) onUI(f func()) {
+	if u.testQueue != nil {
+		u.testQueue <- f
+		return
+	}
+	fyne.Do(f)
+}
+
+// availability is implemented by secret stores that can say up front
+// whether they work (secrets.Keychain).
+type availability interface {
+	Available(ctx context.Context) error
 }
 
 func (u *UI) start() {
@@ -138,7 +164,6 @@ func (u *UI) start() {
 		u.run(c)
 		return
 	}
-	u.keychain = &secrets.Keychain{}
 	w := u.app.NewWindow(u.tr.T("ui.app.title"))
 	w.SetContent(progress(u.tr.T("ui.keychain.checking")))
 	w.Resize(fyne.NewSize(560, 360))
@@ -146,8 +171,14 @@ func (u *UI) start() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err := (&secrets.Keychain{}).Available(ctx)
-		missing := u.missingSecrets(ctx)
+		var err error
+		if a, ok := u.keychain.(availability); ok {
+			err = a.Available(ctx)
+		}
+		var missing []secrets.Name
+		if err == nil {
+			missing, err = u.missingSecrets(ctx)
+		}
 		fyne.Do(func() {
 			switch {
 			case err != nil:
@@ -162,17 +193,22 @@ func (u *UI) start() {
 	}()
 }
 
-func (u *UI) missingSecrets(ctx context.Context) []secrets.Name {
+// missingSecrets lists the required secrets not stored yet; any error other
+// than "not found" means the keychain itself is the problem.
+func (u *UI) missingSecrets(ctx context.Context) ([]secrets.Name, error) {
 	var out []secrets.Name
 	for _, n := range []secrets.Name{secrets.TQMKey, secrets.NgrokAuthtoken} {
 		v, err := u.keychain.Get(ctx, n)
-		if err != nil {
+		switch {
+		case errors.Is(err, secrets.ErrNotFound):
 			out = append(out, n)
-			continue
+		case err != nil:
+			return nil, err
+		default:
+			u.redactor.Add(v)
 		}
-		u.redactor.Add(v)
 	}
-	return out
+	return out, nil
 }
 
 // startBridge builds the real bridge from the keychain and settings.

@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +28,7 @@ type mainWindow struct {
 	app fyne.App
 
 	calls    *vm.Calls
+	actions  vm.Actions
 	notifier vm.Notifier
 
 	mu       sync.Mutex
@@ -41,12 +40,17 @@ type mainWindow struct {
 	state, counts, demo  *widget.Label
 	url                  *widget.Entry
 	copyBtn, pauseBtn    *widget.Button
+	exportBtn, folderBtn *widget.Button
+	simBtn               *widget.Button
 	table                *widget.Table
 	detailHead           *widget.Label
 	raw, request, tries  *widget.Label
 	resendBtn            *widget.Button
 	statusSel, periodSel *widget.Select
 	search               *widget.Entry
+
+	lastExport string
+	pending    sync.WaitGroup // background actions (tests wait for them)
 
 	refreshReq chan struct{}
 	closed     chan struct{}
@@ -55,8 +59,9 @@ type mainWindow struct {
 
 func newMainWindow(u *UI, b vm.Backend) *mainWindow {
 	m := &mainWindow{u: u, b: b, tr: u.tr, app: u.app, calls: vm.NewCalls(b, nil),
+		actions: vm.Actions{B: b, Open: u.app.OpenURL},
 		visible: map[widget.TableCellID]string{}, refreshReq: make(chan struct{}, 1), closed: make(chan struct{})}
-	m.notifier.Muted = u.settings.Muted()
+	m.notifier.SetMuted(u.settings.Muted())
 	title := m.tr.T("ui.app.title")
 	if b.Demo() {
 		title = m.tr.T("ui.app.title_demo")
@@ -94,13 +99,19 @@ func (m *mainWindow) build() fyne.CanvasObject {
 	}
 	m.statusSel = widget.NewSelect(statusLabels, func(string) { m.applyFilter() })
 	m.statusSel.SetSelectedIndex(0)
-	periods := []string{m.tr.T("ui.period.all"), m.tr.T("ui.period.today"), m.tr.T("ui.period.week")}
+	periods := make([]string, len(vm.PeriodKeys))
+	for i, k := range vm.PeriodKeys {
+		periods[i] = m.tr.T(k)
+	}
 	m.periodSel = widget.NewSelect(periods, func(string) { m.applyFilter() })
 	m.periodSel.SetSelectedIndex(0)
 	m.search = widget.NewEntry()
 	m.search.SetPlaceHolder(m.tr.T("ui.search.placeholder"))
 	m.search.OnChanged = func(string) { m.applyFilter() }
-	filters := container.NewBorder(nil, nil, container.NewHBox(m.statusSel, m.periodSel), nil, m.search)
+	h := m.statusSel.MinSize().Height
+	filters := container.NewBorder(nil, nil, container.NewHBox(
+		container.NewGridWrap(fyne.NewSize(200, h), m.statusSel),
+		container.NewGridWrap(fyne.NewSize(160, h), m.periodSel)), nil, m.search)
 
 	m.table = widget.NewTable(m.tableSize, m.newCell, m.updateCell)
 	m.table.ShowHeaderRow = true
@@ -142,17 +153,19 @@ func (m *mainWindow) build() fyne.CanvasObject {
 	split := container.NewHSplit(m.table, details)
 	split.Offset = 0.62
 
+	m.exportBtn = widget.NewButton(m.tr.T("ui.action.export"), m.exportCSV)
+	m.folderBtn = widget.NewButton(m.tr.T("ui.action.open_folder"), m.openFolder)
 	actions := container.NewHBox(
 		widget.NewButton(m.tr.T("ui.action.resend_failed"), m.resendFailedDialog),
-		widget.NewButton(m.tr.T("ui.action.export"), m.exportCSV),
-		widget.NewButton(m.tr.T("ui.action.open_folder"), m.openFolder),
-		widget.NewButton(m.tr.T("ui.action.mapping"), func() { showMappingEditor(m.app, m.tr, m.b) }),
+		m.exportBtn,
+		m.folderBtn,
+		widget.NewButton(m.tr.T("ui.action.mapping"), func() { newMappingEditor(m.u, m.b).w.Show() }),
 		widget.NewButton(m.tr.T("ui.action.settings"), func() { showSettings(m.u) }),
 	)
 	if m.b.Demo() {
-		sim := widget.NewButton(m.tr.T("ui.action.simulate"), m.simulate)
-		sim.Importance = widget.HighImportance
-		actions.Add(sim)
+		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate"), m.simulate)
+		m.simBtn.Importance = widget.HighImportance
+		actions.Add(m.simBtn)
 	}
 	return container.NewBorder(container.NewVBox(header, widget.NewSeparator(), filters), actions, nil, nil, split)
 }
@@ -196,7 +209,18 @@ func (m *mainWindow) loop() {
 		case <-m.refreshReq:
 		case <-tick.C:
 		}
-		time.Sleep(100 * time.Millisecond) // coalesce bursts
+		time.Sleep(100 * time.Millisecond) // coalesce bursts: one reload for many events
+		for drained := false; !drained; {
+			select {
+			case _, ok := <-events:
+				if !ok {
+					return
+				}
+			case <-m.refreshReq:
+			default:
+				drained = true
+			}
+		}
 		m.reload()
 	}
 }
@@ -233,11 +257,11 @@ func (m *mainWindow) reload() {
 	var d vm.Details
 	var derr error
 	if sel != 0 {
-		d, derr = vm.LoadDetails(ctx, m.b, sel)
+		d, derr = vm.LoadDetails(ctx, m.b, sel, m.u.redactor.Redact)
 	}
 	rows := m.calls.Rows()
 	fresh := m.notifier.New(h.Incidents)
-	fyne.Do(func() {
+	m.u.onUI(func() {
 		if herr == nil {
 			m.applyHeader(h)
 		}
@@ -254,6 +278,7 @@ func (m *mainWindow) reload() {
 			m.app.SendNotification(fyne.NewNotification(m.tr.T("ui.notify.title"), in.Message))
 		}
 		m.u.updateTray(h)
+		m.u.firstRunURL(h.URL)
 	})
 }
 
@@ -261,24 +286,20 @@ func (m *mainWindow) refreshHeader() { m.requestRefresh() }
 
 func (m *mainWindow) applyHeader(h vm.Header) {
 	m.header = h
+	text := m.tr.T(vm.TunnelKey(h.TunnelState))
 	switch h.TunnelState {
 	case tunnel.Online:
-		m.state.SetText(m.tr.T("ui.tunnel.online"))
 		m.state.Importance = widget.SuccessImportance
 	case tunnel.Offline:
-		text := m.tr.T("ui.tunnel.offline")
 		if h.TunnelKey != "" {
 			text += ": " + m.tr.T(h.TunnelKey)
 		}
-		m.state.SetText(text)
 		m.state.Importance = widget.DangerImportance
 	default:
-		m.state.SetText(m.tr.T("ui.tunnel.connecting"))
 		m.state.Importance = widget.WarningImportance
 	}
-	m.state.Refresh()
-	counts := m.tr.T("ui.counts", map[string]any{"Waiting": h.Counts.Waiting, "Sending": h.Counts.Sending,
-		"Failed": h.Counts.Failed + h.Counts.Attention, "Delivered": h.Counts.DeliveredToday})
+	m.state.SetText(text)
+	counts := m.tr.T("ui.counts", vm.CountsData(h.Counts))
 	if h.Paused {
 		counts = m.tr.T("ui.delivery.paused") + " · " + counts
 	}
@@ -303,8 +324,8 @@ func (m *mainWindow) applyDetails(d vm.Details) {
 		head += "\n" + m.tr.T("ui.details.unknown")
 	}
 	m.detailHead.SetText(head)
-	m.raw.SetText(m.u.redactor.Redact(d.Raw))
-	m.request.SetText(m.u.redactor.Redact(d.Request))
+	m.raw.SetText(d.Raw)
+	m.request.SetText(d.Request)
 	var b strings.Builder
 	for _, a := range d.Attempts {
 		fmt.Fprintf(&b, "%s  %s  HTTP %d  %s\n", a.Time, m.tr.T("ui.outcome."+a.Outcome), a.HTTPStatus, a.Duration)
@@ -321,7 +342,7 @@ func (m *mainWindow) applyDetails(d vm.Details) {
 	if b.Len() == 0 {
 		b.WriteString(m.tr.T("ui.details.no_attempts"))
 	}
-	m.tries.SetText(m.u.redactor.Redact(b.String()))
+	m.tries.SetText(b.String())
 	if d.CanResend {
 		m.resendBtn.Enable()
 	} else {
@@ -393,105 +414,109 @@ func (m *mainWindow) copyURL() {
 	if u == "" {
 		return
 	}
-	m.app.Clipboard().SetContent(u)
-	go func() { _ = m.b.MarkURLCopied(context.Background(), u) }()
+	m.u.copyURL(u)
 	m.copyBtn.SetText(m.tr.T("ui.action.copied"))
 	go func() {
 		time.Sleep(2 * time.Second)
-		fyne.Do(func() { m.copyBtn.SetText(m.tr.T("ui.action.copy")) })
+		m.u.onUI(func() { m.copyBtn.SetText(m.tr.T("ui.action.copy")) })
+	}()
+}
+
+// background runs a backend action off the UI goroutine, then shows its
+// error (if any) and refreshes.
+func (m *mainWindow) background(key string, f func(ctx context.Context) error) {
+	m.pending.Add(1)
+	go func() {
+		defer m.pending.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			m.u.onUI(func() { m.u.showError(m.w, key, err) })
+		}
+		m.requestRefresh()
 	}()
 }
 
 func (m *mainWindow) togglePause() {
-	paused := !m.b.Paused()
-	if err := m.b.SetPaused(context.Background(), paused); err != nil {
-		dialog.ShowError(err, m.w)
-		return
-	}
-	m.requestRefresh()
+	m.pauseBtn.Disable()
+	m.background("ui.error.pause", func(ctx context.Context) error {
+		defer m.u.onUI(m.pauseBtn.Enable)
+		_, err := m.actions.TogglePause(ctx)
+		return err
+	})
 }
 
 func (m *mainWindow) resendSelected() {
 	m.mu.Lock()
 	row := m.selected
 	m.mu.Unlock()
-	if row == 0 {
-		return
-	}
-	if err := m.b.Resend(context.Background(), row); err != nil {
-		dialog.ShowError(err, m.w)
-		return
-	}
-	m.requestRefresh()
+	m.background("ui.error.resend", func(ctx context.Context) error { return m.actions.Resend(ctx, row) })
 }
 
 func (m *mainWindow) resendFailedDialog() {
 	since := widget.NewEntry()
-	since.SetText(time.Now().Add(-24 * time.Hour).Format("02.01.2006 15:04"))
+	since.SetText(m.actions.DefaultSince())
 	dialog.ShowForm(m.tr.T("ui.resend_failed.title"), m.tr.T("ui.action.resend"), m.tr.T("ui.action.cancel"),
 		[]*widget.FormItem{widget.NewFormItem(m.tr.T("ui.resend_failed.since"), since)}, func(ok bool) {
 			if !ok {
 				return
 			}
-			t, err := time.ParseInLocation("02.01.2006 15:04", strings.TrimSpace(since.Text), time.Local)
-			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s", m.tr.T("ui.resend_failed.bad_date")), m.w)
+			text := since.Text
+			if _, err := m.actions.ParseSince(text); err != nil {
+				m.u.showError(m.w, "ui.resend_failed.bad_date", nil)
 				return
 			}
-			n, err := m.b.ResendFailedSince(context.Background(), t)
-			if err != nil {
-				dialog.ShowError(err, m.w)
-				return
-			}
-			dialog.ShowInformation(m.tr.T("ui.resend_failed.title"), m.tr.T("ui.resend_failed.done", map[string]any{"N": n}), m.w)
-			m.requestRefresh()
+			m.background("ui.error.resend_failed", func(ctx context.Context) error {
+				n, err := m.actions.ResendFailedSince(ctx, text)
+				if err != nil {
+					return err
+				}
+				m.u.onUI(func() {
+					dialog.ShowInformation(m.tr.T("ui.resend_failed.title"),
+						m.tr.T("ui.resend_failed.done", map[string]any{"N": n}), m.w)
+				})
+				return nil
+			})
 		}, m.w)
 }
 
+// exportCSV writes the rows as shown (filters applied) to the data folder.
 func (m *mainWindow) exportCSV() {
 	m.mu.Lock()
 	rows := append([]vm.Row(nil), m.rows...)
 	m.mu.Unlock()
-	path := filepath.Join(m.b.DataDir(), "calls-"+time.Now().Format("2006-01-02-150405")+".csv")
-	f, err := os.Create(path)
-	if err == nil {
-		err = vm.WriteCSV(f, rows)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}
+	path, err := m.actions.ExportCSV(rows, func(k string) string { return m.tr.T(k) })
 	if err != nil {
-		dialog.ShowError(err, m.w)
+		m.u.showError(m.w, "ui.error.export", err)
 		return
 	}
+	m.lastExport = path
 	dialog.ShowInformation(m.tr.T("ui.action.export"), m.tr.T("ui.export.done", map[string]any{"Path": path}), m.w)
 }
 
 func (m *mainWindow) openFolder() {
-	u, err := fileURL(m.b.DataDir())
-	if err == nil {
-		err = m.app.OpenURL(u)
-	}
-	if err != nil {
-		dialog.ShowError(err, m.w)
+	if err := m.actions.OpenDataFolder(); err != nil {
+		m.u.showError(m.w, "ui.error.open_folder", err)
 	}
 }
 
 func (m *mainWindow) simulate() {
-	go func() {
-		if _, err := m.b.Simulate(context.Background()); err != nil {
-			fyne.Do(func() { dialog.ShowError(err, m.w) })
-		}
-	}()
+	m.background("ui.error.simulate", func(ctx context.Context) error {
+		_, err := m.b.Simulate(ctx)
+		return err
+	})
 }
 
-// VisibleText returns the texts of the table cells currently rendered.
+// visibleText returns the texts of the table cells currently rendered for
+// existing rows (the screenshot test's dump).
 func (m *mainWindow) visibleText() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]string, 0, len(m.visible))
-	for _, t := range m.visible {
-		out = append(out, t)
+	for id, t := range m.visible {
+		if id.Row < len(m.rows) {
+			out = append(out, t)
+		}
 	}
 	return out
 }

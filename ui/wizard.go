@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -14,7 +16,8 @@ import (
 	"mangotqm/app/secrets"
 )
 
-// wizardStep asks for one group of settings.
+// wizardStep asks for one secret (or, for Mango's API connector, the two
+// values shown side by side on the same page) and says where to find it.
 type wizardStep struct {
 	titleKey string
 	helpKey  string // where to find it, step by step
@@ -24,16 +27,21 @@ type wizardStep struct {
 type wizardField struct {
 	labelKey string
 	secret   secrets.Name // "" for a plain setting
-	setting  func(*Settings, string)
-	check    func(string) bool // a format check: no API offers a live check we could call offline
+	get      func(*Settings) string
+	set      func(*Settings, string)
+	// check is a format check only: none of the services offers a check we
+	// could call without going online (and a wrong key is reported plainly
+	// at the first delivery / tunnel start anyway).
+	check    func(string) bool
 	badKey   string
 	optional bool
-	plain    bool // not a secret: shown in clear
 }
+
+func (f wizardField) plain() bool { return f.secret == "" }
 
 var (
 	reToken  = regexp.MustCompile(`^[A-Za-z0-9_\-]{20,200}$`)
-	reVPBX   = regexp.MustCompile(`^[a-z0-9]{16,64}$`)
+	reVPBX   = regexp.MustCompile(`^[A-Za-z0-9]{16,64}$`)
 	reSalt   = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
 	reKey    = regexp.MustCompile(`^\S{8,512}$`)
 	reDomain = regexp.MustCompile(`^(https://)?[a-z0-9]([a-z0-9\-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]*[a-z0-9])?)+/?$`)
@@ -44,111 +52,187 @@ func wizardSteps() []wizardStep {
 		{titleKey: "ui.wizard.tqm.title", helpKey: "ui.wizard.tqm.help", fields: []wizardField{
 			{labelKey: "ui.wizard.tqm.key", secret: secrets.TQMKey, check: reKey.MatchString, badKey: "ui.wizard.bad.key"},
 		}},
+		{titleKey: "ui.wizard.ngrok.title", helpKey: "ui.wizard.ngrok.help", fields: []wizardField{
+			{labelKey: "ui.wizard.ngrok.token", secret: secrets.NgrokAuthtoken, check: reToken.MatchString, badKey: "ui.wizard.bad.ngrok_token"},
+		}},
+		{titleKey: "ui.wizard.domain.title", helpKey: "ui.wizard.domain.help", fields: []wizardField{
+			{labelKey: "ui.wizard.ngrok.domain", get: (*Settings).NgrokDomain, set: (*Settings).SetNgrokDomain,
+				check: reDomain.MatchString, badKey: "ui.wizard.bad.domain"},
+		}},
 		{titleKey: "ui.wizard.mango.title", helpKey: "ui.wizard.mango.help", fields: []wizardField{
 			{labelKey: "ui.wizard.mango.vpbx_key", secret: secrets.MangoVPBXKey, check: reVPBX.MatchString, badKey: "ui.wizard.bad.vpbx_key", optional: true},
 			{labelKey: "ui.wizard.mango.vpbx_salt", secret: secrets.MangoVPBXSalt, check: reSalt.MatchString, badKey: "ui.wizard.bad.vpbx_salt", optional: true},
+		}},
+		{titleKey: "ui.wizard.ct.title", helpKey: "ui.wizard.ct.help", fields: []wizardField{
 			{labelKey: "ui.wizard.mango.ct_token", secret: secrets.MangoCTToken, check: reKey.MatchString, badKey: "ui.wizard.bad.key", optional: true},
 		}},
-		{titleKey: "ui.wizard.ngrok.title", helpKey: "ui.wizard.ngrok.help", fields: []wizardField{
-			{labelKey: "ui.wizard.ngrok.token", secret: secrets.NgrokAuthtoken, check: reToken.MatchString, badKey: "ui.wizard.bad.ngrok_token"},
-			{labelKey: "ui.wizard.ngrok.domain", setting: (*Settings).SetNgrokDomain, check: reDomain.MatchString,
-				badKey: "ui.wizard.bad.domain", plain: true},
-		}},
 	}
 }
 
-// showWizard walks a first-time user through the secrets, one step at a
-// time, then starts the bridge; the main window then shows the webhook URL
-// with Copy and the exact Mango menu path.
-func (u *UI) showWizard(w fyne.Window) {
-	steps := wizardSteps()
-	var show func(i int)
-	show = func(i int) {
-		st := steps[i]
-		title := widget.NewLabelWithStyle(u.tr.T("ui.wizard.step", map[string]any{"N": i + 1, "Of": len(steps)})+" — "+
-			u.tr.T(st.titleKey), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		help := widget.NewLabel(u.tr.T(st.helpKey))
-		help.Wrapping = fyne.TextWrapWord
-		status := widget.NewLabel("")
-		status.Wrapping = fyne.TextWrapWord
-		form := widget.NewForm()
-		entries := make([]*widget.Entry, len(st.fields))
-		for j, f := range st.fields {
-			var e *widget.Entry
-			if f.plain {
-				e = widget.NewEntry()
-				if f.setting != nil {
-					e.SetText(u.settings.NgrokDomain())
-				}
-			} else {
-				e = widget.NewPasswordEntry() // never shown in clear after entry
-				e.SetPlaceHolder(u.tr.T("ui.wizard.placeholder_secret"))
-			}
-			entries[j] = e
-			form.Append(u.tr.T(f.labelKey), e)
-		}
-		next := widget.NewButton(u.tr.T("ui.wizard.next"), nil)
-		next.Importance = widget.HighImportance
-		if i == len(steps)-1 {
-			next.SetText(u.tr.T("ui.wizard.finish"))
-		}
-		next.OnTapped = func() {
-			values := make([]string, len(entries))
-			for j, e := range entries {
-				values[j] = strings.TrimSpace(e.Text)
-				f := st.fields[j]
-				if values[j] == "" && (f.optional || (!f.plain && u.hasSecret(f.secret))) {
-					continue // keep what is stored / optional
-				}
-				if !f.check(values[j]) {
-					status.SetText(u.tr.T(f.badKey))
-					status.Importance = widget.DangerImportance
-					status.Refresh()
-					return
-				}
-			}
-			next.Disable()
-			status.SetText(u.tr.T("ui.wizard.saving"))
-			go func() {
-				err := u.saveStep(st, values)
-				fyne.Do(func() {
-					next.Enable()
-					if err != nil {
-						status.SetText(u.tr.T("ui.wizard.save_failed", map[string]any{"Error": err.Error()}))
-						status.Importance = widget.DangerImportance
-						status.Refresh()
-						return
-					}
-					if i+1 < len(steps) {
-						show(i + 1)
-						return
-					}
-					w.Close()
-					if u.core != nil { // keys changed while running
-						dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.restart"), u.main.w)
-						return
-					}
-					u.startBridge()
-				})
-			}()
-		}
-		buttons := container.NewHBox(next)
-		if i > 0 {
-			buttons.Objects = append([]fyne.CanvasObject{widget.NewButton(u.tr.T("ui.wizard.back"), func() { show(i - 1) })},
-				buttons.Objects...)
-		}
-		w.SetContent(container.NewBorder(container.NewVBox(title, help), container.NewVBox(status, buttons), nil, nil,
-			container.NewVScroll(form)))
-	}
+// wizard walks a first-time user through the secrets, one step at a time;
+// values go straight to the OS keychain. After the last step it waits for
+// the bridge to come up and ends by showing the webhook URL with Copy and
+// the exact place in Mango to paste it.
+type wizard struct {
+	u      *UI
+	w      fyne.Window
+	steps  []wizardStep
+	i      int
+	onDone func() // after the last step is saved
+
+	title, help, status *widget.Label
+	entries             []*widget.Entry
+	next, back          *widget.Button
+	url                 *widget.Entry
+	copyBtn             *widget.Button
+	pending             sync.WaitGroup // keychain writes (tests wait for them)
+}
+
+func newWizard(u *UI, w fyne.Window, onDone func()) *wizard {
+	z := &wizard{u: u, w: w, steps: wizardSteps(), onDone: onDone}
 	w.Resize(fyne.NewSize(720, 520))
-	show(0)
+	z.show(0)
+	return z
 }
 
-func (u *UI) hasSecret(n secrets.Name) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err := u.keychain.Get(ctx, n)
-	return err == nil
+// showWizard starts the wizard in w: on first run it then starts the
+// bridge; when keys are changed later it asks for a restart.
+func (u *UI) showWizard(w fyne.Window) {
+	var z *wizard
+	z = newWizard(u, w, func() {
+		if u.core != nil {
+			w.Close()
+			dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.restart"), u.main.w)
+			return
+		}
+		u.finalWizard = z
+		z.waitForURL()
+		u.startBridge()
+	})
+}
+
+func (z *wizard) show(i int) {
+	tr := z.u.tr
+	z.i = i
+	st := z.steps[i]
+	z.title = widget.NewLabelWithStyle(tr.T("ui.wizard.step", map[string]any{"N": i + 1, "Of": len(z.steps) + 1})+" — "+
+		tr.T(st.titleKey), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	z.help = widget.NewLabel(tr.T(st.helpKey))
+	z.help.Wrapping = fyne.TextWrapWord
+	note := widget.NewLabel(tr.T("ui.wizard.format_only"))
+	note.Wrapping = fyne.TextWrapWord
+	note.Importance = widget.LowImportance
+	z.status = widget.NewLabel("")
+	z.status.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm()
+	z.entries = make([]*widget.Entry, len(st.fields))
+	for j, f := range st.fields {
+		var e *widget.Entry
+		if f.plain() {
+			e = widget.NewEntry()
+			e.SetText(f.get(z.u.settings))
+		} else {
+			// A password entry: the value is never shown in clear, and a
+			// stored one is never read back into the window.
+			e = widget.NewPasswordEntry()
+			e.SetPlaceHolder(tr.T("ui.wizard.placeholder_secret"))
+		}
+		z.entries[j] = e
+		form.Append(tr.T(f.labelKey), e)
+	}
+	z.next = widget.NewButton(tr.T("ui.wizard.next"), z.submit)
+	z.next.Importance = widget.HighImportance
+	buttons := container.NewHBox(z.next)
+	z.back = widget.NewButton(tr.T("ui.wizard.back"), func() { z.show(z.i - 1) })
+	if i > 0 {
+		buttons.Objects = append([]fyne.CanvasObject{z.back}, buttons.Objects...)
+	}
+	z.w.SetContent(container.NewBorder(container.NewVBox(z.title, z.help), container.NewVBox(note, z.status, buttons),
+		nil, nil, container.NewVScroll(form)))
+}
+
+func (z *wizard) fail(key string, data map[string]any) {
+	z.status.SetText(z.u.tr.T(key, data))
+	z.status.Importance = widget.DangerImportance
+	z.status.Refresh()
+}
+
+var errRequired = errors.New("required")
+
+// submit checks the formats, then (off the UI goroutine: the keychain may
+// be slow or ask the user to unlock it) stores the values and moves on.
+func (z *wizard) submit() {
+	st := z.steps[z.i]
+	values := make([]string, len(z.entries))
+	for j, e := range z.entries {
+		values[j] = strings.TrimSpace(e.Text)
+		if f := st.fields[j]; values[j] != "" && !f.check(values[j]) {
+			z.fail(f.badKey, nil)
+			return
+		}
+	}
+	z.next.Disable()
+	z.status.SetText(z.u.tr.T("ui.wizard.saving"))
+	z.status.Importance = widget.MediumImportance
+	z.status.Refresh()
+	step := z.i
+	z.pending.Add(1)
+	go func() {
+		defer z.pending.Done()
+		err := z.u.saveStep(st, values)
+		z.u.onUI(func() {
+			z.next.Enable()
+			switch {
+			case errors.Is(err, errRequired):
+				z.fail("ui.wizard.required", nil)
+			case errors.Is(err, secrets.ErrUnavailable):
+				z.w.SetContent(keychainProblem(z.u.tr, err))
+			case err != nil:
+				z.fail("ui.wizard.save_failed", map[string]any{"Error": err.Error()})
+			case step+1 < len(z.steps):
+				z.show(step + 1)
+			default:
+				z.onDone()
+			}
+		})
+	}()
+}
+
+// waitForURL is the wizard's last page until the bridge has its URL.
+func (z *wizard) waitForURL() {
+	tr := z.u.tr
+	title := widget.NewLabelWithStyle(tr.T("ui.wizard.step", map[string]any{"N": len(z.steps) + 1, "Of": len(z.steps) + 1})+
+		" — "+tr.T("ui.wizard.done.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	z.w.SetContent(container.NewVBox(title, progress(tr.T("ui.url.waiting"))))
+}
+
+// showURL ends the wizard: the webhook URL, Copy, and where it goes in Mango.
+func (z *wizard) showURL(url string) {
+	tr := z.u.tr
+	title := widget.NewLabelWithStyle(tr.T("ui.wizard.step", map[string]any{"N": len(z.steps) + 1, "Of": len(z.steps) + 1})+
+		" — "+tr.T("ui.wizard.done.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	text := widget.NewLabel(tr.T("ui.wizard.done.text"))
+	text.Wrapping = fyne.TextWrapWord
+	z.url = widget.NewEntry()
+	z.url.SetText(url)
+	z.url.Disable()
+	z.copyBtn = widget.NewButton(tr.T("ui.action.copy"), func() {
+		z.u.copyURL(url)
+		z.copyBtn.SetText(tr.T("ui.action.copied"))
+	})
+	z.copyBtn.Importance = widget.HighImportance
+	closeBtn := widget.NewButton(tr.T("ui.wizard.close"), z.w.Close)
+	z.w.SetContent(container.NewVBox(title, text, container.NewBorder(nil, nil, nil, z.copyBtn, z.url),
+		container.NewHBox(closeBtn)))
+}
+
+// firstRunURL ends the first-run wizard once the webhook URL is known.
+func (u *UI) firstRunURL(url string) {
+	if u.finalWizard == nil || url == "" {
+		return
+	}
+	u.finalWizard.showURL(url)
+	u.finalWizard = nil
 }
 
 func (u *UI) saveStep(st wizardStep, values []string) error {
@@ -157,10 +241,22 @@ func (u *UI) saveStep(st wizardStep, values []string) error {
 	for j, f := range st.fields {
 		v := values[j]
 		if v == "" {
-			continue
+			if f.optional {
+				continue
+			}
+			if f.plain() {
+				return errRequired
+			}
+			if _, err := u.keychain.Get(ctx, f.secret); err != nil {
+				if errors.Is(err, secrets.ErrNotFound) {
+					return errRequired
+				}
+				return err
+			}
+			continue // keep the stored value
 		}
-		if f.setting != nil {
-			f.setting(u.settings, v)
+		if f.plain() {
+			f.set(u.settings, v)
 			continue
 		}
 		if err := u.keychain.Set(ctx, f.secret, v); err != nil {

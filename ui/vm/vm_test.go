@@ -1,4 +1,4 @@
-package vm
+package vm_test
 
 import (
 	"bytes"
@@ -11,7 +11,12 @@ import (
 	"mangotqm/app/core"
 	"mangotqm/store"
 	"mangotqm/tunnel"
+	"mangotqm/ui/vm"
 )
+
+// These tests run the view models over a real demo core: the contract
+// with *core.Core itself. fake_test.go covers the cases a real core cannot
+// easily produce.
 
 // newDemo runs a real core (SQLite file, loopback receiver, sandbox TQM).
 func newDemo(t *testing.T) *core.Core {
@@ -28,7 +33,7 @@ func newDemo(t *testing.T) *core.Core {
 	return c
 }
 
-func waitStatus(t *testing.T, b Backend, row int64, status string) store.Call {
+func waitStatus(t *testing.T, b vm.Backend, row int64, status string) store.Call {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -46,7 +51,7 @@ func waitStatus(t *testing.T, b Backend, row int64, status string) store.Call {
 	}
 }
 
-var _ Backend = (*core.Core)(nil)
+var _ vm.Backend = (*core.Core)(nil)
 
 func TestTableFiltersDetails(t *testing.T) {
 	ctx := context.Background()
@@ -69,21 +74,21 @@ func TestTableFiltersDetails(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	calls := NewCalls(c, nil)
+	calls := vm.NewCalls(c, nil)
 	first, _, _ := c.Call(ctx, rows[0])
 	tests := []struct {
 		name   string
 		status string
-		period Period
+		period vm.Period
 		search string
 		want   int
 	}{
-		{"all", "", PeriodAll, "", 4},
-		{"delivered", store.StatusDelivered, PeriodToday, "", 3},
-		{"invalid", store.StatusInvalid, PeriodWeek, "", 1},
-		{"waiting", StatusWaiting, PeriodAll, "", 0},
-		{"search caller", "", PeriodAll, first.Caller, 1},
-		{"search nothing", "", PeriodAll, "no-such-caller", 0},
+		{"all", "", vm.PeriodAll, "", 4},
+		{"delivered", store.StatusDelivered, vm.PeriodToday, "", 3},
+		{"invalid", store.StatusInvalid, vm.PeriodWeek, "", 1},
+		{"waiting", vm.StatusWaiting, vm.PeriodAll, "", 0},
+		{"search caller", "", vm.PeriodAll, first.Caller, 1},
+		{"search nothing", "", vm.PeriodAll, "no-such-caller", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,21 +102,21 @@ func TestTableFiltersDetails(t *testing.T) {
 		})
 	}
 
-	calls.SetFilter("", PeriodAll, "")
+	calls.SetFilter("", vm.PeriodAll, "")
 	_ = calls.Refresh(ctx)
 	all := calls.Rows()
-	if all[0].Status != store.StatusInvalid || all[0].Tone != ToneBad || all[0].Note == "" {
+	if all[0].Status != store.StatusInvalid || all[0].Tone != vm.ToneBad || all[0].Note == "" {
 		t.Errorf("newest row %+v: want the invalid call, red, with its reason", all[0])
 	}
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, all); err != nil {
+	if err := vm.WriteCSV(&buf, all, nil); err != nil {
 		t.Fatal(err)
 	}
 	if lines := strings.Count(buf.String(), "\n"); lines != 5 || !strings.Contains(buf.String(), first.Caller) {
 		t.Errorf("CSV has %d lines:\n%s", lines, buf.String())
 	}
 
-	d, err := LoadDetails(ctx, c, rows[0])
+	d, err := vm.LoadDetails(ctx, c, rows[0], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,11 +158,11 @@ func TestActions(t *testing.T) {
 	if got, _, _ := c.Call(ctx, row2); got.Status != store.StatusQueued {
 		t.Fatalf("paused, yet the call is %s", got.Status)
 	}
-	h, err := LoadHeader(ctx, c)
+	h, err := vm.LoadHeader(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !h.Paused || h.Health != HealthAttention || h.Counts.Waiting != 1 || !h.Demo || h.URL == "" {
+	if !h.Paused || h.Health != vm.HealthAttention || h.Counts.Waiting != 1 || !h.Demo || h.URL == "" {
 		t.Errorf("header while paused: %+v", h)
 	}
 	if err := c.SetPaused(ctx, false); err != nil {
@@ -174,34 +179,34 @@ func TestActions(t *testing.T) {
 	if len(atts) != 2 {
 		t.Fatalf("after resend %d attempts, want 2", len(atts))
 	}
-	h, _ = LoadHeader(ctx, c)
-	if h.Health != HealthGood || h.Counts.DeliveredToday != 2 {
+	h, _ = vm.LoadHeader(ctx, c)
+	if h.Health != vm.HealthGood || h.Counts.DeliveredToday != 2 {
 		t.Errorf("header after: %+v", h)
 	}
 }
 
 func TestHealth(t *testing.T) {
 	tests := []struct {
-		h    Header
-		want Health
+		h    vm.Header
+		want vm.Health
 	}{
-		{Header{TunnelState: tunnel.Online}, HealthGood},
-		{Header{TunnelState: tunnel.Online, Paused: true}, HealthAttention},
-		{Header{TunnelState: tunnel.Connecting}, HealthAttention},
-		{Header{TunnelState: tunnel.Online, Counts: store.Counts{Attention: 1}}, HealthAttention},
-		{Header{TunnelState: tunnel.Online, Counts: store.Counts{Failed: 2}}, HealthError},
-		{Header{TunnelState: tunnel.Offline}, HealthError},
-		{Header{TunnelState: tunnel.Online, Incidents: []store.Incident{{ID: 1}}}, HealthError},
+		{vm.Header{TunnelState: tunnel.Online}, vm.HealthGood},
+		{vm.Header{TunnelState: tunnel.Online, Paused: true}, vm.HealthAttention},
+		{vm.Header{TunnelState: tunnel.Connecting}, vm.HealthAttention},
+		{vm.Header{TunnelState: tunnel.Online, Counts: store.Counts{Attention: 1}}, vm.HealthAttention},
+		{vm.Header{TunnelState: tunnel.Online, Counts: store.Counts{Failed: 2}}, vm.HealthError},
+		{vm.Header{TunnelState: tunnel.Offline}, vm.HealthError},
+		{vm.Header{TunnelState: tunnel.Online, Incidents: []store.Incident{{ID: 1}}}, vm.HealthError},
 	}
 	for _, tt := range tests {
-		if got := HealthOf(tt.h); got != tt.want {
-			t.Errorf("HealthOf(%+v) = %v, want %v", tt.h, got, tt.want)
+		if got := vm.HealthOf(tt.h); got != tt.want {
+			t.Errorf("vm.HealthOf(%+v) = %v, want %v", tt.h, got, tt.want)
 		}
 	}
 }
 
 func TestNotifierOncePerIncident(t *testing.T) {
-	var n Notifier
+	var n vm.Notifier
 	if got := n.New([]store.Incident{{ID: 1}}); len(got) != 0 {
 		t.Fatal("incidents open at start must not notify")
 	}
@@ -211,7 +216,7 @@ func TestNotifierOncePerIncident(t *testing.T) {
 	if got := n.New([]store.Incident{{ID: 1}, {ID: 2}}); len(got) != 0 {
 		t.Fatal("an incident notified twice")
 	}
-	n.Muted = true
+	n.SetMuted(true)
 	if got := n.New([]store.Incident{{ID: 3}}); len(got) != 0 {
 		t.Fatal("muted, yet notified")
 	}

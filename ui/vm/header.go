@@ -1,0 +1,102 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+
+	"mangotqm/app/core"
+	"mangotqm/store"
+	"mangotqm/tunnel"
+)
+
+// Health is the overall state shown by the tray icon.
+type Health int
+
+const (
+	HealthGood      Health = iota // all well
+	HealthAttention               // something needs a look (paused, calls need attention, tunnel connecting)
+	HealthError                   // calls failed, tunnel offline, an open incident
+)
+
+// Header is the status header and the tray state.
+type Header struct {
+	TunnelState tunnel.State
+	TunnelKey   string // i18n key of the tunnel problem, if any
+	URL         string // calltracking webhook URL ("" until the tunnel is online)
+	Endpoints   []core.Endpoint
+	Paused      bool
+	Counts      store.Counts
+	Incidents   []store.Incident
+	Health      Health
+	Demo        bool
+}
+
+// LoadHeader reads the header state.
+func LoadHeader(ctx context.Context, b Backend) (Header, error) {
+	counts, err := b.Counts(ctx)
+	if err != nil {
+		return Header{}, fmt.Errorf("load counts: %w", err)
+	}
+	inc, err := b.Incidents(ctx)
+	if err != nil {
+		return Header{}, fmt.Errorf("load incidents: %w", err)
+	}
+	ts := b.TunnelStatus()
+	h := Header{TunnelState: ts.State, TunnelKey: ts.MessageKey, Endpoints: b.Endpoints(), Paused: b.Paused(),
+		Counts: counts, Incidents: inc, Demo: b.Demo()}
+	if len(h.Endpoints) > 0 {
+		h.URL = h.Endpoints[0].URL
+	}
+	h.Health = HealthOf(h)
+	return h, nil
+}
+
+// HealthOf decides the tray colour.
+func HealthOf(h Header) Health {
+	switch {
+	case h.TunnelState == tunnel.Offline || h.Counts.Failed > 0 || len(h.Incidents) > 0:
+		return HealthError
+	case h.Paused || h.Counts.Attention > 0 || h.TunnelState == tunnel.Connecting:
+		return HealthAttention
+	}
+	return HealthGood
+}
+
+// HealthKey is the i18n key of the tray tooltip's first line.
+func HealthKey(h Health) string {
+	return [...]string{"ui.health.good", "ui.health.attention", "ui.health.error"}[h]
+}
+
+// TunnelKey is the i18n key of the tunnel state label.
+func TunnelKey(s tunnel.State) string {
+	switch s {
+	case tunnel.Online:
+		return "ui.tunnel.online"
+	case tunnel.Offline:
+		return "ui.tunnel.offline"
+	}
+	return "ui.tunnel.connecting"
+}
+
+// CountsData fills the "ui.counts" text.
+func CountsData(c store.Counts) map[string]any {
+	return map[string]any{"Waiting": c.Waiting, "Sending": c.Sending,
+		"Failed": c.Failed + c.Attention, "Delivered": c.DeliveredToday}
+}
+
+// Tray is what the tray icon and menu show.
+type Tray struct {
+	Health   Health
+	Tooltip  string // i18n key (HealthKey)
+	PauseKey string // label of the Pause/Resume item
+	CanCopy  bool   // a webhook URL exists to copy
+}
+
+// TrayOf derives the tray state from the header.
+func TrayOf(h Header) Tray {
+	t := Tray{Health: h.Health, Tooltip: HealthKey(h.Health), PauseKey: "ui.action.pause", CanCopy: h.URL != ""}
+	if h.Paused {
+		t.PauseKey = "ui.action.resume"
+	}
+	return t
+}

@@ -1,0 +1,324 @@
+// Package vmtest provides Fake, an in-memory vm.Backend for view-model and
+// window tests: it holds calls, filters them like the store does, and
+// records what the UI asked for (resends, pause, copied URLs, mappings).
+package vmtest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"mangotqm/app/core"
+	"mangotqm/app/mapping"
+	"mangotqm/store"
+	"mangotqm/tunnel"
+)
+
+// Fake is a vm.Backend in memory. Safe for concurrent use.
+type Fake struct {
+	mu        sync.Mutex
+	calls     []store.Call // newest first
+	attempts  map[int64][]store.Attempt
+	counts    store.Counts
+	incidents []store.Incident
+	status    tunnel.Status
+	endpoints []core.Endpoint
+	paused    bool
+	mapping   mapping.Config
+	preview   mapping.Result
+	err       error
+	dataDir   string
+	demo      bool
+	subs      []chan core.Event
+
+	// what the UI did
+	filters   []store.Filter
+	resent    []int64
+	since     []time.Time
+	copied    []string
+	saved     []mapping.Config
+	simulated int
+}
+
+// New returns a fake with an online tunnel at url (none if "").
+func New(dataDir, url string) *Fake {
+	f := &Fake{dataDir: dataDir, attempts: map[int64][]store.Attempt{}, mapping: mapping.Default()}
+	if url != "" {
+		f.status = tunnel.Status{State: tunnel.Online, URL: url}
+		f.endpoints = []core.Endpoint{{Name: "calltracking", URL: url}}
+	}
+	return f
+}
+
+// ErrBroken is returned by every data method after Break.
+var ErrBroken = errors.New("fake backend broken")
+
+// Break makes every data method fail (or work again with nil).
+func (f *Fake) Break(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
+
+// SetDemo marks the fake as a demo core.
+func (f *Fake) SetDemo(v bool) { f.mu.Lock(); f.demo = v; f.mu.Unlock() }
+
+// SetTunnel sets the tunnel status and endpoints.
+func (f *Fake) SetTunnel(s tunnel.Status, eps ...core.Endpoint) {
+	f.mu.Lock()
+	f.status, f.endpoints = s, eps
+	f.mu.Unlock()
+	f.publish(core.Event{Kind: core.EventTunnel})
+}
+
+// SetCounts sets what Counts returns.
+func (f *Fake) SetCounts(c store.Counts) { f.mu.Lock(); f.counts = c; f.mu.Unlock() }
+
+// SetPreview sets what Preview returns.
+func (f *Fake) SetPreview(r mapping.Result) { f.mu.Lock(); f.preview = r; f.mu.Unlock() }
+
+// AddCall stores a call (row id assigned when 0) with its attempts.
+func (f *Fake) AddCall(c store.Call, atts ...store.Attempt) int64 {
+	f.mu.Lock()
+	if c.ID == 0 {
+		c.ID = int64(len(f.calls) + 1)
+	}
+	f.calls = append([]store.Call{c}, f.calls...)
+	f.attempts[c.ID] = atts
+	f.mu.Unlock()
+	f.publish(core.Event{Kind: core.EventCall, CallRow: c.ID})
+	return c.ID
+}
+
+// OpenIncident adds an open incident.
+func (f *Fake) OpenIncident(in store.Incident) {
+	f.mu.Lock()
+	f.incidents = append(f.incidents, in)
+	f.mu.Unlock()
+	f.publish(core.Event{Kind: core.EventIncident, IncidentKind: in.Kind, Opened: true, Message: in.Message})
+}
+
+func (f *Fake) publish(e core.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ch := range f.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
+
+// Subscribe implements vm.Backend.
+func (f *Fake) Subscribe() (<-chan core.Event, func()) {
+	ch := make(chan core.Event, 64)
+	f.mu.Lock()
+	f.subs = append(f.subs, ch)
+	f.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			f.mu.Lock()
+			f.subs = slices.DeleteFunc(f.subs, func(c chan core.Event) bool { return c == ch })
+			f.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+// Calls implements vm.Backend, filtering like store.List.
+func (f *Fake) Calls(_ context.Context, flt store.Filter) ([]store.Call, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.filters = append(f.filters, flt)
+	if f.err != nil {
+		return nil, f.err
+	}
+	var out []store.Call
+	q := strings.ToLower(flt.Search)
+	for _, c := range f.calls {
+		if len(flt.Statuses) > 0 && !slices.Contains(flt.Statuses, c.Status) {
+			continue
+		}
+		if !flt.Since.IsZero() && c.Received.Before(flt.Since) {
+			continue
+		}
+		if q != "" && !strings.Contains(strings.ToLower(c.Caller+"\x00"+c.Operator+"\x00"+c.CallID+"\x00"+c.Reason), q) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Call implements vm.Backend.
+func (f *Fake) Call(_ context.Context, row int64) (store.Call, []store.Attempt, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return store.Call{}, nil, f.err
+	}
+	for _, c := range f.calls {
+		if c.ID == row {
+			return c, f.attempts[row], nil
+		}
+	}
+	return store.Call{}, nil, store.ErrNotFound
+}
+
+// Counts implements vm.Backend.
+func (f *Fake) Counts(context.Context) (store.Counts, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.counts, f.err
+}
+
+// Resend implements vm.Backend: the call goes back to queued.
+func (f *Fake) Resend(_ context.Context, row int64) error {
+	f.mu.Lock()
+	if f.err != nil {
+		f.mu.Unlock()
+		return f.err
+	}
+	f.resent = append(f.resent, row)
+	for i := range f.calls {
+		if f.calls[i].ID == row {
+			f.calls[i].Status = store.StatusQueued
+		}
+	}
+	f.mu.Unlock()
+	f.publish(core.Event{Kind: core.EventCall, CallRow: row})
+	return nil
+}
+
+// ResendFailedSince implements vm.Backend.
+func (f *Fake) ResendFailedSince(_ context.Context, since time.Time) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return 0, f.err
+	}
+	f.since = append(f.since, since)
+	n := 0
+	for i, c := range f.calls {
+		if (c.Status == store.StatusFailed || c.Status == store.StatusAttention) && !c.Received.Before(since) {
+			f.calls[i].Status = store.StatusQueued
+			n++
+		}
+	}
+	return n, nil
+}
+
+// SetPaused implements vm.Backend.
+func (f *Fake) SetPaused(_ context.Context, p bool) error {
+	f.mu.Lock()
+	if f.err != nil {
+		f.mu.Unlock()
+		return f.err
+	}
+	f.paused = p
+	f.mu.Unlock()
+	f.publish(core.Event{Kind: core.EventDelivery})
+	return nil
+}
+
+// Paused implements vm.Backend.
+func (f *Fake) Paused() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
+
+// Endpoints implements vm.Backend.
+func (f *Fake) Endpoints() []core.Endpoint {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.endpoints)
+}
+
+// TunnelStatus implements vm.Backend.
+func (f *Fake) TunnelStatus() tunnel.Status { f.mu.Lock(); defer f.mu.Unlock(); return f.status }
+
+// Incidents implements vm.Backend.
+func (f *Fake) Incidents(context.Context) ([]store.Incident, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.incidents), f.err
+}
+
+// Mapping implements vm.Backend.
+func (f *Fake) Mapping(context.Context) (mapping.Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mapping, f.err
+}
+
+// SetMapping implements vm.Backend.
+func (f *Fake) SetMapping(_ context.Context, m mapping.Config) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.mapping = m
+	f.saved = append(f.saved, m)
+	return nil
+}
+
+// Preview implements vm.Backend: the preview set with SetPreview, or
+// core.ErrNoCalls when none.
+func (f *Fake) Preview(context.Context, mapping.Config) (mapping.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.preview.Fields) == 0 {
+		return mapping.Result{}, core.ErrNoCalls
+	}
+	return f.preview, f.err
+}
+
+// MarkURLCopied implements vm.Backend.
+func (f *Fake) MarkURLCopied(_ context.Context, url string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.copied = append(f.copied, url)
+	return nil
+}
+
+// DataDir implements vm.Backend.
+func (f *Fake) DataDir() string { return f.dataDir }
+
+// Demo implements vm.Backend.
+func (f *Fake) Demo() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.demo }
+
+// Simulate implements vm.Backend: adds a delivered call.
+func (f *Fake) Simulate(context.Context) (int64, error) {
+	f.mu.Lock()
+	f.simulated++
+	f.mu.Unlock()
+	return f.AddCall(store.Call{CallID: "SIM", Caller: "74950000000", Status: store.StatusQueued, Received: time.Now()}), nil
+}
+
+// Filters returns every filter Calls was asked with.
+func (f *Fake) Filters() []store.Filter {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.filters)
+}
+
+// Resent returns the rows Resend was called for.
+func (f *Fake) Resent() []int64 { f.mu.Lock(); defer f.mu.Unlock(); return slices.Clone(f.resent) }
+
+// ResentSince returns the times ResendFailedSince was called with.
+func (f *Fake) ResentSince() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.since)
+}
+
+// Copied returns the URLs MarkURLCopied was told about.
+func (f *Fake) Copied() []string { f.mu.Lock(); defer f.mu.Unlock(); return slices.Clone(f.copied) }
+
+// Saved returns every mapping SetMapping stored.
+func (f *Fake) Saved() []mapping.Config {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.saved)
+}
+
+// Simulated returns how many calls Simulate made.
+func (f *Fake) Simulated() int { f.mu.Lock(); defer f.mu.Unlock(); return f.simulated }
