@@ -70,6 +70,9 @@ type Config struct {
 	ProbeInterval time.Duration
 	// Lang renders incident messages ("ru" or "en").
 	Lang string
+	// TunnelDownAfter: an offline tunnel raises an incident after this long
+	// (default 5 minutes).
+	TunnelDownAfter time.Duration
 }
 
 // Core is the running bridge.
@@ -178,9 +181,11 @@ func New(ctx context.Context, cfg Config) (*Core, error) {
 	})
 	c.vpbx = MountVPBXEvents(c.recv, EventsOptions{
 		Store: st, Credentials: creds, Sources: cfg.Sources, Logger: cfg.Logger.With("part", "vpbx-events"),
-		OnStored:       onStored,
-		OnRecording:    func(string, int) { c.worker.Wake() },
-		OnBadSignature: func(int64) { c.bus.publish(Event{Kind: EventIncident}) },
+		OnStored:    onStored,
+		OnRecording: func(string, int) { c.worker.Wake() },
+		OnBadSignature: func(n int64) {
+			c.incident(IncidentBadSign, true, c.text("core.vpbx_bad_signature", map[string]any{"Count": n}))
+		},
 	})
 	return c, nil
 }
@@ -229,12 +234,7 @@ func (c *Core) Start(ctx context.Context) error {
 	// Forward tunnel state changes to subscribers.
 	states, unsub := c.cfg.Tunnel.Subscribe()
 	c.tunDone = unsub
-	go func() {
-		for s := range states {
-			c.log.Info("tunnel state", "state", s.State, "code", s.Code, "message", s.MessageKey, "detail", s.Detail)
-			c.bus.publish(Event{Kind: EventTunnel})
-		}
-	}()
+	go c.watchTunnel(states)
 
 	// Delivery runs whether or not the tunnel comes up: what is stored is sent.
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -304,7 +304,46 @@ func (c *Core) OpenTunnel(ctx context.Context) error {
 const (
 	IncidentPublicURL  = "public_url_unreachable"
 	IncidentURLChanged = "url_changed"
+	IncidentTunnelDown = "tunnel_down"
+	IncidentBadSign    = "vpbx_bad_signature"
 )
+
+// watchTunnel forwards tunnel states to subscribers and raises one
+// "tunnel down" incident when the tunnel stays offline for TunnelDownAfter.
+func (c *Core) watchTunnel(states <-chan tunnel.Status) {
+	after := c.cfg.TunnelDownAfter
+	if after <= 0 {
+		after = 5 * time.Minute
+	}
+	var timer *time.Timer
+	var last tunnel.Status
+	stopTimer := func() {
+		if timer != nil {
+			timer.Stop()
+			timer = nil
+		}
+	}
+	defer stopTimer()
+	for s := range states {
+		c.log.Info("tunnel state", "state", s.State, "code", s.Code, "message", s.MessageKey, "detail", s.Detail)
+		c.bus.publish(Event{Kind: EventTunnel})
+		switch s.State {
+		case tunnel.Offline:
+			last = s
+			if timer == nil && s.MessageKey != tunnel.KeyClosed {
+				reason := last
+				timer = time.AfterFunc(after, func() {
+					msg := c.text("core.tunnel_down", map[string]any{"Minutes": int(after.Minutes()),
+						"Reason": c.text(reason.MessageKey, nil)})
+					c.incident(IncidentTunnelDown, true, msg)
+				})
+			}
+		case tunnel.Online:
+			stopTimer()
+			c.incident(IncidentTunnelDown, false, "")
+		}
+	}
+}
 
 func (c *Core) text(key string, data map[string]any) string {
 	if c.cfg.Lang != "" {

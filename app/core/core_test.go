@@ -120,3 +120,44 @@ func TestCoreOverAFakeTunnel(t *testing.T) {
 		t.Fatalf("copying the new URL must clear the incident: %+v", inc)
 	}
 }
+
+func TestTunnelDownIncident(t *testing.T) {
+	tun := &fakeTunnel{public: "https://office.ngrok-free.dev", last: tunnel.Status{State: tunnel.Connecting}}
+	fake := tqmfake.New("k")
+	defer fake.Close()
+	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: &memorySecrets{m: map[secrets.Name]string{}},
+		Tunnel: tun, TunnelDownAfter: 50 * time.Millisecond,
+		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	open := func() bool {
+		inc, _ := c.Incidents(context.Background())
+		for _, in := range inc {
+			if in.Kind == IncidentTunnelDown {
+				return true
+			}
+		}
+		return false
+	}
+	tun.publish(tunnel.Status{State: tunnel.Offline, MessageKey: tunnel.KeyUnreachable})
+	deadline := time.Now().Add(5 * time.Second)
+	for !open() {
+		if time.Now().After(deadline) {
+			t.Fatal("no 'tunnel down' incident after the tunnel stayed offline")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tun.publish(tunnel.Status{State: tunnel.Online, URL: tun.public})
+	deadline = time.Now().Add(5 * time.Second)
+	for open() {
+		if time.Now().After(deadline) {
+			t.Fatal("the incident stayed open after the tunnel came back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
