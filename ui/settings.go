@@ -19,6 +19,8 @@ const (
 	keyTQMURL      = "tqm.url"
 	keyTQMAPI      = "tqm.api"
 	keyMuted       = "notifications.muted"
+	keySources     = "calls.sources"
+	keyAudio       = "calls.audio"
 )
 
 func (s *Settings) Language() string        { return s.p.StringWithFallback(keyLanguage, "") }
@@ -29,5 +31,11 @@ func (s *Settings) TQMURL() string          { return s.p.StringWithFallback(keyT
 func (s *Settings) SetTQMURL(v string)      { s.p.SetString(keyTQMURL, v) }
 func (s *Settings) TQMAPI() string          { return s.p.StringWithFallback(keyTQMAPI, "v2") }
 func (s *Settings) SetTQMAPI(v string)      { s.p.SetString(keyTQMAPI, v) }
-func (s *Settings) Muted() bool             { return s.p.BoolWithFallback(keyMuted, false) }
-func (s *Settings) SetMuted(v bool)         { s.p.SetBool(keyMuted, v) }
+func (s *Settings) Sources() string {
+	return s.p.StringWithFallback(keySources, core.SourcesCalltracking)
+}
+func (s *Settings) SetSources(v string) { s.p.SetString(keySources, v) }
+func (s *Settings) Audio() string       { return s.p.StringWithFallback(keyAudio, core.AudioUpload) }
+func (s *Settings) SetAudio(v string)   { s.p.SetString(keyAudio, v) }
+func (s *Settings) Muted() bool         { return s.p.BoolWithFallback(keyMuted, false) }
+func (s *Settings) SetMuted(v bool)     { s.p.SetBool(keyMuted, v) }

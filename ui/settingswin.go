@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/autostart"
+	"mangotqm/app/core"
 )
 
 // showSettings: language, start at login, notifications, ngrok and TQM.
@@ -28,6 +29,28 @@ func showSettings(u *UI) {
 	tqmURL := widget.NewEntry()
 	tqmURL.SetText(u.settings.TQMURL())
 	api := widget.NewSelect([]string{"v2", "v1"}, nil)
+	sourceKeys := []string{core.SourcesCalltracking, core.SourcesVPBX, core.SourcesBoth}
+	sourceLabels := make([]string, len(sourceKeys))
+	for i, k := range sourceKeys {
+		sourceLabels[i] = u.tr.T("ui.settings.sources." + k)
+	}
+	sources := widget.NewSelect(sourceLabels, nil)
+	for i, k := range sourceKeys {
+		if k == u.settings.Sources() {
+			sources.SetSelectedIndex(i)
+		}
+	}
+	audioKeys := []string{core.AudioUpload, core.AudioLink, core.AudioPassthrough}
+	audioLabels := make([]string, len(audioKeys))
+	for i, k := range audioKeys {
+		audioLabels[i] = u.tr.T("ui.settings.audio." + k)
+	}
+	audioSel := widget.NewSelect(audioLabels, nil)
+	for i, k := range audioKeys {
+		if k == u.settings.Audio() {
+			audioSel.SetSelectedIndex(i)
+		}
+	}
 	api.SetSelected(u.settings.TQMAPI())
 	form := widget.NewForm(
 		widget.NewFormItem(u.tr.T("ui.settings.language"), lang),
@@ -36,6 +59,8 @@ func showSettings(u *UI) {
 		widget.NewFormItem(u.tr.T("ui.wizard.ngrok.domain"), domain),
 		widget.NewFormItem(u.tr.T("ui.settings.tqm_url"), tqmURL),
 		widget.NewFormItem(u.tr.T("ui.settings.tqm_api"), api),
+		widget.NewFormItem(u.tr.T("ui.settings.sources"), sources),
+		widget.NewFormItem(u.tr.T("ui.settings.audio"), audioSel),
 	)
 	keys := widget.NewButton(u.tr.T("ui.settings.change_keys"), func() {
 		kw := u.app.NewWindow(u.tr.T("ui.app.title"))
@@ -48,6 +73,12 @@ func showSettings(u *UI) {
 		u.settings.SetNgrokDomain(domain.Text)
 		u.settings.SetTQMURL(tqmURL.Text)
 		u.settings.SetTQMAPI(api.Selected)
+		if i := sources.SelectedIndex(); i >= 0 {
+			u.settings.SetSources(sourceKeys[i])
+		}
+		if i := audioSel.SelectedIndex(); i >= 0 {
+			u.settings.SetAudio(audioKeys[i])
+		}
 		if err := autostart.Set(entry, "", login.Checked); err != nil {
 			u.showError(w, "ui.error.autostart", err)
 			return

@@ -222,6 +222,7 @@ func (u *UI) startBridge() {
 		}
 		c, err := core.NewDesktop(ctx, core.DesktopConfig{DataDir: u.dataDir, Secrets: u.keychain,
 			NgrokDomain: u.settings.NgrokDomain(), TQMURL: u.settings.TQMURL(), TQMAPI: u.settings.TQMAPI(),
+			Sources: u.settings.Sources(), Audio: u.settings.Audio(),
 			Version: u.version, Lang: u.tr.Lang, Logger: u.log})
 		fyne.Do(func() {
 			if err != nil {

@@ -31,7 +31,7 @@ func IsCommand(args []string) bool {
 		return false
 	}
 	switch args[0] {
-	case "serve", "calls", "resend", "help", "-h", "--help", "-help", "version", "--version":
+	case "serve", "calls", "resend", "sync-operators", "help", "-h", "--help", "-help", "version", "--version":
 		return true
 	}
 	return false
@@ -45,6 +45,7 @@ Usage:
   mangotqm calls [flags]        list stored calls
   mangotqm resend [flags] ID    send a call again
   mangotqm resend [flags] --failed-since 2026-11-01T00:00:00+03:00
+  mangotqm sync-operators       copy Mango's employees into TQM as operators
 
 Run "mangotqm COMMAND -h" for a command's flags.
 `
@@ -61,6 +62,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = calls(ctx, args[1:], stdout, stderr)
 	case "resend":
 		err = resend(ctx, args[1:], stdout, stderr)
+	case "sync-operators":
+		err = syncOperators(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mangotqm", Version)
 	default:

@@ -116,6 +116,7 @@ type Server struct {
 	skew      time.Duration
 	loc       *time.Location
 	enumMatch EnumMatch
+	users     map[string]User
 }
 
 // New starts a fake TQM on a loopback port that accepts key.
@@ -274,7 +275,15 @@ var routes = map[string]route{
 
 // Handler serves the import API. Paths must match exactly (no trailing
 // slash, no cleaning).
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == PathImportUser {
+			s.serveUser(w, r)
+			return
+		}
+		s.serve(w, r)
+	})
+}
 
 // requestError is a rejection with its status.
 type requestError struct {
