@@ -12,29 +12,24 @@ import (
 	"time"
 
 	"mangotqm/app/mango"
+	"mangotqm/app/tqm"
 )
 
-// TQM field names (camelCase, as the v2 API takes them).
+// TQM field names (camelCase, as the v2 API takes them): the TQM client's.
 const (
-	FieldID                = "id"
-	FieldCallDirection     = "callDirection"
-	FieldStartDate         = "startDate"
-	FieldEndDate           = "endDate"
-	FieldHangupParty       = "hangupParty"
-	FieldOperatorID        = "operatorId"
-	FieldOperatorChannel   = "operatorChannel"
-	FieldClientPhoneNumber = "clientPhoneNumber"
-	FieldFileLink          = "fileLink"
-	FieldLanguageCode      = "languageCode"
-	FieldTaskType          = "taskType"
-	FieldReason            = "reason"
-	FieldResult            = "result"
+	FieldID                = tqm.FieldID
+	FieldCallDirection     = tqm.FieldCallDirection
+	FieldStartDate         = tqm.FieldStartDate
+	FieldEndDate           = tqm.FieldEndDate
+	FieldHangupParty       = tqm.FieldHangupParty
+	FieldOperatorID        = tqm.FieldOperatorID
+	FieldOperatorChannel   = tqm.FieldOperatorChannel
+	FieldClientPhoneNumber = tqm.FieldClientPhoneNumber
+	FieldFileLink          = tqm.FieldFileLink
 )
 
 // Fields lists the TQM fields the mapping can fill, in request order.
-var Fields = []string{FieldID, FieldCallDirection, FieldStartDate, FieldEndDate, FieldHangupParty,
-	FieldOperatorID, FieldOperatorChannel, FieldClientPhoneNumber, FieldFileLink,
-	FieldLanguageCode, FieldTaskType, FieldReason, FieldResult}
+var Fields = tqm.FieldNames
 
 // Rule fills one TQM field.
 type Rule struct {
