@@ -474,6 +474,7 @@ func (c *Core) Resend(ctx context.Context, row int64) error {
 		return err
 	}
 	c.log.Info("call re-queued by the user", "row", row)
+	c.clearFailedIncident(ctx)
 	c.worker.Wake()
 	c.bus.publish(Event{Kind: EventCall, CallRow: row})
 	return nil
@@ -486,9 +487,18 @@ func (c *Core) ResendFailedSince(ctx context.Context, since time.Time) (int, err
 		return 0, err
 	}
 	c.log.Info("failed calls re-queued by the user", "count", n, "since", since)
+	c.clearFailedIncident(ctx)
 	c.worker.Wake()
 	c.bus.publish(Event{Kind: EventCall})
 	return n, nil
+}
+
+// clearFailedIncident closes the "a call failed for good" incident once no
+// call is failed any more (the next failure opens, and notifies, again).
+func (c *Core) clearFailedIncident(ctx context.Context) {
+	if n, err := c.Counts(ctx); err == nil && n.Failed == 0 {
+		c.incident(delivery.IncidentCallFailed, false, "")
+	}
 }
 
 // SetPaused pauses or resumes sending (receiving goes on).

@@ -161,3 +161,58 @@ func TestTunnelDownIncident(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestCallFailedIncidentClearsOnResend(t *testing.T) {
+	fake := tqmfake.New("k")
+	defer fake.Close()
+	fake.SetOutage(503)
+	tun := &fakeTunnel{public: "http://office.test", last: tunnel.Status{State: tunnel.Connecting}}
+	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: &memorySecrets{m: map[secrets.Name]string{}},
+		Tunnel: tun, Audio: AudioPassthrough, Schedule: []time.Duration{10 * time.Millisecond}, Rate: 100,
+		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + tun.ln.Addr().String() + c.Endpoints()[0].URL[len(tun.public):]
+	end := time.Now().Add(-time.Minute).UTC()
+	resp, err := http.Get(url + "?callId=F1&dateStart=" + end.Add(-time.Minute).Format("2006-01-02T15:04:05Z") +
+		"&dateEnd=" + end.Format("2006-01-02T15:04:05Z") + "&recordUrl=https://r.test/a.mp3")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("webhook: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	failedOpen := func() bool {
+		inc, _ := c.Incidents(context.Background())
+		for _, in := range inc {
+			if in.Kind == "call_failed" {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !failedOpen() {
+		if time.Now().After(deadline) {
+			t.Fatal("no incident for a call that failed for good")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fake.ClearOutage()
+	if n, err := c.ResendFailedSince(context.Background(), time.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("resend: %d %v", n, err)
+	}
+	if failedOpen() {
+		t.Fatal("the incident stayed open after every failed call was resent")
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for len(fake.Find("F1")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the resent call was not delivered")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
