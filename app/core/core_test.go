@@ -57,7 +57,7 @@ func newTestCore(t *testing.T, dir string, tun tunnel.Tunnel) *Core {
 	t.Helper()
 	fake := tqmfake.New("k")
 	t.Cleanup(fake.Close)
-	c, err := New(context.Background(), Config{DataDir: dir, Secrets: &memorySecrets{m: map[secrets.Name]string{}}, Tunnel: tun,
+	c, err := New(context.Background(), Config{DataDir: dir, Secrets: secrets.NewMemory(nil), Tunnel: tun,
 		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestTunnelDownIncident(t *testing.T) {
 	tun := &fakeTunnel{public: "https://office.ngrok-free.dev", last: tunnel.Status{State: tunnel.Connecting}}
 	fake := tqmfake.New("k")
 	defer fake.Close()
-	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: &memorySecrets{m: map[secrets.Name]string{}},
+	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil),
 		Tunnel: tun, TunnelDownAfter: 50 * time.Millisecond,
 		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
 	if err != nil {
@@ -167,7 +167,7 @@ func TestCallFailedIncidentClearsOnResend(t *testing.T) {
 	defer fake.Close()
 	fake.SetOutage(503)
 	tun := &fakeTunnel{public: "http://office.test", last: tunnel.Status{State: tunnel.Connecting}}
-	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: &memorySecrets{m: map[secrets.Name]string{}},
+	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil),
 		Tunnel: tun, Audio: AudioPassthrough, Schedule: []time.Duration{10 * time.Millisecond}, Rate: 100,
 		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"mangotqm/app/secrets"
@@ -27,7 +26,7 @@ const demoKey = "demo-sandbox-key"
 // through the real receiver and delivery path.
 func NewDemo(ctx context.Context, dataDir string, log *slog.Logger) (*Core, error) {
 	sandbox := tqmfake.New(demoKey)
-	sec := &memorySecrets{m: map[secrets.Name]string{secrets.TQMKey: demoKey}}
+	sec := secrets.NewMemory(map[secrets.Name]string{secrets.TQMKey: demoKey})
 	c, err := New(ctx, Config{
 		DataDir: dataDir,
 		Secrets: sec,
@@ -92,34 +91,4 @@ func (c *Core) Simulate(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("simulate call: %w", err)
 	}
 	return ack.ID, nil
-}
-
-// memorySecrets keeps demo secrets in memory only.
-type memorySecrets struct {
-	mu sync.Mutex
-	m  map[secrets.Name]string
-}
-
-func (s *memorySecrets) Get(_ context.Context, n secrets.Name) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[n]
-	if !ok {
-		return "", secrets.ErrNotFound
-	}
-	return v, nil
-}
-
-func (s *memorySecrets) Set(_ context.Context, n secrets.Name, v string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[n] = v
-	return nil
-}
-
-func (s *memorySecrets) Delete(_ context.Context, n secrets.Name) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, n)
-	return nil
 }

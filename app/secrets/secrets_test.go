@@ -75,8 +75,8 @@ func TestEnv(t *testing.T) {
 func TestChain(t *testing.T) {
 	ctx := context.Background()
 	env := envOf(map[string]string{"MANGOTQM_TQM_KEY": "from-env"})
-	newMem := func() *memStore {
-		return &memStore{m: map[Name]string{TQMKey: "from-keychain", NgrokAuthtoken: "tok-keychain"}}
+	newMem := func() *Memory {
+		return NewMemory(map[Name]string{TQMKey: "from-keychain", NgrokAuthtoken: "tok-keychain"})
 	}
 	t.Run("get", func(t *testing.T) {
 		tests := []struct {
@@ -137,7 +137,7 @@ func TestEnsureWebhookSecret(t *testing.T) {
 	ctx := context.Background()
 	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-	mem := &memStore{m: map[Name]string{}}
+	mem := NewMemory(map[Name]string{})
 	s1, err := EnsureWebhookSecret(ctx, mem)
 	if err != nil || !hex32.MatchString(s1) {
 		t.Fatalf("first: %q %v, want 32 hex characters", s1, err)
@@ -149,7 +149,7 @@ func TestEnsureWebhookSecret(t *testing.T) {
 	if err != nil || s2 != s1 {
 		t.Fatalf("second call changed the secret: %q vs %q (%v)", s2, s1, err)
 	}
-	other, err := EnsureWebhookSecret(ctx, &memStore{m: map[Name]string{}})
+	other, err := EnsureWebhookSecret(ctx, NewMemory(map[Name]string{}))
 	if err != nil || other == s1 {
 		t.Fatalf("two fresh stores got %q and %q (%v): not random", s1, other, err)
 	}
@@ -273,17 +273,6 @@ func TestRedactHandler(t *testing.T) {
 		})
 	}
 }
-
-type memStore struct{ m map[Name]string }
-
-func (s *memStore) Get(_ context.Context, n Name) (string, error) {
-	if v, ok := s.m[n]; ok {
-		return v, nil
-	}
-	return "", ErrNotFound
-}
-func (s *memStore) Set(_ context.Context, n Name, v string) error { s.m[n] = v; return nil }
-func (s *memStore) Delete(_ context.Context, n Name) error        { delete(s.m, n); return nil }
 
 type brokenStore struct{}
 
