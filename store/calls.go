@@ -5,79 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"mangotqm/app/calls"
 	"strings"
 	"time"
 )
-
-// Call statuses.
-const (
-	StatusQueued    = "queued"    // waiting for its first try
-	StatusSending   = "sending"   // a try is in flight
-	StatusRetrying  = "retrying"  // a try failed; waiting for the next one
-	StatusDelivered = "delivered" // TQM answered 200
-	StatusFailed    = "failed"    // every scheduled try failed; resendable
-	StatusAttention = "attention" // needs attention: mapping/validation or a 4xx from TQM
-	StatusInvalid   = "invalid"   // malformed webhook, kept raw
-	StatusDuplicate = "duplicate" // same call id seen before; never delivered
-	StatusSkipped   = "skipped"   // deliberately not sent (e.g. no recording)
-)
-
-// Statuses lists every status, in display order.
-var Statuses = []string{StatusQueued, StatusSending, StatusRetrying, StatusDelivered,
-	StatusFailed, StatusAttention, StatusInvalid, StatusDuplicate, StatusSkipped}
-
-// Attempt outcomes.
-const (
-	OutcomeDelivered = "delivered"
-	OutcomeRetry     = "retry"
-	OutcomeAttention = "attention"
-	OutcomePaused    = "paused"  // TQM rejected the key; delivery paused, not counted
-	OutcomeUnknown   = "unknown" // the app stopped mid-send
-	OutcomeWaiting   = "waiting" // not sent: something the call needs is not ready yet
-	OutcomeSkipped   = "skipped" // not sent on purpose
-)
-
-// ErrNotFound is returned for an unknown call row.
-var ErrNotFound = errors.New("call not found")
-
-// Call is one stored webhook and its delivery state.
-type Call struct {
-	ID             int64
-	Source         string
-	CallID         string
-	DuplicateOf    int64
-	Raw            string
-	Params         string
-	Caller         string
-	Operator       string
-	Started        time.Time
-	Duration       int64
-	Received       time.Time
-	Status         string
-	Reason         string
-	Request        string
-	TQMID          string
-	Attempts       int
-	NextAttempt    time.Time
-	LastError      string
-	CorrelationID  string
-	OutcomeUnknown bool
-	Delivered      time.Time
-	Updated        time.Time
-}
-
-// Attempt is one try to deliver a call.
-type Attempt struct {
-	ID            int64
-	CallRow       int64
-	Started       time.Time
-	Duration      time.Duration
-	HTTPStatus    int
-	Outcome       string
-	Response      string
-	Error         string
-	CorrelationID string
-}
 
 const callCols = `id, source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
 	received_at, status, reason, request, tqm_id, attempts, next_attempt_at, last_error, correlation_id,
@@ -85,8 +16,8 @@ const callCols = `id, source, call_id, duplicate_of, raw, params, caller, operat
 
 type scanner interface{ Scan(...any) error }
 
-func scanCall(sc scanner) (Call, error) {
-	var c Call
+func scanCall(sc scanner) (calls.Call, error) {
+	var c calls.Call
 	var callID sql.NullString
 	var dup, started, received, next, delivered, updated sql.NullInt64
 	var unknown int
@@ -94,7 +25,7 @@ func scanCall(sc scanner) (Call, error) {
 		&c.Duration, &received, &c.Status, &c.Reason, &c.Request, &c.TQMID, &c.Attempts, &next,
 		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated)
 	if err != nil {
-		return Call{}, err
+		return calls.Call{}, err
 	}
 	c.CallID = callID.String
 	c.DuplicateOf = dup.Int64
@@ -107,13 +38,13 @@ func scanCall(sc scanner) (Call, error) {
 // Claim takes the next call that is due for a try, marks it sending and
 // counts the attempt, in one committed transaction: after a crash the row
 // says a send may have been under way. ok is false when nothing is due.
-func (s *Store) Claim(ctx context.Context) (c Call, ok bool, err error) {
+func (s *Store) Claim(ctx context.Context) (c calls.Call, ok bool, err error) {
 	now := s.nowMS()
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		row := tx.QueryRowContext(ctx, `UPDATE calls SET status = ?, attempts = attempts + 1, updated_at = ?
 			WHERE id = (SELECT id FROM calls WHERE status IN (?, ?) AND next_attempt_at <= ?
 			            ORDER BY next_attempt_at, id LIMIT 1)
-			RETURNING `+callCols, StatusSending, now, StatusQueued, StatusRetrying, now)
+			RETURNING `+callCols, calls.StatusSending, now, calls.StatusQueued, calls.StatusRetrying, now)
 		var err error
 		c, err = scanCall(row)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -132,7 +63,7 @@ func (s *Store) Claim(ctx context.Context) (c Call, ok bool, err error) {
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
 	err := s.r.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM calls WHERE status IN (?, ?)`,
-		StatusQueued, StatusRetrying).Scan(&next)
+		calls.StatusQueued, calls.StatusRetrying).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}
@@ -141,7 +72,7 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 
 // Update is the new delivery state of a call after a try.
 type Update struct {
-	Status        string
+	Status        calls.Status
 	Reason        string
 	NextAttempt   time.Time // for queued/retrying
 	Request       string    // mapped request (JSON, no secrets)
@@ -158,7 +89,7 @@ type Update struct {
 }
 
 // Finish records a try and the call's new state in one transaction.
-func (s *Store) Finish(ctx context.Context, callRow int64, a Attempt, u Update) error {
+func (s *Store) Finish(ctx context.Context, callRow int64, a calls.Attempt, u Update) error {
 	now := s.nowMS()
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts
@@ -186,14 +117,11 @@ func (s *Store) Finish(ctx context.Context, callRow int64, a Attempt, u Update) 
 			return fmt.Errorf("update call: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			return calls.ErrNotFound
 		}
 		return nil
 	})
 }
-
-// MessageUnknownOutcome is recorded for a send cut short by a stop or crash.
-const MessageUnknownOutcome = "sent, outcome unknown: the app stopped before TQM answered; the call is sent again and TQM may receive it twice"
 
 // RecoverInFlight re-queues every call left "sending" by a crash, marks it
 // "outcome unknown" and logs an attempt saying so. It returns their row ids.
@@ -201,7 +129,7 @@ func (s *Store) RecoverInFlight(ctx context.Context) ([]int64, error) {
 	now := s.nowMS()
 	var ids []int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM calls WHERE status = ?`, StatusSending)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM calls WHERE status = ?`, calls.StatusSending)
 		if err != nil {
 			return fmt.Errorf("find in-flight calls: %w", err)
 		}
@@ -216,12 +144,12 @@ func (s *Store) RecoverInFlight(ctx context.Context) ([]int64, error) {
 		_ = rows.Close()
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
-				VALUES (?,?,?,?)`, id, now, OutcomeUnknown, MessageUnknownOutcome); err != nil {
+				VALUES (?,?,?,?)`, id, now, calls.OutcomeUnknown, calls.MessageUnknownOutcome); err != nil {
 				return fmt.Errorf("log unknown outcome: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, outcome_unknown = 1,
 				next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-				StatusRetrying, now, MessageUnknownOutcome, now, id); err != nil {
+				calls.StatusRetrying, now, calls.MessageUnknownOutcome, now, id); err != nil {
 				return fmt.Errorf("re-queue in-flight call: %w", err)
 			}
 		}
@@ -231,35 +159,31 @@ func (s *Store) RecoverInFlight(ctx context.Context) ([]int64, error) {
 }
 
 // Get returns one call.
-func (s *Store) Get(ctx context.Context, id int64) (Call, error) {
+func (s *Store) Get(ctx context.Context, id int64) (calls.Call, error) {
 	c, err := scanCall(s.r.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Call{}, fmt.Errorf("call #%d: %w", id, ErrNotFound)
+		return calls.Call{}, fmt.Errorf("call #%d: %w", id, calls.ErrNotFound)
 	}
 	if err != nil {
-		return Call{}, fmt.Errorf("get call #%d: %w", id, err)
+		return calls.Call{}, fmt.Errorf("get call #%d: %w", id, err)
 	}
 	return c, nil
 }
 
-// Filter selects calls for List. Zero fields do not filter.
-type Filter struct {
-	Statuses []string
-	Since    time.Time // received at or after
-	Until    time.Time // received before
-	Search   string    // substring of caller, operator, call id or reason
-	Limit    int       // default 500
-	Offset   int
-}
-
 // List returns calls, newest first.
-func (s *Store) List(ctx context.Context, f Filter) ([]Call, error) {
+func (s *Store) List(ctx context.Context, f calls.Filter) ([]calls.Call, error) {
 	var where []string
 	var args []any
 	if len(f.Statuses) > 0 {
 		where = append(where, "status IN (?"+strings.Repeat(",?", len(f.Statuses)-1)+")")
 		for _, st := range f.Statuses {
 			args = append(args, st)
+		}
+	}
+	if len(f.Sources) > 0 {
+		where = append(where, "source IN (?"+strings.Repeat(",?", len(f.Sources)-1)+")")
+		for _, src := range f.Sources {
+			args = append(args, src)
 		}
 	}
 	if !f.Since.IsZero() {
@@ -291,7 +215,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Call, error) {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}
 	defer rows.Close()
-	var out []Call
+	var out []calls.Call
 	for rows.Next() {
 		c, err := scanCall(rows)
 		if err != nil {
@@ -303,16 +227,16 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Call, error) {
 }
 
 // Attempts returns a call's tries, oldest first.
-func (s *Store) Attempts(ctx context.Context, callRow int64) ([]Attempt, error) {
+func (s *Store) Attempts(ctx context.Context, callRow int64) ([]calls.Attempt, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, call_row, started_at, duration_ms, http_status, outcome,
 		response, error, correlation_id FROM attempts WHERE call_row = ? ORDER BY id`, callRow)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
 	defer rows.Close()
-	var out []Attempt
+	var out []calls.Attempt
 	for rows.Next() {
-		var a Attempt
+		var a calls.Attempt
 		var started sql.NullInt64
 		var dur int64
 		if err := rows.Scan(&a.ID, &a.CallRow, &started, &dur, &a.HTTPStatus, &a.Outcome, &a.Response,
@@ -325,54 +249,39 @@ func (s *Store) Attempts(ctx context.Context, callRow int64) ([]Attempt, error) 
 	return out, rows.Err()
 }
 
-// Counts summarises the outbox for the status header and tray.
-type Counts struct {
-	Waiting        int // queued + retrying
-	Sending        int
-	Failed         int
-	Attention      int
-	Invalid        int
-	DeliveredToday int
-	Total          int
-}
-
 // Counts returns the current counts; "today" starts at dayStart.
-func (s *Store) Counts(ctx context.Context, dayStart time.Time) (Counts, error) {
-	var c Counts
+func (s *Store) Counts(ctx context.Context, dayStart time.Time) (calls.Counts, error) {
+	var c calls.Counts
 	err := s.r.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(status IN (?, ?)), 0), COALESCE(SUM(status = ?), 0), COALESCE(SUM(status = ?), 0),
 		COALESCE(SUM(status = ?), 0), COALESCE(SUM(status = ?), 0),
 		COALESCE(SUM(status = ? AND delivered_at >= ?), 0), COUNT(*) FROM calls`,
-		StatusQueued, StatusRetrying, StatusSending, StatusFailed, StatusAttention, StatusInvalid,
-		StatusDelivered, dayStart.UnixMilli()).
+		calls.StatusQueued, calls.StatusRetrying, calls.StatusSending, calls.StatusFailed, calls.StatusAttention, calls.StatusInvalid,
+		calls.StatusDelivered, dayStart.UnixMilli()).
 		Scan(&c.Waiting, &c.Sending, &c.Failed, &c.Attention, &c.Invalid, &c.DeliveredToday, &c.Total)
 	if err != nil {
-		return Counts{}, fmt.Errorf("count calls: %w", err)
+		return calls.Counts{}, fmt.Errorf("count calls: %w", err)
 	}
 	return c, nil
 }
-
-// ErrNotResendable is returned when a call cannot be sent again.
-var ErrNotResendable = errors.New("this call cannot be resent")
 
 // Resend puts one call back in the queue for an immediate try.
 func (s *Store) Resend(ctx context.Context, id int64) error {
 	now := s.nowMS()
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		var status string
+		var status calls.Status
 		err := tx.QueryRowContext(ctx, `SELECT status FROM calls WHERE id = ?`, id).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("call #%d: %w", id, ErrNotFound)
+			return fmt.Errorf("call #%d: %w", id, calls.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
 		}
-		switch status {
-		case StatusDuplicate, StatusInvalid, StatusSending:
-			return fmt.Errorf("call #%d is %s: %w", id, status, ErrNotResendable)
+		if !status.Resendable() {
+			return fmt.Errorf("call #%d is %s: %w", id, status, calls.ErrNotResendable)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0, next_attempt_at = ?,
-			updated_at = ? WHERE id = ?`, StatusQueued, now, now, id)
+			updated_at = ? WHERE id = ?`, calls.StatusQueued, now, now, id)
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
 		}
@@ -388,7 +297,7 @@ func (s *Store) ResendFailedSince(ctx context.Context, since time.Time) (int, er
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0,
 			next_attempt_at = ?, updated_at = ? WHERE status IN (?, ?) AND received_at >= ?`,
-			StatusQueued, now, now, StatusFailed, StatusAttention, since.UnixMilli())
+			calls.StatusQueued, now, now, calls.StatusFailed, calls.StatusAttention, since.UnixMilli())
 		if err != nil {
 			return fmt.Errorf("resend failed calls: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"mangotqm/app/calls"
 	"time"
 )
 
@@ -13,7 +14,7 @@ const maxBatch = 256
 
 // NewCall is what the receiver stores for one webhook, before answering it.
 type NewCall struct {
-	Source   string // calltracking | vpbx | demo
+	Source   calls.Source
 	CallID   string // Mango call id; "" when the payload has none
 	Raw      string // raw request envelope (JSON)
 	Params   string // parsed parameters (JSON object)
@@ -123,14 +124,14 @@ func (s *Store) commitBatch(batch []intakeReq) {
 }
 
 func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
-	status, reason := StatusQueued, ""
+	status, reason := calls.StatusQueued, ""
 	var callID sql.NullString
 	if c.CallID != "" {
 		callID = sql.NullString{String: c.CallID, Valid: true}
 	}
 	var dupOf sql.NullInt64
 	if c.Invalid != "" {
-		status, reason = StatusInvalid, c.Invalid
+		status, reason = calls.StatusInvalid, c.Invalid
 	}
 	if callID.Valid {
 		var existing int64
@@ -139,14 +140,14 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 		switch {
 		case err == nil:
 			dupOf = sql.NullInt64{Int64: existing, Valid: true}
-			status, reason = StatusDuplicate, fmt.Sprintf("duplicate of call #%d", existing)
+			status, reason = calls.StatusDuplicate, fmt.Sprintf("duplicate of call #%d", existing)
 		case errors.Is(err, sql.ErrNoRows):
 		default:
 			return Intaken{}, fmt.Errorf("look up call id: %w", err)
 		}
 	}
 	var next sql.NullInt64
-	if status == StatusQueued {
+	if status == calls.StatusQueued {
 		next = sql.NullInt64{Int64: now, Valid: true}
 	}
 	params := c.Params

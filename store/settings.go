@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mangotqm/app/calls"
 	"time"
 )
 
@@ -41,15 +42,6 @@ func (s *Store) SetSetting(ctx context.Context, key string, v any) error {
 		}
 		return nil
 	})
-}
-
-// Incident is a condition the user must know about (one open per kind).
-type Incident struct {
-	ID      int64
-	Kind    string
-	Message string
-	Opened  time.Time
-	Cleared time.Time
 }
 
 // OpenIncident raises an incident of kind unless one is already open; opened
@@ -94,16 +86,16 @@ func (s *Store) ClearIncident(ctx context.Context, kind string) (cleared bool, e
 }
 
 // OpenIncidents lists the incidents not yet cleared, oldest first.
-func (s *Store) OpenIncidents(ctx context.Context) ([]Incident, error) {
+func (s *Store) OpenIncidents(ctx context.Context) ([]calls.Incident, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, kind, message, opened_at FROM incidents
 		WHERE cleared_at IS NULL ORDER BY opened_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
 	defer rows.Close()
-	var out []Incident
+	var out []calls.Incident
 	for rows.Next() {
-		var in Incident
+		var in calls.Incident
 		var opened int64
 		if err := rows.Scan(&in.ID, &in.Kind, &in.Message, &opened); err != nil {
 			return nil, fmt.Errorf("list incidents: %w", err)

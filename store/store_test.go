@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"mangotqm/app/calls"
 	"os"
 	"path/filepath"
 	"sync"
@@ -114,7 +115,7 @@ func TestClaimFinishRecover(t *testing.T) {
 	}
 
 	c1, ok, err := st.Claim(ctx)
-	if err != nil || !ok || c1.ID != a.ID || c1.Status != StatusSending || c1.Attempts != 1 {
+	if err != nil || !ok || c1.ID != a.ID || c1.Status != calls.StatusSending || c1.Attempts != 1 {
 		t.Fatalf("first claim %+v %v %v", c1, ok, err)
 	}
 	c2, ok, _ := st.Claim(ctx)
@@ -125,8 +126,8 @@ func TestClaimFinishRecover(t *testing.T) {
 		t.Fatal("invalid call was claimed")
 	}
 	// A finishes; B is "in flight" when the app crashes.
-	if err := st.Finish(ctx, a.ID, Attempt{Started: time.Now(), HTTPStatus: 200, Outcome: OutcomeDelivered,
-		CorrelationID: "x1"}, Update{Status: StatusDelivered, Delivered: time.Now(), CorrelationID: "x1"}); err != nil {
+	if err := st.Finish(ctx, a.ID, calls.Attempt{Started: time.Now(), HTTPStatus: 200, Outcome: calls.OutcomeDelivered,
+		CorrelationID: "x1"}, Update{Status: calls.StatusDelivered, Delivered: time.Now(), CorrelationID: "x1"}); err != nil {
 		t.Fatal(err)
 	}
 	ids, err := st.RecoverInFlight(ctx)
@@ -134,15 +135,15 @@ func TestClaimFinishRecover(t *testing.T) {
 		t.Fatalf("recovered %v %v, want [%d]", ids, err, b.ID)
 	}
 	gotB, _ := st.Get(ctx, b.ID)
-	if gotB.Status != StatusRetrying || !gotB.OutcomeUnknown {
+	if gotB.Status != calls.StatusRetrying || !gotB.OutcomeUnknown {
 		t.Fatalf("recovered call %+v", gotB)
 	}
 	atts, _ := st.Attempts(ctx, b.ID)
-	if len(atts) != 1 || atts[0].Outcome != OutcomeUnknown {
+	if len(atts) != 1 || atts[0].Outcome != calls.OutcomeUnknown {
 		t.Fatalf("attempts %+v, want one 'unknown'", atts)
 	}
 	gotA, _ := st.Get(ctx, a.ID)
-	if gotA.Status != StatusDelivered || gotA.CorrelationID != "x1" || gotA.Delivered.IsZero() {
+	if gotA.Status != calls.StatusDelivered || gotA.CorrelationID != "x1" || gotA.Delivered.IsZero() {
 		t.Fatalf("delivered call %+v", gotA)
 	}
 	c, _ := st.Counts(ctx, time.Now().Add(-time.Hour))
@@ -157,8 +158,8 @@ func TestResend(t *testing.T) {
 	in, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "F", Raw: "{}"})
 	dup, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "F", Raw: "{}"})
 	c, _, _ := st.Claim(ctx)
-	if err := st.Finish(ctx, c.ID, Attempt{Outcome: OutcomeRetry, HTTPStatus: 503},
-		Update{Status: StatusFailed, Reason: "gave up"}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Attempt{Outcome: calls.OutcomeRetry, HTTPStatus: 503},
+		Update{Status: calls.StatusFailed, Reason: "gave up"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Resend(ctx, dup.ID); err == nil {
@@ -173,7 +174,7 @@ func TestResend(t *testing.T) {
 		t.Fatalf("resend failed since an hour ago: %d %v", n, err)
 	}
 	got, _ := st.Get(ctx, in.ID)
-	if got.Status != StatusQueued || got.Attempts != 0 || got.Reason != "" {
+	if got.Status != calls.StatusQueued || got.Attempts != 0 || got.Reason != "" {
 		t.Fatalf("after resend %+v", got)
 	}
 	if err := st.Resend(ctx, 999); err == nil {
@@ -191,17 +192,17 @@ func TestListFilters(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		f    Filter
+		f    calls.Filter
 		want int
 	}{
-		{Filter{}, 3},
-		{Filter{Search: "7495111"}, 2},
-		{Filter{Search: "продажи"}, 3},
-		{Filter{Statuses: []string{StatusDelivered}}, 0},
-		{Filter{Statuses: []string{StatusQueued, StatusDelivered}}, 3},
-		{Filter{Since: time.Now().Add(time.Hour)}, 0},
-		{Filter{Limit: 2}, 2},
-		{Filter{Statuses: []string{StatusQueued}, Search: "ПРОДАЖИ", Since: time.Now().Add(-time.Hour)}, 3},
+		{calls.Filter{}, 3},
+		{calls.Filter{Search: "7495111"}, 2},
+		{calls.Filter{Search: "продажи"}, 3},
+		{calls.Filter{Statuses: []calls.Status{calls.StatusDelivered}}, 0},
+		{calls.Filter{Statuses: []calls.Status{calls.StatusQueued, calls.StatusDelivered}}, 3},
+		{calls.Filter{Since: time.Now().Add(time.Hour)}, 0},
+		{calls.Filter{Limit: 2}, 2},
+		{calls.Filter{Statuses: []calls.Status{calls.StatusQueued}, Search: "ПРОДАЖИ", Since: time.Now().Add(-time.Hour)}, 3},
 	}
 	for _, tt := range tests {
 		got, err := st.List(ctx, tt.f)

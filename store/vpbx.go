@@ -6,15 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mangotqm/app/calls"
 	"sort"
 	"strings"
 	"time"
-)
-
-// Sources of calls.
-const (
-	SourceCalltracking = "calltracking"
-	SourceVPBX         = "vpbx"
 )
 
 // DefaultJoinWindow is how far apart the start times of the calltracking and
@@ -31,7 +26,7 @@ const joinLookback = 7 * 24 * time.Hour
 // most Window apart. A call is only ever joined to an EARLIER row (lower id)
 // that is neither invalid nor a duplicate itself.
 type JoinRule struct {
-	Other  string        // source of the rows to join with
+	Other  calls.Source  // source of the rows to join with
 	Window time.Duration // start-time tolerance; default DefaultJoinWindow
 	// Reason is stored on the joined row; "%d" is replaced by the earlier
 	// row's id, e.g. "same call as #%d via calltracking".
@@ -91,7 +86,7 @@ func (s *Store) IntakeJoin(ctx context.Context, c NewCall, o IntakeOptions) (Joi
 		}
 		if o.Skip != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, next_attempt_at = NULL,
-				updated_at = ? WHERE id = ?`, StatusSkipped, o.Skip, now, in.ID); err != nil {
+				updated_at = ? WHERE id = ?`, calls.StatusSkipped, o.Skip, now, in.ID); err != nil {
 				return fmt.Errorf("skip call: %w", err)
 			}
 		}
@@ -116,7 +111,7 @@ func (s *Store) JoinStored(ctx context.Context, row int64, rule JoinRule) (of in
 			return err
 		}
 		switch c.Status {
-		case StatusQueued, StatusRetrying, StatusSending:
+		case calls.StatusQueued, calls.StatusRetrying, calls.StatusSending:
 		default:
 			return nil
 		}
@@ -129,20 +124,20 @@ func (s *Store) JoinStored(ctx context.Context, row int64, rule JoinRule) (of in
 	return of, merged, nil
 }
 
-func getCallTx(ctx context.Context, tx *sql.Tx, id int64) (Call, error) {
+func getCallTx(ctx context.Context, tx *sql.Tx, id int64) (calls.Call, error) {
 	c, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Call{}, fmt.Errorf("call #%d: %w", id, ErrNotFound)
+		return calls.Call{}, fmt.Errorf("call #%d: %w", id, calls.ErrNotFound)
 	}
 	if err != nil {
-		return Call{}, fmt.Errorf("get call #%d: %w", id, err)
+		return calls.Call{}, fmt.Errorf("get call #%d: %w", id, err)
 	}
 	return c, nil
 }
 
 // joinRow finds the earlier copy of c and, if there is one, turns c into its
 // duplicate and merges c's parameters into it.
-func joinRow(ctx context.Context, tx *sql.Tx, c Call, rule JoinRule, now int64) (of int64, merged bool, err error) {
+func joinRow(ctx context.Context, tx *sql.Tx, c calls.Call, rule JoinRule, now int64) (of int64, merged bool, err error) {
 	if rule.Other == "" || rule.Other == c.Source {
 		return 0, false, nil
 	}
@@ -155,15 +150,15 @@ func joinRow(ctx context.Context, tx *sql.Tx, c Call, rule JoinRule, now int64) 
 		reason = fmt.Sprintf("same call as #%d via %s", earlier.ID, earlier.Source)
 	}
 	uncount := 0
-	if c.Status == StatusSending {
+	if c.Status == calls.StatusSending {
 		uncount = 1
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, duplicate_of = ?, reason = ?,
 		next_attempt_at = NULL, attempts = MAX(attempts - ?, 0), updated_at = ? WHERE id = ?`,
-		StatusDuplicate, earlier.ID, reason, uncount, now, c.ID); err != nil {
+		calls.StatusDuplicate, earlier.ID, reason, uncount, now, c.ID); err != nil {
 		return 0, false, fmt.Errorf("mark duplicate: %w", err)
 	}
-	if earlier.Status != StatusDelivered {
+	if earlier.Status != calls.StatusDelivered {
 		merged, err = mergeInto(ctx, tx, earlier, c, now)
 		if err != nil {
 			return 0, false, err
@@ -173,8 +168,8 @@ func joinRow(ctx context.Context, tx *sql.Tx, c Call, rule JoinRule, now int64) 
 }
 
 // findJoin returns the earliest matching row of rule.Other with an id below c's.
-func findJoin(ctx context.Context, tx *sql.Tx, c Call, rule JoinRule, now int64) (Call, bool, error) {
-	entry := EntryIDOf(c.Source, c.CallID, c.Params)
+func findJoin(ctx context.Context, tx *sql.Tx, c calls.Call, rule JoinRule, now int64) (calls.Call, bool, error) {
+	entry := calls.EntryIDOf(c.Source, c.CallID, c.Params)
 	if entry != "" {
 		// A VPBX row carries the entry id as its call id; a calltracking
 		// row in its parameters.
@@ -183,18 +178,18 @@ func findJoin(ctx context.Context, tx *sql.Tx, c Call, rule JoinRule, now int64)
 			AND (call_id = ? OR (received_at >= ? AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(calls.params) THEN calls.params ELSE '{}' END) je
 				WHERE replace(replace(replace(lower(je.key), '_', ''), '-', ''), '.', '') = 'entryid' AND je.value = ?)))
 			ORDER BY id LIMIT 1`,
-			c.ID, rule.Other, StatusInvalid, StatusDuplicate, entry, now-joinLookback.Milliseconds(), entry)
+			c.ID, rule.Other, calls.StatusInvalid, calls.StatusDuplicate, entry, now-joinLookback.Milliseconds(), entry)
 		e, err := scanCall(row)
 		switch {
 		case err == nil:
 			return e, true, nil
 		case !errors.Is(err, sql.ErrNoRows):
-			return Call{}, false, fmt.Errorf("find same call by entry id: %w", err)
+			return calls.Call{}, false, fmt.Errorf("find same call by entry id: %w", err)
 		}
 	}
-	caller := last10(c.Caller)
+	caller := calls.NormalizeNumber(c.Caller)
 	if caller == "" || c.Started.IsZero() {
-		return Call{}, false, nil
+		return calls.Call{}, false, nil
 	}
 	w := rule.Window
 	if w <= 0 {
@@ -203,31 +198,31 @@ func findJoin(ctx context.Context, tx *sql.Tx, c Call, rule JoinRule, now int64)
 	start := c.Started.UnixMilli()
 	rows, err := tx.QueryContext(ctx, `SELECT `+callCols+` FROM calls WHERE id < ? AND source = ?
 		AND duplicate_of IS NULL AND status NOT IN (?, ?) AND started_at BETWEEN ? AND ?`,
-		c.ID, rule.Other, StatusInvalid, StatusDuplicate, start-w.Milliseconds(), start+w.Milliseconds())
+		c.ID, rule.Other, calls.StatusInvalid, calls.StatusDuplicate, start-w.Milliseconds(), start+w.Milliseconds())
 	if err != nil {
-		return Call{}, false, fmt.Errorf("find same call by caller: %w", err)
+		return calls.Call{}, false, fmt.Errorf("find same call by caller: %w", err)
 	}
 	defer rows.Close()
-	var cands []Call
+	var cands []calls.Call
 	for rows.Next() {
 		e, err := scanCall(rows)
 		if err != nil {
-			return Call{}, false, fmt.Errorf("find same call by caller: %w", err)
+			return calls.Call{}, false, fmt.Errorf("find same call by caller: %w", err)
 		}
-		if last10(e.Caller) != caller {
+		if calls.NormalizeNumber(e.Caller) != caller {
 			continue
 		}
 		// Two different entry ids are two different calls.
-		if other := EntryIDOf(e.Source, e.CallID, e.Params); entry != "" && other != "" && other != entry {
+		if other := calls.EntryIDOf(e.Source, e.CallID, e.Params); entry != "" && other != "" && other != entry {
 			continue
 		}
 		cands = append(cands, e)
 	}
 	if err := rows.Err(); err != nil {
-		return Call{}, false, fmt.Errorf("find same call by caller: %w", err)
+		return calls.Call{}, false, fmt.Errorf("find same call by caller: %w", err)
 	}
 	if len(cands) == 0 {
-		return Call{}, false, nil
+		return calls.Call{}, false, nil
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		di, dj := absDur(cands[i].Started.Sub(c.Started)), absDur(cands[j].Started.Sub(c.Started))
@@ -249,7 +244,7 @@ func absDur(d time.Duration) time.Duration {
 // mergeInto copies the parameters of later that earlier lacks (compared
 // tolerantly: case, '_', '-', '.' ignored) into earlier, and fills its empty
 // caller and operator columns.
-func mergeInto(ctx context.Context, tx *sql.Tx, earlier, later Call, now int64) (bool, error) {
+func mergeInto(ctx context.Context, tx *sql.Tx, earlier, later calls.Call, now int64) (bool, error) {
 	dst, err := decodeParams(earlier.Params)
 	if err != nil {
 		return false, nil // unreadable parameters are left alone
@@ -260,7 +255,7 @@ func mergeInto(ctx context.Context, tx *sql.Tx, earlier, later Call, now int64) 
 	}
 	have := map[string]bool{}
 	for k := range dst {
-		have[normKey(k)] = true
+		have[calls.NormalizeKey(k)] = true
 	}
 	keys := make([]string, 0, len(src))
 	for k := range src {
@@ -269,9 +264,9 @@ func mergeInto(ctx context.Context, tx *sql.Tx, earlier, later Call, now int64) 
 	sort.Strings(keys)
 	changed := false
 	for _, k := range keys {
-		if v := src[k]; !have[normKey(k)] && v != nil && v != "" {
+		if v := src[k]; !have[calls.NormalizeKey(k)] && v != nil && v != "" {
 			dst[k] = v
-			have[normKey(k)] = true
+			have[calls.NormalizeKey(k)] = true
 			changed = true
 		}
 	}
@@ -310,54 +305,6 @@ func decodeParams(s string) (map[string]any, error) {
 	return m, nil
 }
 
-// normKey folds a parameter name like mango.Normalize (store does not import
-// the app packages).
-func normKey(k string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(k)) {
-		if r == '_' || r == '-' || r == ' ' || r == '.' {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// last10 keeps the digits of a phone number, at most the last 10.
-func last10(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	d := b.String()
-	if len(d) > 10 {
-		d = d[len(d)-10:]
-	}
-	return d
-}
-
-// EntryIDOf returns the Mango entry id of a call: the call id of a VPBX row,
-// else its entryId parameter (tolerant spelling), "" when unknown.
-func EntryIDOf(source, callID, params string) string {
-	if source == SourceVPBX && callID != "" {
-		return callID
-	}
-	m, err := decodeParams(params)
-	if err != nil {
-		return ""
-	}
-	for k, v := range m {
-		if normKey(k) == "entryid" {
-			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
-				return strings.TrimSpace(s)
-			}
-		}
-	}
-	return ""
-}
-
 // AttachRecording remembers that Mango saved recordingID for the call
 // entryID (events/record/added; the call itself may arrive later). Calls of
 // that entry that are waiting for their recording become due at once.
@@ -381,7 +328,7 @@ func (s *Store) AttachRecording(ctx context.Context, entryID, recordingID string
 			AND (SELECT outcome FROM attempts WHERE call_row = calls.id ORDER BY id DESC LIMIT 1) = ?
 			AND ((source = ? AND call_id = ?) OR (received_at >= ? AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(calls.params) THEN calls.params ELSE '{}' END) je
 				WHERE replace(replace(replace(lower(je.key), '_', ''), '-', ''), '.', '') = 'entryid' AND je.value = ?)))`,
-			now, now, StatusRetrying, now, OutcomeWaiting, SourceVPBX, entryID, now-joinLookback.Milliseconds(), entryID)
+			now, now, calls.StatusRetrying, now, calls.OutcomeWaiting, calls.SourceVPBX, entryID, now-joinLookback.Milliseconds(), entryID)
 		if err != nil {
 			return fmt.Errorf("wake waiting calls: %w", err)
 		}

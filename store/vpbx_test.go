@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"mangotqm/app/calls"
 	"testing"
 	"time"
 )
@@ -13,15 +14,15 @@ func ctCall(id, caller string, start time.Time, params map[string]string) NewCal
 	}
 	params["callId"] = id
 	b, _ := json.Marshal(params)
-	return NewCall{Source: SourceCalltracking, CallID: id, Raw: "{}", Params: string(b), Caller: caller, Started: start}
+	return NewCall{Source: calls.SourceCalltracking, CallID: id, Raw: "{}", Params: string(b), Caller: caller, Started: start}
 }
 
 func vpbxCall(entry, caller string, start time.Time) NewCall {
 	b, _ := json.Marshal(map[string]string{"callId": entry, "entryId": entry, "operator": "101", "direction": "outbound"})
-	return NewCall{Source: SourceVPBX, CallID: entry, Raw: "{}", Params: string(b), Caller: caller, Operator: "101", Started: start}
+	return NewCall{Source: calls.SourceVPBX, CallID: entry, Raw: "{}", Params: string(b), Caller: caller, Operator: "101", Started: start}
 }
 
-var joinVPBX = &JoinRule{Other: SourceCalltracking, Reason: "same call as #%d via calltracking"}
+var joinVPBX = &JoinRule{Other: calls.SourceCalltracking, Reason: "same call as #%d via calltracking"}
 
 func TestIntakeJoin(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -57,12 +58,12 @@ func TestIntakeJoin(t *testing.T) {
 			}
 			vp, _ := st.Get(ctx, j.ID)
 			if !tc.want {
-				if vp.Status != StatusQueued || vp.DuplicateOf != 0 {
+				if vp.Status != calls.StatusQueued || vp.DuplicateOf != 0 {
 					t.Fatalf("unjoined VPBX row: %+v", vp)
 				}
 				return
 			}
-			if vp.Status != StatusDuplicate || vp.DuplicateOf != ct.ID || vp.Reason != "same call as #1 via calltracking" {
+			if vp.Status != calls.StatusDuplicate || vp.DuplicateOf != ct.ID || vp.Reason != "same call as #1 via calltracking" {
 				t.Fatalf("VPBX row: status %s dup %d reason %q", vp.Status, vp.DuplicateOf, vp.Reason)
 			}
 			c, _ := st.Get(ctx, ct.ID)
@@ -84,8 +85,8 @@ func TestIntakeJoinDoesNotMergeIntoDelivered(t *testing.T) {
 	if err != nil || !ok || c.ID != ct.ID {
 		t.Fatal(ok, err)
 	}
-	if err := st.Finish(ctx, c.ID, Attempt{Started: time.Now(), Outcome: OutcomeDelivered},
-		Update{Status: StatusDelivered, Delivered: time.Now()}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Attempt{Started: time.Now(), Outcome: calls.OutcomeDelivered},
+		Update{Status: calls.StatusDelivered, Delivered: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	j, err := st.IntakeJoin(ctx, vpbxCall("E1", "79161234567", t0), IntakeOptions{Join: joinVPBX})
@@ -107,9 +108,9 @@ func TestJoinStoredClaimedCalltrackingRow(t *testing.T) {
 		t.Fatal(err, vp.Joined)
 	}
 	ct, _ := st.Intake(ctx, ctCall("CT-1", "+7 916 123 45 67", t0.Add(20*time.Second), map[string]string{"utm_source": "ya"}))
-	rule := JoinRule{Other: SourceVPBX, Reason: "same call as #%d via VPBX"}
+	rule := JoinRule{Other: calls.SourceVPBX, Reason: "same call as #%d via VPBX"}
 	// The VPBX row itself is never joined to the later calltracking row.
-	if of, _, err := st.JoinStored(ctx, vp.ID, JoinRule{Other: SourceCalltracking}); err != nil || of != 0 {
+	if of, _, err := st.JoinStored(ctx, vp.ID, JoinRule{Other: calls.SourceCalltracking}); err != nil || of != 0 {
 		t.Fatalf("VPBX row joined to a later row: %d %v", of, err)
 	}
 	for {
@@ -126,7 +127,7 @@ func TestJoinStoredClaimedCalltrackingRow(t *testing.T) {
 		t.Fatalf("JoinStored = %d %v %v", of, merged, err)
 	}
 	got, _ := st.Get(ctx, ct.ID)
-	if got.Status != StatusDuplicate || got.Attempts != 0 || got.Reason != "same call as #1 via VPBX" {
+	if got.Status != calls.StatusDuplicate || got.Attempts != 0 || got.Reason != "same call as #1 via VPBX" {
 		t.Fatalf("calltracking row: %+v", got)
 	}
 	v, _ := st.Get(ctx, vp.ID)
@@ -145,7 +146,7 @@ func TestIntakeSkip(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := st.Get(ctx, j.ID)
-	if c.Status != StatusSkipped || c.Reason != "internal call" || !c.NextAttempt.IsZero() {
+	if c.Status != calls.StatusSkipped || c.Reason != "internal call" || !c.NextAttempt.IsZero() {
 		t.Fatalf("%+v", c)
 	}
 	if _, ok, _ := st.Claim(ctx); ok {
@@ -162,8 +163,8 @@ func TestAttachRecordingWakesWaitingCall(t *testing.T) {
 	if !ok {
 		t.Fatal("not claimed")
 	}
-	if err := st.Finish(ctx, c.ID, Attempt{Started: now, Outcome: OutcomeWaiting},
-		Update{Status: StatusRetrying, NextAttempt: now.Add(time.Hour), Uncount: true}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Attempt{Started: now, Outcome: calls.OutcomeWaiting},
+		Update{Status: calls.StatusRetrying, NextAttempt: now.Add(time.Hour), Uncount: true}); err != nil {
 		t.Fatal(err)
 	}
 	added, woken, err := st.AttachRecording(ctx, "E1", "rec-2")
@@ -182,18 +183,5 @@ func TestAttachRecordingWakesWaitingCall(t *testing.T) {
 	got, _ := st.Get(ctx, j.ID)
 	if got.NextAttempt.After(time.Now()) {
 		t.Fatalf("waiting call not made due: next %v", got.NextAttempt)
-	}
-}
-
-func TestEntryIDOf(t *testing.T) {
-	for _, tc := range []struct{ source, id, params, want string }{
-		{SourceVPBX, "E1", `{}`, "E1"},
-		{SourceCalltracking, "CT", `{"Entry_ID":" E2 "}`, "E2"},
-		{SourceCalltracking, "CT", `{"callId":"CT"}`, ""},
-		{SourceCalltracking, "CT", `not json`, ""},
-	} {
-		if got := EntryIDOf(tc.source, tc.id, tc.params); got != tc.want {
-			t.Errorf("EntryIDOf(%s, %s, %s) = %q, want %q", tc.source, tc.id, tc.params, got, tc.want)
-		}
 	}
 }

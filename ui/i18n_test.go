@@ -12,8 +12,8 @@ import (
 	"testing"
 	"unicode"
 
+	"mangotqm/app/calls"
 	"mangotqm/assets/i18n"
-	"mangotqm/store"
 )
 
 // Every Russian text has an English one and vice versa (all areas).
@@ -91,14 +91,14 @@ func TestNoHardCodedUserText(t *testing.T) {
 	if checked < 50 {
 		t.Fatalf("only %d literals checked; is the scan broken?", checked)
 	}
-	for _, s := range append(append([]string{}, store.Statuses...), "waiting") {
-		if _, ok := table["ui.status."+s]; !ok {
+	for _, s := range append(append([]calls.Status{}, calls.Statuses...), "waiting") {
+		if _, ok := table["ui.status."+string(s)]; !ok {
 			t.Errorf("status %s has no label", s)
 		}
 	}
-	for _, o := range []string{store.OutcomeDelivered, store.OutcomeRetry, store.OutcomeAttention, store.OutcomePaused,
-		store.OutcomeUnknown, store.OutcomeWaiting, store.OutcomeSkipped} {
-		if _, ok := table["ui.outcome."+o]; !ok {
+	for _, o := range []calls.Outcome{calls.OutcomeDelivered, calls.OutcomeRetry, calls.OutcomeAttention, calls.OutcomePaused,
+		calls.OutcomeUnknown, calls.OutcomeWaiting, calls.OutcomeSkipped} {
+		if _, ok := table["ui.outcome."+string(o)]; !ok {
 			t.Errorf("outcome %s has no label", o)
 		}
 	}

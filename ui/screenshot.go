@@ -11,7 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"mangotqm/store"
+	"mangotqm/app/calls"
 	"mangotqm/ui/vm"
 )
 
@@ -42,7 +42,7 @@ func (u *UI) screenshotSteps() error {
 	if err != nil {
 		return err
 	}
-	delivered := u.tr.T(vm.StatusKey(store.StatusDelivered))
+	delivered := u.tr.T(vm.StatusKey(calls.StatusDelivered))
 	shown := func() bool {
 		var has bool
 		fyne.DoAndWait(func() {

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
@@ -170,7 +171,7 @@ func (m *mainWindow) build() fyne.CanvasObject {
 	return container.NewBorder(container.NewVBox(header, widget.NewSeparator(), filters), actions, nil, nil, split)
 }
 
-func (m *mainWindow) statusFilterLabel(s string) string {
+func (m *mainWindow) statusFilterLabel(s calls.Status) string {
 	if s == "" {
 		return m.tr.T("ui.filter.all_statuses")
 	}
@@ -237,7 +238,7 @@ func (m *mainWindow) applyFilter() {
 		return
 	}
 	i := m.statusSel.SelectedIndex()
-	status := ""
+	var status calls.Status
 	if i > 0 && i < len(vm.FilterStatuses) {
 		status = vm.FilterStatuses[i]
 	}
@@ -328,7 +329,7 @@ func (m *mainWindow) applyDetails(d vm.Details) {
 	m.request.SetText(d.Request)
 	var b strings.Builder
 	for _, a := range d.Attempts {
-		fmt.Fprintf(&b, "%s  %s  HTTP %d  %s\n", a.Time, m.tr.T("ui.outcome."+a.Outcome), a.HTTPStatus, a.Duration)
+		fmt.Fprintf(&b, "%s  %s  HTTP %d  %s\n", a.Time, m.tr.T("ui.outcome."+string(a.Outcome)), a.HTTPStatus, a.Duration)
 		if a.CorrelationID != "" {
 			fmt.Fprintf(&b, "  x-correlation-id: %s\n", a.CorrelationID)
 		}

@@ -15,9 +15,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
 	"mangotqm/app/secrets"
-	"mangotqm/store"
 	"mangotqm/ui/vm"
 	"mangotqm/ui/vm/vmtest"
 )
@@ -70,12 +70,12 @@ func newWindowFor(t *testing.T, b vm.Backend) *mainWindow {
 	return m
 }
 
-func deliveredCall(caller string) (store.Call, []store.Attempt) {
+func deliveredCall(caller string) (calls.Call, []calls.Attempt) {
 	now := time.Now()
-	return store.Call{CallID: "CT-1", Caller: caller, Operator: "Продажи", Duration: 95, Status: store.StatusDelivered,
+	return calls.Call{CallID: "CT-1", Caller: caller, Operator: "Продажи", Duration: 95, Status: calls.StatusDelivered,
 			Received: now, Attempts: 1, Raw: `{"method":"GET","query":{"callId":"CT-1"}}`,
 			Request: `{"fields":[{"name":"id","value":"CT-1"}]}`},
-		[]store.Attempt{{Started: now, HTTPStatus: 200, Outcome: store.OutcomeDelivered, Response: `{"id":"tqm-1"}`,
+		[]calls.Attempt{{Started: now, HTTPStatus: 200, Outcome: calls.OutcomeDelivered, Response: `{"id":"tqm-1"}`,
 			CorrelationID: "corr-42", Duration: 80 * time.Millisecond}}
 }
 
@@ -138,7 +138,7 @@ func TestResendRequeuesTheSelectedCall(t *testing.T) {
 		t.Fatalf("backend resent %v, want [%d]", got, row)
 	}
 	m.refresh()
-	if got := cellText(m, 0, 4); got != m.tr.T(vm.StatusKey(store.StatusQueued)) {
+	if got := cellText(m, 0, 4); got != m.tr.T(vm.StatusKey(calls.StatusQueued)) {
 		t.Fatalf("status cell %q after Resend, want queued", got)
 	}
 }
@@ -172,22 +172,22 @@ func TestFiltersAndSearchReachTheBackend(t *testing.T) {
 	m, f := newFakeWindow(t)
 	c, a := deliveredCall("74951112233")
 	f.AddCall(c, a...)
-	f.AddCall(store.Call{Caller: "74959998877", Status: store.StatusFailed, Received: time.Now(), LastError: "HTTP 503"})
+	f.AddCall(calls.Call{Caller: "74959998877", Status: calls.StatusFailed, Received: time.Now(), LastError: "HTTP 503"})
 	m.refresh()
 	if n, _ := m.tableSize(); n != 2 {
 		t.Fatalf("%d rows, want 2", n)
 	}
-	m.statusSel.SetSelectedIndex(slices.Index(vm.FilterStatuses, store.StatusFailed))
+	m.statusSel.SetSelectedIndex(slices.Index(vm.FilterStatuses, calls.StatusFailed))
 	m.search.SetText("7495999")
 	m.refresh()
 	last := f.Filters()[len(f.Filters())-1]
-	if !slices.Equal(last.Statuses, []string{store.StatusFailed}) || last.Search != "7495999" {
+	if !slices.Equal(last.Statuses, []calls.Status{calls.StatusFailed}) || last.Search != "7495999" {
 		t.Fatalf("backend asked with %+v", last)
 	}
 	if n, _ := m.tableSize(); n != 1 || cellText(m, 0, 1) != "74959998877" {
 		t.Fatalf("%d rows, first caller %q", n, cellText(m, 0, 1))
 	}
-	if got := cellText(m, 0, 4); got != m.tr.T(vm.StatusKey(store.StatusFailed)) {
+	if got := cellText(m, 0, 4); got != m.tr.T(vm.StatusKey(calls.StatusFailed)) {
 		t.Errorf("status cell %q", got)
 	}
 }
@@ -218,13 +218,13 @@ func TestExportAndOpenFolder(t *testing.T) {
 
 func TestOneNotificationPerIncident(t *testing.T) {
 	m, f := newFakeWindow(t)
-	f.OpenIncident(store.Incident{ID: 1, Kind: "tunnel", Message: "старый"})
+	f.OpenIncident(calls.Incident{ID: 1, Kind: "tunnel", Message: "старый"})
 	test.AssertNotificationSent(t, nil, m.refresh) // open at start: no burst
-	f.OpenIncident(store.Incident{ID: 2, Kind: "key", Message: "TQM отклонил ключ"})
+	f.OpenIncident(calls.Incident{ID: 2, Kind: "key", Message: "TQM отклонил ключ"})
 	test.AssertNotificationSent(t, fyne.NewNotification(m.tr.T("ui.notify.title"), "TQM отклонил ключ"), m.refresh)
 	test.AssertNotificationSent(t, nil, m.refresh) // the same incident again: nothing
 	m.u.setMuted(true)
-	f.OpenIncident(store.Incident{ID: 3, Kind: "tunnel", Message: "нет связи"})
+	f.OpenIncident(calls.Incident{ID: 3, Kind: "tunnel", Message: "нет связи"})
 	test.AssertNotificationSent(t, nil, m.refresh)
 	if !m.u.settings.Muted() {
 		t.Error("mute is not remembered")

@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
 	"mangotqm/store"
 )
@@ -59,7 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "calls":
-		err = calls(ctx, args[1:], stdout, stderr)
+		err = listCalls(ctx, args[1:], stdout, stderr)
 	case "resend":
 		err = resend(ctx, args[1:], stdout, stderr)
 	case "sync-operators":
@@ -135,10 +136,10 @@ type callJSON struct {
 	Params         json.RawMessage `json:"params,omitempty"`
 }
 
-func calls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("calls", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
-	status := fs.String("status", "", "only calls with this status ("+strings.Join(store.Statuses, ", ")+"); comma-separated")
+	status := fs.String("status", "", "only calls with this status ("+statusNames()+"); comma-separated")
 	asJSON := fs.Bool("json", false, "print JSON (one array)")
 	limit := fs.Int("limit", 1000, "at most this many calls, newest first")
 	if err := parse(fs, args); err != nil {
@@ -149,14 +150,14 @@ func calls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	f := store.Filter{Limit: *limit}
+	f := calls.Filter{Limit: *limit}
 	if *status != "" {
 		for _, s := range strings.Split(*status, ",") {
-			s = strings.TrimSpace(s)
-			if !known(s) {
-				return usageError{fmt.Errorf("unknown status %q (known: %s)", s, strings.Join(store.Statuses, ", "))}
+			st, err := calls.ParseStatus(strings.TrimSpace(s))
+			if err != nil {
+				return usageError{fmt.Errorf("%w (known: %s)", err, statusNames())}
 			}
-			f.Statuses = append(f.Statuses, s)
+			f.Statuses = append(f.Statuses, st)
 		}
 	}
 	list, err := st.List(ctx, f)
@@ -166,7 +167,7 @@ func calls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		out := make([]callJSON, 0, len(list))
 		for _, c := range list {
-			j := callJSON{ID: c.ID, Source: c.Source, CallID: c.CallID, Status: c.Status, Reason: c.Reason,
+			j := callJSON{ID: c.ID, Source: string(c.Source), CallID: c.CallID, Status: string(c.Status), Reason: c.Reason,
 				Received: c.Received, Caller: c.Caller, Operator: c.Operator, Attempts: c.Attempts,
 				LastError: c.LastError, CorrelationID: c.CorrelationID, OutcomeUnknown: c.OutcomeUnknown,
 				DuplicateOf: c.DuplicateOf, TQMID: c.TQMID, Params: json.RawMessage(c.Params)}
@@ -181,25 +182,24 @@ func calls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCALL ID\tCALLER\tTRIES\tNOTE")
+	fmt.Fprintln(tw, "ID\tRECEIVED\tSOURCE\tSTATUS\tCALL ID\tCALLER\tTRIES\tNOTE")
 	for _, c := range list {
 		note := c.Reason
 		if note == "" {
 			note = c.LastError
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ID, c.Received.Format("2006-01-02 15:04:05"),
-			c.Status, c.CallID, c.Caller, c.Attempts, oneLine(note, 80))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ID, c.Received.Format("2006-01-02 15:04:05"),
+			c.Source, c.Status, c.CallID, c.Caller, c.Attempts, oneLine(note, 80))
 	}
 	return tw.Flush()
 }
 
-func known(s string) bool {
-	for _, k := range store.Statuses {
-		if k == s {
-			return true
-		}
+func statusNames() string {
+	names := make([]string, len(calls.Statuses))
+	for i, s := range calls.Statuses {
+		names[i] = string(s)
 	}
-	return false
+	return strings.Join(names, ", ")
 }
 
 func oneLine(s string, n int) string {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
@@ -447,22 +448,22 @@ func (c *Core) TunnelStatus() tunnel.Status {
 }
 
 // Calls lists stored calls.
-func (c *Core) Calls(ctx context.Context, f store.Filter) ([]store.Call, error) {
+func (c *Core) Calls(ctx context.Context, f calls.Filter) ([]calls.Call, error) {
 	return c.store.List(ctx, f)
 }
 
 // Call returns one call and its tries.
-func (c *Core) Call(ctx context.Context, row int64) (store.Call, []store.Attempt, error) {
+func (c *Core) Call(ctx context.Context, row int64) (calls.Call, []calls.Attempt, error) {
 	call, err := c.store.Get(ctx, row)
 	if err != nil {
-		return store.Call{}, nil, err
+		return calls.Call{}, nil, err
 	}
 	atts, err := c.store.Attempts(ctx, row)
 	return call, atts, err
 }
 
 // Counts returns the outbox counts ("today" in local time).
-func (c *Core) Counts(ctx context.Context) (store.Counts, error) {
+func (c *Core) Counts(ctx context.Context) (calls.Counts, error) {
 	now := c.cfg.Now()
 	y, m, d := now.Date()
 	return c.store.Counts(ctx, time.Date(y, m, d, 0, 0, 0, 0, now.Location()))
@@ -520,7 +521,7 @@ func (c *Core) SetPaused(ctx context.Context, paused bool) error {
 func (c *Core) Paused() bool { return c.worker.Paused() }
 
 // Incidents lists open incidents.
-func (c *Core) Incidents(ctx context.Context) ([]store.Incident, error) {
+func (c *Core) Incidents(ctx context.Context) ([]calls.Incident, error) {
 	return c.store.OpenIncidents(ctx)
 }
 
@@ -572,7 +573,7 @@ func (c *Core) CopiedURL(ctx context.Context) (string, error) {
 // Preview applies a mapping to the most recently received call that has
 // parameters (for the mapping editor's live preview).
 func (c *Core) Preview(ctx context.Context, m mapping.Config) (mapping.Result, error) {
-	list, err := c.store.List(ctx, store.Filter{Limit: 20})
+	list, err := c.store.List(ctx, calls.Filter{Limit: 20})
 	if err != nil {
 		return mapping.Result{}, err
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"log/slog"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
-	"mangotqm/store"
 )
 
 // DefaultTQMURL is TQM's cloud.
@@ -39,7 +39,7 @@ func NewTQMSender(o TQMOptions) delivery.Sender {
 	return &tqmSender{c: &tqm.Client{BaseURL: o.BaseURL, API: o.API, Key: o.Key, APIVersion: v}}
 }
 
-func (s *tqmSender) Send(ctx context.Context, _ store.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (s *tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
 	fs := make([]tqm.Field, len(fields))
 	for i, f := range fields {
 		fs[i] = tqm.Field{Name: f.Name, Value: f.Value}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
@@ -48,13 +49,13 @@ type SendResult struct {
 // Sender sends one mapped call to TQM. err describes a failure without an
 // HTTP answer (Class is then Retry) and never contains a secret.
 type Sender interface {
-	Send(ctx context.Context, call store.Call, fields []mapping.Field) (SendResult, error)
+	Send(ctx context.Context, call calls.Call, fields []mapping.Field) (SendResult, error)
 }
 
 // Outbox is the part of the store the worker uses.
 type Outbox interface {
-	Claim(ctx context.Context) (store.Call, bool, error)
-	Finish(ctx context.Context, row int64, a store.Attempt, u store.Update) error
+	Claim(ctx context.Context) (calls.Call, bool, error)
+	Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 }
 
@@ -288,7 +289,7 @@ func (w *Worker) incident(kind string, open bool, msg string) {
 }
 
 // process maps, validates, sends and records one claimed call.
-func (w *Worker) process(c store.Call) {
+func (w *Worker) process(c calls.Call) {
 	ctx := w.sendCtx
 	started := w.cfg.Now()
 	log := w.log.With("row", c.ID, "call_id", c.CallID, "attempt", c.Attempts)
@@ -296,8 +297,8 @@ func (w *Worker) process(c store.Call) {
 	fields, request, problem := w.prepare(ctx, c)
 	if problem != "" {
 		log.Warn("call needs attention", "reason", problem)
-		w.finish(ctx, c, store.Attempt{Started: started, Outcome: store.OutcomeAttention, Error: problem},
-			store.Update{Status: store.StatusAttention, Reason: problem, Request: request, LastError: problem, Uncount: true})
+		w.finish(ctx, c, calls.Attempt{Started: started, Outcome: calls.OutcomeAttention, Error: problem},
+			store.Update{Status: calls.StatusAttention, Reason: problem, Request: request, LastError: problem, Uncount: true})
 		return
 	}
 	tqmID := ""
@@ -308,7 +309,7 @@ func (w *Worker) process(c store.Call) {
 	}
 
 	res, err := w.cfg.Sender.Send(ctx, c, fields)
-	a := store.Attempt{Started: started, Duration: res.Duration, HTTPStatus: res.HTTPStatus,
+	a := calls.Attempt{Started: started, Duration: res.Duration, HTTPStatus: res.HTTPStatus,
 		Response: res.Body, CorrelationID: res.CorrelationID}
 	u := store.Update{Request: request, TQMID: tqmID, CorrelationID: res.CorrelationID}
 	if err != nil {
@@ -316,14 +317,14 @@ func (w *Worker) process(c store.Call) {
 	}
 	switch {
 	case err == nil && res.Class == Accepted:
-		a.Outcome = store.OutcomeDelivered
-		u.Status, u.Delivered = store.StatusDelivered, w.cfg.Now()
+		a.Outcome = calls.OutcomeDelivered
+		u.Status, u.Delivered = calls.StatusDelivered, w.cfg.Now()
 		log.Info("call delivered to TQM", "correlation_id", res.CorrelationID, "duration_ms", res.Duration.Milliseconds())
 		w.incident(IncidentKeyRejected, false, "")
 	case err == nil && res.Class == AuthRejected:
-		a.Outcome = store.OutcomePaused
+		a.Outcome = calls.OutcomePaused
 		msg := fmt.Sprintf("TQM rejected the access key (HTTP %d); sending is paused until the key is fixed", res.HTTPStatus)
-		u.Status, u.NextAttempt, u.LastError, u.Uncount = store.StatusQueued, w.cfg.Now(), msg, true
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusQueued, w.cfg.Now(), msg, true
 		log.Error("TQM rejected the access key; pausing delivery", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID)
 		w.SetPaused(true)
 		if w.cfg.OnPause != nil {
@@ -331,42 +332,42 @@ func (w *Worker) process(c store.Call) {
 		}
 		w.incident(IncidentKeyRejected, true, msg)
 	case err == nil && res.Class == Wait:
-		a.Outcome = store.OutcomeWaiting
+		a.Outcome = calls.OutcomeWaiting
 		a.Error = res.Body
-		u.Status, u.NextAttempt, u.LastError, u.Uncount = store.StatusRetrying, w.cfg.Now().Add(res.RetryAfter), res.Body, true
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusRetrying, w.cfg.Now().Add(res.RetryAfter), res.Body, true
 		log.Info("call waits", "reason", res.Body, "next_attempt", u.NextAttempt)
 	case err == nil && res.Class == Skip:
-		a.Outcome = store.OutcomeSkipped
+		a.Outcome = calls.OutcomeSkipped
 		a.Error = res.Body
-		u.Status, u.Reason, u.LastError = store.StatusSkipped, res.Body, ""
+		u.Status, u.Reason, u.LastError = calls.StatusSkipped, res.Body, ""
 		log.Info("call skipped", "reason", res.Body)
 	case err == nil && res.Class == Rejected:
-		a.Outcome = store.OutcomeAttention
+		a.Outcome = calls.OutcomeAttention
 		msg := fmt.Sprintf("TQM refused the call (HTTP %d): %s", res.HTTPStatus, res.Body)
 		if res.HTTPStatus == 0 { // refused before sending (e.g. no usable recording)
 			msg = res.Body
 		}
-		u.Status, u.Reason, u.LastError = store.StatusAttention, msg, msg
+		u.Status, u.Reason, u.LastError = calls.StatusAttention, msg, msg
 		log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
 	default: // Retry, or no answer at all
-		a.Outcome = store.OutcomeRetry
+		a.Outcome = calls.OutcomeRetry
 		msg := a.Error
 		if msg == "" {
 			msg = fmt.Sprintf("TQM answered HTTP %d", res.HTTPStatus)
 		}
 		if errors.Is(err, context.Canceled) {
 			// Cut short by shutdown: TQM may have it.
-			msg = store.MessageUnknownOutcome
-			a.Outcome = store.OutcomeUnknown
+			msg = calls.MessageUnknownOutcome
+			a.Outcome = calls.OutcomeUnknown
 			u.OutcomeUnknown = true
 		}
 		u.LastError = msg
 		if c.Attempts > len(w.cfg.Schedule) {
-			u.Status, u.Reason = store.StatusFailed, fmt.Sprintf("gave up after %d tries: %s", c.Attempts, msg)
+			u.Status, u.Reason = calls.StatusFailed, fmt.Sprintf("gave up after %d tries: %s", c.Attempts, msg)
 			log.Error("call failed for good; it can be resent", "err", msg)
 			w.incident(IncidentCallFailed, true, u.Reason)
 		} else {
-			u.Status, u.NextAttempt = store.StatusRetrying, w.cfg.Now().Add(w.cfg.Schedule[c.Attempts-1])
+			u.Status, u.NextAttempt = calls.StatusRetrying, w.cfg.Now().Add(w.cfg.Schedule[c.Attempts-1])
 			log.Warn("TQM not reachable; will retry", "err", msg, "http_status", res.HTTPStatus,
 				"next_attempt", u.NextAttempt)
 		}
@@ -374,7 +375,7 @@ func (w *Worker) process(c store.Call) {
 	w.finish(ctx, c, a, u)
 }
 
-func (w *Worker) finish(ctx context.Context, c store.Call, a store.Attempt, u store.Update) {
+func (w *Worker) finish(ctx context.Context, c calls.Call, a calls.Attempt, u store.Update) {
 	if ctx.Err() != nil {
 		// Shutting down: record the outcome anyway, briefly.
 		var cancel context.CancelFunc
@@ -392,7 +393,7 @@ func (w *Worker) finish(ctx context.Context, c store.Call, a store.Attempt, u st
 
 // prepare maps and validates a call. problem is non-empty when the call
 // cannot be sent as it is.
-func (w *Worker) prepare(ctx context.Context, c store.Call) (fields []mapping.Field, request, problem string) {
+func (w *Worker) prepare(ctx context.Context, c calls.Call) (fields []mapping.Field, request, problem string) {
 	cfg, err := w.cfg.Mapping(ctx)
 	if err != nil {
 		return nil, "", "cannot read the mapping: " + err.Error()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
 )
@@ -27,7 +28,7 @@ type sentReq struct {
 	fields []mapping.Field
 }
 
-func (s *scriptSender) Send(ctx context.Context, c store.Call, f []mapping.Field) (SendResult, error) {
+func (s *scriptSender) Send(ctx context.Context, c calls.Call, f []mapping.Field) (SendResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent = append(s.sent, sentReq{time.Now(), c.CallID, f})
@@ -121,7 +122,7 @@ func (h *harness) add(t *testing.T, id string, extra map[string]string) int64 {
 	return in.ID
 }
 
-func (h *harness) waitStatus(t *testing.T, row int64, status string) store.Call {
+func (h *harness) waitStatus(t *testing.T, row int64, status calls.Status) calls.Call {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -146,33 +147,33 @@ func TestDeliveryOutcomes(t *testing.T) {
 		script       []SendResult
 		err          error
 		extra        map[string]string
-		wantStatus   string
+		wantStatus   calls.Status
 		wantSends    int
-		wantAttempts []string // outcomes in order
+		wantAttempts []calls.Outcome // outcomes in order
 		wantIncident string
 		wantTries    int // the call's attempts counter at the end, when non-zero
 	}{
-		{name: "accepted", wantStatus: store.StatusDelivered, wantSends: 1,
-			wantAttempts: []string{store.OutcomeDelivered}},
+		{name: "accepted", wantStatus: calls.StatusDelivered, wantSends: 1,
+			wantAttempts: []calls.Outcome{calls.OutcomeDelivered}},
 		{name: "outage then ok", script: []SendResult{{Class: Retry, HTTPStatus: 503}, {Class: Retry, HTTPStatus: 503},
 			{Class: Accepted, HTTPStatus: 200}},
-			wantStatus: store.StatusDelivered, wantSends: 3,
-			wantAttempts: []string{store.OutcomeRetry, store.OutcomeRetry, store.OutcomeDelivered}},
+			wantStatus: calls.StatusDelivered, wantSends: 3,
+			wantAttempts: []calls.Outcome{calls.OutcomeRetry, calls.OutcomeRetry, calls.OutcomeDelivered}},
 		{name: "gives up after the schedule", script: []SendResult{{Class: Retry, HTTPStatus: 500}},
-			wantStatus: store.StatusFailed, wantSends: 4, wantIncident: IncidentCallFailed,
-			wantAttempts: []string{store.OutcomeRetry, store.OutcomeRetry, store.OutcomeRetry, store.OutcomeRetry}},
+			wantStatus: calls.StatusFailed, wantSends: 4, wantIncident: IncidentCallFailed,
+			wantAttempts: []calls.Outcome{calls.OutcomeRetry, calls.OutcomeRetry, calls.OutcomeRetry, calls.OutcomeRetry}},
 		{name: "connection errors retry", err: errors.New("dial tcp: connection refused"),
-			wantStatus: store.StatusFailed, wantSends: 4},
+			wantStatus: calls.StatusFailed, wantSends: 4},
 		{name: "refused by TQM", script: []SendResult{{Class: Rejected, HTTPStatus: 400, Body: `{"message":"bad id"}`}},
-			wantStatus: store.StatusAttention, wantSends: 1, wantAttempts: []string{store.OutcomeAttention}},
+			wantStatus: calls.StatusAttention, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeAttention}},
 		{name: "waits for a recording, uncounted", script: []SendResult{{Class: Wait, RetryAfter: 10 * time.Millisecond,
 			Body: "recording not ready"}, {Class: Wait, RetryAfter: 10 * time.Millisecond}, {Class: Accepted, HTTPStatus: 200}},
-			wantStatus: store.StatusDelivered, wantSends: 3, wantTries: 1,
-			wantAttempts: []string{store.OutcomeWaiting, store.OutcomeWaiting, store.OutcomeDelivered}},
+			wantStatus: calls.StatusDelivered, wantSends: 3, wantTries: 1,
+			wantAttempts: []calls.Outcome{calls.OutcomeWaiting, calls.OutcomeWaiting, calls.OutcomeDelivered}},
 		{name: "skipped", script: []SendResult{{Class: Skip, Body: "no recording: call shorter than 6 s"}},
-			wantStatus: store.StatusSkipped, wantSends: 1, wantAttempts: []string{store.OutcomeSkipped}},
+			wantStatus: calls.StatusSkipped, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeSkipped}},
 		{name: "invalid mapping is not sent", extra: map[string]string{"recordUrl": ""},
-			wantStatus: store.StatusAttention, wantSends: 0, wantAttempts: []string{store.OutcomeAttention}},
+			wantStatus: calls.StatusAttention, wantSends: 0, wantAttempts: []calls.Outcome{calls.OutcomeAttention}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +204,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 					}
 				}
 			}
-			if tt.script == nil && tt.wantStatus == store.StatusDelivered {
+			if tt.script == nil && tt.wantStatus == calls.StatusDelivered {
 				if c.CorrelationID != "corr-"+id || atts[0].CorrelationID != "corr-"+id {
 					t.Errorf("x-correlation-id not recorded: call %q attempt %q", c.CorrelationID, atts[0].CorrelationID)
 				}
@@ -233,7 +234,7 @@ func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	c := h.waitStatus(t, row, store.StatusQueued)
+	c := h.waitStatus(t, row, calls.StatusQueued)
 	if c.Attempts != 0 {
 		t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
 	}
@@ -250,8 +251,8 @@ func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
 		t.Fatalf("sent %d times while paused", n)
 	}
 	h.w.SetPaused(false)
-	h.waitStatus(t, row, store.StatusDelivered)
-	h.waitStatus(t, row2, store.StatusDelivered)
+	h.waitStatus(t, row, calls.StatusDelivered)
+	h.waitStatus(t, row2, calls.StatusDelivered)
 }
 
 func TestRateIsSmooth(t *testing.T) {

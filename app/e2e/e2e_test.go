@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/tqm/tqmfake"
 	"mangotqm/store"
 )
@@ -82,15 +83,15 @@ func TestServeDeliversMappedCalls(t *testing.T) {
 				t.Fatalf("duplicate webhook delivered: TQM has MG-1001 %d times", n)
 			}
 			p.stop(t)
-			calls := listCalls(t, dir)
+			listed := listCalls(t, dir)
 			statuses := map[string]int{}
-			for _, c := range calls {
+			for _, c := range listed {
 				statuses[c.Status]++
-				if c.Status == store.StatusDelivered && c.CorrelationID == "" {
+				if c.Status == string(calls.StatusDelivered) && c.CorrelationID == "" {
 					t.Errorf("call %s delivered without an x-correlation-id", c.CallID)
 				}
 			}
-			if statuses[store.StatusDelivered] != 2 || statuses[store.StatusDuplicate] != 1 {
+			if statuses[string(calls.StatusDelivered)] != 2 || statuses[string(calls.StatusDuplicate)] != 1 {
 				t.Fatalf("statuses %v, want 2 delivered and 1 duplicate", statuses)
 			}
 		})
@@ -114,21 +115,21 @@ func TestOutageThenRecovery(t *testing.T) {
 	}
 	waitFor(t, "two failed tries per call", 20*time.Second, func() bool {
 		for _, c := range listCalls(t, dir) {
-			if c.Attempts < 2 || c.Status == store.StatusDelivered {
+			if c.Attempts < 2 || c.Status == string(calls.StatusDelivered) {
 				return false
 			}
 		}
 		return true
 	})
 	for _, c := range listCalls(t, dir) {
-		if c.Status != store.StatusRetrying && c.Status != store.StatusSending {
+		if c.Status != string(calls.StatusRetrying) && c.Status != string(calls.StatusSending) {
 			t.Fatalf("during the outage call %s is %q, want retrying", c.CallID, c.Status)
 		}
 	}
 	fake.ClearOutage()
 	waitFor(t, "all delivered after the outage", 30*time.Second, func() bool {
 		for _, c := range listCalls(t, dir) {
-			if c.Status != store.StatusDelivered {
+			if c.Status != string(calls.StatusDelivered) {
 				return false
 			}
 		}
@@ -140,20 +141,20 @@ func TestOutageThenRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	calls, _ := st.List(context.Background(), store.Filter{})
-	for _, c := range calls {
+	listed, _ := st.List(context.Background(), calls.Filter{})
+	for _, c := range listed {
 		atts, err := st.Attempts(context.Background(), c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n503 := 0
 		for _, a := range atts {
-			if a.HTTPStatus == 503 && a.Outcome == store.OutcomeRetry {
+			if a.HTTPStatus == 503 && a.Outcome == calls.OutcomeRetry {
 				n503++
 			}
 		}
 		last := atts[len(atts)-1]
-		if n503 < 2 || last.HTTPStatus != 200 || last.Outcome != store.OutcomeDelivered {
+		if n503 < 2 || last.HTTPStatus != 200 || last.Outcome != calls.OutcomeDelivered {
 			t.Errorf("call %s attempts: %d×503 then %d/%s; want ≥2×503 then 200", c.CallID, n503, last.HTTPStatus, last.Outcome)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango/testaudio"
@@ -174,32 +175,32 @@ func recordAdded(entry, rec string) map[string]any {
 	return map[string]any{"entry_id": entry, "recording_id": rec, "product_id": 1, "user_id": 7, "timestamp": time.Now().Unix()}
 }
 
-func (s *vpStack) row(t *testing.T, source, callID string) store.Call {
+func (s *vpStack) row(t *testing.T, source, callID string) calls.Call {
 	t.Helper()
-	list, err := s.st.List(context.Background(), store.Filter{Search: callID})
+	list, err := s.st.List(context.Background(), calls.Filter{Search: callID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range list {
-		if c.Source == source && c.CallID == callID {
+		if string(c.Source) == source && c.CallID == callID {
 			return c
 		}
 	}
 	t.Fatalf("no %s row for %s", source, callID)
-	return store.Call{}
+	return calls.Call{}
 }
 
 // waiting reports whether the call has had a "waiting" try (its recording
 // was looked for and not found).
 func (s *vpStack) waiting(t *testing.T, source, callID string) bool {
-	list, _ := s.st.List(context.Background(), store.Filter{Search: callID})
+	list, _ := s.st.List(context.Background(), calls.Filter{Search: callID})
 	for _, c := range list {
-		if c.Source != source || c.CallID != callID {
+		if string(c.Source) != source || c.CallID != callID {
 			continue
 		}
 		atts, _ := s.st.Attempts(context.Background(), c.ID)
 		for _, a := range atts {
-			if a.Outcome == store.OutcomeWaiting {
+			if a.Outcome == calls.OutcomeWaiting {
 				return true
 			}
 		}
@@ -233,7 +234,7 @@ func TestVPBXLateRecordingUploaded(t *testing.T) {
 	if _, has := got.Fields["fileLink"]; has {
 		t.Fatal("the recording link was exposed to TQM")
 	}
-	waitFor(t, "delivered status", 5*time.Second, func() bool { return s.row(t, "calltracking", "CT-LATE-1").Status == store.StatusDelivered })
+	waitFor(t, "delivered status", 5*time.Second, func() bool { return s.row(t, "calltracking", "CT-LATE-1").Status == calls.StatusDelivered })
 	if s.mango.FileRequestsWithCredentials() != 0 || s.mango.Downloads("rec-late-1") != 1 {
 		t.Fatalf("downloads %d, with credentials %d", s.mango.Downloads("rec-late-1"), s.mango.FileRequestsWithCredentials())
 	}
@@ -316,7 +317,7 @@ func TestBothSourcesOneImport(t *testing.T) {
 			}
 			ids := map[string]string{"calltracking": "CT-BOTH", "vpbx": "E-BOTH"}
 			waitFor(t, "the later copy logged as duplicate", 10*time.Second, func() bool {
-				return s.row(t, second, ids[second]).Status == store.StatusDuplicate
+				return s.row(t, second, ids[second]).Status == calls.StatusDuplicate
 			})
 			s.event(t, "events/record/added", recordAdded("E-BOTH", "rec-both"))
 			waitFor(t, "the call at TQM", 20*time.Second, func() bool { return len(s.tqm.Accepted()) >= 1 })
@@ -328,7 +329,7 @@ func TestBothSourcesOneImport(t *testing.T) {
 			if later.DuplicateOf != earlier.ID || !strings.HasPrefix(later.Reason, fmt.Sprintf("same call as #%d via ", earlier.ID)) {
 				t.Fatalf("later row: dup of %d, reason %q", later.DuplicateOf, later.Reason)
 			}
-			if earlier.Status != store.StatusDelivered {
+			if earlier.Status != calls.StatusDelivered {
 				t.Fatalf("earlier row %s", earlier.Status)
 			}
 			// The later copy's data filled the earlier call's gaps.
@@ -360,7 +361,7 @@ func TestVPBXSignatures(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden || s.events.BadSignatures() != 1 {
 			t.Fatalf("HTTP %d, counted %d", resp.StatusCode, s.events.BadSignatures())
 		}
-		list, _ := s.st.List(context.Background(), store.Filter{Statuses: []string{store.StatusInvalid}})
+		list, _ := s.st.List(context.Background(), calls.Filter{Statuses: []calls.Status{calls.StatusInvalid}})
 		if len(list) != 1 || list[0].Source != "vpbx" || !strings.Contains(list[0].Raw, "E-BAD") || strings.Contains(list[0].Raw, vpKey) {
 			t.Fatalf("kept %+v", list)
 		}
@@ -404,7 +405,7 @@ func TestVPBXSignatures(t *testing.T) {
 // assertNoLinkStored: no one-time link Mango handed out is in the database.
 func assertNoLinkStored(t *testing.T, s *vpStack) {
 	t.Helper()
-	list, _ := s.st.List(context.Background(), store.Filter{})
+	list, _ := s.st.List(context.Background(), calls.Filter{})
 	var all []string
 	for _, c := range list {
 		atts, _ := s.st.Attempts(context.Background(), c.ID)

@@ -6,6 +6,7 @@
 package mango
 
 import (
+	"mangotqm/app/calls"
 	"sort"
 	"strings"
 )
@@ -13,27 +14,15 @@ import (
 // Params are the parameters of one webhook, as received (original names).
 type Params map[string]string
 
-// Normalize folds a parameter name for tolerant matching.
-func Normalize(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
-		if r == '_' || r == '-' || r == ' ' || r == '.' {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // Get returns the first non-empty value among names (tolerant matching).
 func (p Params) Get(names ...string) string {
 	for _, n := range names {
-		want := Normalize(n)
+		want := calls.NormalizeKey(n)
 		if v, ok := p[n]; ok && strings.TrimSpace(v) != "" {
 			return strings.TrimSpace(v)
 		}
 		for k, v := range p {
-			if Normalize(k) == want && strings.TrimSpace(v) != "" {
+			if calls.NormalizeKey(k) == want && strings.TrimSpace(v) != "" {
 				return strings.TrimSpace(v)
 			}
 		}

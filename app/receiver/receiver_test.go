@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/store"
 )
 
@@ -28,9 +29,9 @@ func newTestReceiver(t *testing.T) (*Receiver, *store.Store) {
 	return New(Config{Secret: testSecret, Store: st, Zone: moscow}), st
 }
 
-func allCalls(t *testing.T, st *store.Store) []store.Call {
+func allCalls(t *testing.T, st *store.Store) []calls.Call {
 	t.Helper()
-	list, err := st.List(context.Background(), store.Filter{})
+	list, err := st.List(context.Background(), calls.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,22 +48,22 @@ func TestReceiver(t *testing.T) {
 		body        string
 		wantCode    int
 		wantStored  int
-		wantStatus  string
+		wantStatus  calls.Status
 		wantCallID  string
 		wantReason  string
 	}{
 		{name: "GET webhook", method: "GET", path: "/mango/" + testSecret + "/calltracking?" + good,
-			wantCode: 200, wantStored: 1, wantStatus: store.StatusQueued, wantCallID: "MG-1"},
+			wantCode: 200, wantStored: 1, wantStatus: calls.StatusQueued, wantCallID: "MG-1"},
 		{name: "snake_case and odd casing", method: "GET",
 			path:     "/mango/" + testSecret + "/calltracking?CALL_ID=MG-2&date_start=2026-11-20T10:00:00&Date_End=2026-11-20T10:01:00",
-			wantCode: 200, wantStored: 1, wantStatus: store.StatusQueued, wantCallID: "MG-2"},
+			wantCode: 200, wantStored: 1, wantStatus: calls.StatusQueued, wantCallID: "MG-2"},
 		{name: "POST form", method: "POST", path: "/mango/" + testSecret + "/calltracking",
 			contentType: "application/x-www-form-urlencoded", body: good,
-			wantCode: 200, wantStored: 1, wantStatus: store.StatusQueued, wantCallID: "MG-1"},
+			wantCode: 200, wantStored: 1, wantStatus: calls.StatusQueued, wantCallID: "MG-1"},
 		{name: "POST JSON", method: "POST", path: "/mango/" + testSecret + "/calltracking",
 			contentType: "application/json",
 			body:        `{"callId":"MG-3","dateStart":"2026-11-20T10:00Z","dateEnd":"2026-11-20T10:05Z","duration":42}`,
-			wantCode:    200, wantStored: 1, wantStatus: store.StatusQueued, wantCallID: "MG-3"},
+			wantCode:    200, wantStored: 1, wantStatus: calls.StatusQueued, wantCallID: "MG-3"},
 		{name: "wrong secret", method: "GET", path: "/mango/" + strings.Repeat("f", 32) + "/calltracking?" + good,
 			wantCode: 404, wantStored: 0},
 		{name: "secret prefix only", method: "GET", path: "/mango/" + testSecret[:10] + "/calltracking?" + good,
@@ -74,11 +75,11 @@ func TestReceiver(t *testing.T) {
 			wantCode: 413, wantStored: 0},
 		{name: "garbage stored as invalid", method: "POST", path: "/mango/" + testSecret + "/calltracking",
 			contentType: "application/json", body: "{not json",
-			wantCode: 200, wantStored: 1, wantStatus: store.StatusInvalid, wantReason: "malformed JSON"},
+			wantCode: 200, wantStored: 1, wantStatus: calls.StatusInvalid, wantReason: "malformed JSON"},
 		{name: "no call id", method: "GET", path: "/mango/" + testSecret + "/calltracking?dateStart=2026-11-20T10:00Z&dateEnd=2026-11-20T10:05Z",
-			wantCode: 200, wantStored: 1, wantStatus: store.StatusInvalid, wantReason: "no call id"},
+			wantCode: 200, wantStored: 1, wantStatus: calls.StatusInvalid, wantReason: "no call id"},
 		{name: "bad date", method: "GET", path: "/mango/" + testSecret + "/calltracking?callId=X&dateStart=yesterday&dateEnd=2026-11-20T10:05Z",
-			wantCode: 200, wantStored: 1, wantStatus: store.StatusInvalid, wantReason: "start date"},
+			wantCode: 200, wantStored: 1, wantStatus: calls.StatusInvalid, wantReason: "start date"},
 		{name: "health", method: "GET", path: "/mango/" + testSecret + "/health", wantCode: 200, wantStored: 0},
 		{name: "unknown endpoint", method: "GET", path: "/mango/" + testSecret + "/nope", wantCode: 404, wantStored: 0},
 		{name: "wrong method", method: "DELETE", path: "/mango/" + testSecret + "/calltracking?" + good,
@@ -137,16 +138,16 @@ func TestDuplicateIsLoggedNotQueued(t *testing.T) {
 			t.Fatalf("try %d: status %d", i, rec.Code)
 		}
 	}
-	calls := allCalls(t, st)
-	if len(calls) != 3 {
-		t.Fatalf("stored %d rows, want 3 (one call, two duplicates)", len(calls))
+	list := allCalls(t, st)
+	if len(list) != 3 {
+		t.Fatalf("stored %d rows, want 3 (one call, two duplicates)", len(list))
 	}
 	queued, dups := 0, 0
-	for _, c := range calls {
+	for _, c := range list {
 		switch c.Status {
-		case store.StatusQueued:
+		case calls.StatusQueued:
 			queued++
-		case store.StatusDuplicate:
+		case calls.StatusDuplicate:
 			dups++
 			if c.DuplicateOf == 0 {
 				t.Errorf("duplicate row %d does not point at the original", c.ID)

@@ -32,12 +32,12 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
-	"mangotqm/store"
 )
 
 // Modes of delivering the audio.
@@ -170,10 +170,10 @@ type call struct {
 	deadline time.Time
 }
 
-func (s *Sender) describe(c store.Call, fields []mapping.Field) call {
+func (s *Sender) describe(c calls.Call, fields []mapping.Field) call {
 	var p mango.Params
 	_ = json.Unmarshal([]byte(c.Params), &p)
-	out := call{row: c.ID, entryID: store.EntryIDOf(c.Source, c.CallID, c.Params)}
+	out := call{row: c.ID, entryID: calls.EntryIDOf(c.Source, c.CallID, c.Params)}
 	for _, f := range fields {
 		switch f.Name {
 		case mapping.FieldID:
@@ -219,7 +219,7 @@ func (s *Sender) describe(c store.Call, fields []mapping.Field) call {
 func (c call) short() bool { return c.durKnown && c.dur < MinRecorded }
 
 // Send implements delivery.Sender.
-func (s *Sender) Send(ctx context.Context, c store.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (s *Sender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
 	started := time.Now()
 	res, err := s.send(ctx, c, fields)
 	if res.Duration == 0 {
@@ -231,7 +231,7 @@ func (s *Sender) Send(ctx context.Context, c store.Call, fields []mapping.Field)
 	return res, err
 }
 
-func (s *Sender) send(ctx context.Context, c store.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
 	ci := s.describe(c, fields)
 	log := s.log.With("row", ci.row, "call_id", c.CallID)
 
@@ -320,7 +320,7 @@ func (s *Sender) findIDs(ctx context.Context, ci call, log *slog.Logger) ([]stri
 			return ids, nil
 		}
 	}
-	if vpbx.NormalizeNumber(ci.caller) == "" || ci.start.IsZero() {
+	if calls.NormalizeNumber(ci.caller) == "" || ci.start.IsZero() {
 		log.Info("cannot search Mango's call statistics: the call has no caller number or start time")
 		return nil, nil
 	}

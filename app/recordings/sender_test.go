@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mango/testaudio"
@@ -19,7 +20,6 @@ import (
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
 	"mangotqm/app/tqm/tqmfake"
-	"mangotqm/store"
 )
 
 const (
@@ -79,7 +79,7 @@ func (e *env) sender(mode string, idx Index, withVPBX bool) *Sender {
 
 // call builds a stored call and its default mapping. The call ended 1 min
 // ago (on the test clock) and lasted dur seconds.
-func (e *env) call(t *testing.T, source, id string, dur int, extra map[string]string) (store.Call, []mapping.Field) {
+func (e *env) call(t *testing.T, source, id string, dur int, extra map[string]string) (calls.Call, []mapping.Field) {
 	t.Helper()
 	end := e.clk.Now().Add(-time.Minute).Truncate(time.Second)
 	start := end.Add(-time.Duration(dur) * time.Second)
@@ -93,7 +93,7 @@ func (e *env) call(t *testing.T, source, id string, dur int, extra map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store.Call{ID: 1, Source: source, CallID: id, Params: string(b), Caller: client, Started: start, Received: end}, res.Fields
+	return calls.Call{ID: 1, Source: calls.Source(source), CallID: id, Params: string(b), Caller: client, Started: start, Received: end}, res.Fields
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
@@ -325,7 +325,7 @@ func TestMonoWarnsOncePerDay(t *testing.T) {
 	mono := serveBytes(t, 200, "audio/mpeg", testaudio.MP3(t, 7, false))
 	stereo := serveBytes(t, 200, "audio/wav", testaudio.WAV(t, 7, 2, 8000))
 	type call struct {
-		c      store.Call
+		c      calls.Call
 		fields []mapping.Field
 	}
 	calls := map[string]call{}

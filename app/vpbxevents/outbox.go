@@ -5,13 +5,14 @@ import (
 	"log/slog"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/store"
 )
 
 // JoinStore is the part of *store.Store the joining outbox uses.
 type JoinStore interface {
-	Claim(ctx context.Context) (store.Call, bool, error)
-	Finish(ctx context.Context, row int64, a store.Attempt, u store.Update) error
+	Claim(ctx context.Context) (calls.Call, bool, error)
+	Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	JoinStored(ctx context.Context, row int64, rule store.JoinRule) (of int64, merged bool, err error)
 }
@@ -41,7 +42,7 @@ func NewOutbox(st JoinStore, window time.Duration, log *slog.Logger, onJoined fu
 }
 
 // Claim claims the next due call that is not a copy of an earlier VPBX call.
-func (o *Outbox) Claim(ctx context.Context) (store.Call, bool, error) {
+func (o *Outbox) Claim(ctx context.Context) (calls.Call, bool, error) {
 	for {
 		c, ok, err := o.st.Claim(ctx)
 		if err != nil || !ok || c.Source != sourceCalltracking {
@@ -65,7 +66,7 @@ func (o *Outbox) Claim(ctx context.Context) (store.Call, bool, error) {
 }
 
 // Finish implements delivery.Outbox.
-func (o *Outbox) Finish(ctx context.Context, row int64, a store.Attempt, u store.Update) error {
+func (o *Outbox) Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error {
 	return o.st.Finish(ctx, row, a, u)
 }
 

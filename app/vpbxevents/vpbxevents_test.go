@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/store"
@@ -44,9 +45,9 @@ func post(t *testing.T, h http.Handler, path string, form url.Values) *httptest.
 	return rec
 }
 
-func all(t *testing.T, st *store.Store) []store.Call {
+func all(t *testing.T, st *store.Store) []calls.Call {
 	t.Helper()
-	list, err := st.List(context.Background(), store.Filter{})
+	list, err := st.List(context.Background(), calls.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestRefusedEvents(t *testing.T) {
 				t.Fatalf("HTTP %d, counted %d, told %d", rec.Code, h.BadSignatures(), told)
 			}
 			list := all(t, st)
-			if len(list) != 1 || list[0].Status != store.StatusInvalid || list[0].Source != "vpbx" || !strings.Contains(list[0].Reason, "refused") {
+			if len(list) != 1 || list[0].Status != calls.StatusInvalid || list[0].Source != "vpbx" || !strings.Contains(list[0].Reason, "refused") {
 				t.Fatalf("stored %+v", list)
 			}
 			if strings.Contains(list[0].Raw, key) || !strings.Contains(list[0].Raw, "entry_id") {
@@ -96,17 +97,18 @@ func TestRefusedEvents(t *testing.T) {
 func TestSummaryBecomesACall(t *testing.T) {
 	t0 := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
 	cases := []struct {
-		name                            string
-		dir                             int
-		from, to                        map[string]string
-		status, direction, caller, oper string
+		name                    string
+		dir                     int
+		from, to                map[string]string
+		status                  calls.Status
+		direction, caller, oper string
 	}{
 		{"inbound", vpbx.DirectionInbound, map[string]string{"number": "79161234567"},
-			map[string]string{"extension": "101", "number": "sip:101@x"}, store.StatusQueued, "inbound", "79161234567", "101"},
+			map[string]string{"extension": "101", "number": "sip:101@x"}, calls.StatusQueued, "inbound", "79161234567", "101"},
 		{"outbound", vpbx.DirectionOutbound, map[string]string{"extension": "102", "number": "74950000000"},
-			map[string]string{"number": "79169999999"}, store.StatusQueued, "outbound", "79169999999", "102"},
+			map[string]string{"number": "79169999999"}, calls.StatusQueued, "outbound", "79169999999", "102"},
 		{"internal", vpbx.DirectionInternal, map[string]string{"extension": "102"},
-			map[string]string{"extension": "103"}, store.StatusSkipped, "internal", "102", "103"},
+			map[string]string{"extension": "103"}, calls.StatusSkipped, "internal", "102", "103"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,7 +206,7 @@ func TestBothSourcesJoin(t *testing.T) {
 		in, _ := st.Intake(ctx, ct)
 		post(t, newHandler(st, SourcesBoth), "events/summary", vpForm)
 		list := all(t, st) // newest first
-		if len(list) != 2 || list[0].Status != store.StatusDuplicate || list[0].DuplicateOf != in.ID ||
+		if len(list) != 2 || list[0].Status != calls.StatusDuplicate || list[0].DuplicateOf != in.ID ||
 			list[0].Reason != "same call as #1 via calltracking" {
 			t.Fatalf("%+v", list)
 		}
@@ -227,7 +229,7 @@ func TestBothSourcesJoin(t *testing.T) {
 			t.Fatalf("calltracking copy handed to delivery (joined %d)", joined)
 		}
 		got, _ := st.Get(ctx, in.ID)
-		if got.Status != store.StatusDuplicate || got.DuplicateOf != c.ID || got.Reason != "same call as #1 via VPBX" {
+		if got.Status != calls.StatusDuplicate || got.DuplicateOf != c.ID || got.Reason != "same call as #1 via VPBX" {
 			t.Fatalf("%+v", got)
 		}
 	})
@@ -236,7 +238,7 @@ func TestBothSourcesJoin(t *testing.T) {
 		_, _ = st.Intake(ctx, ct)
 		post(t, newHandler(st, SourcesVPBX), "events/summary", vpForm)
 		for _, c := range all(t, st) {
-			if c.Status != store.StatusQueued {
+			if c.Status != calls.StatusQueued {
 				t.Fatalf("joined although sources=vpbx: %+v", c)
 			}
 		}

@@ -3,11 +3,10 @@ package vm
 import (
 	"context"
 	"fmt"
+	"mangotqm/app/calls"
 	"strings"
 	"sync"
 	"time"
-
-	"mangotqm/store"
 )
 
 // Period filters calls by when they were received.
@@ -23,11 +22,11 @@ const (
 var PeriodKeys = []string{"ui.period.all", "ui.period.today", "ui.period.week"}
 
 // StatusWaiting is the filter choice for queued and retrying calls.
-const StatusWaiting = "waiting"
+const StatusWaiting calls.Status = "waiting"
 
 // FilterStatuses are the status filter's choices ("" = all), in order.
-var FilterStatuses = []string{"", StatusWaiting, store.StatusSending, store.StatusDelivered, store.StatusFailed,
-	store.StatusAttention, store.StatusInvalid, store.StatusDuplicate, store.StatusSkipped}
+var FilterStatuses = []calls.Status{"", StatusWaiting, calls.StatusSending, calls.StatusDelivered, calls.StatusFailed,
+	calls.StatusAttention, calls.StatusInvalid, calls.StatusDuplicate, calls.StatusSkipped}
 
 // Row is one line of the calls table.
 type Row struct {
@@ -36,7 +35,7 @@ type Row struct {
 	Caller   string
 	Operator string
 	Duration string // m:ss
-	Status   string
+	Status   calls.Status
 	Tone     Tone
 	Attempts int
 	Note     string // why it waits / failed
@@ -48,7 +47,7 @@ type Calls struct {
 	now func() time.Time
 
 	mu     sync.Mutex
-	status string // "" = all
+	status calls.Status // "" = all
 	period Period
 	search string
 	rows   []Row
@@ -63,23 +62,23 @@ func NewCalls(b Backend, now func() time.Time) *Calls {
 }
 
 // SetFilter changes the filters; call Refresh after.
-func (c *Calls) SetFilter(status string, p Period, search string) {
+func (c *Calls) SetFilter(status calls.Status, p Period, search string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.status, c.period, c.search = status, p, strings.TrimSpace(search)
 }
 
 // Filter returns the store filter for the current settings.
-func (c *Calls) Filter() store.Filter {
+func (c *Calls) Filter() calls.Filter {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	f := store.Filter{Search: c.search, Limit: 1000}
+	f := calls.Filter{Search: c.search, Limit: 1000}
 	switch c.status {
 	case "":
 	case StatusWaiting:
-		f.Statuses = []string{store.StatusQueued, store.StatusRetrying}
+		f.Statuses = []calls.Status{calls.StatusQueued, calls.StatusRetrying}
 	default:
-		f.Statuses = []string{c.status}
+		f.Statuses = []calls.Status{c.status}
 	}
 	now := c.now()
 	y, m, d := now.Date()
@@ -117,9 +116,9 @@ func (c *Calls) Rows() []Row {
 }
 
 // RowOf turns a call into a table row.
-func RowOf(call store.Call) Row {
+func RowOf(call calls.Call) Row {
 	note := call.Reason
-	if note == "" && call.Status != store.StatusDelivered {
+	if note == "" && call.Status != calls.StatusDelivered {
 		note = call.LastError
 	}
 	return Row{

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mapping"
-	"mangotqm/store"
 )
 
 // Details is what the details pane shows for one call.
@@ -27,7 +27,7 @@ type Details struct {
 // AttemptLine is one try in the timeline.
 type AttemptLine struct {
 	Time          string
-	Outcome       string // store.Outcome*; the label is "ui.outcome."+Outcome
+	Outcome       calls.Outcome // the label is "ui.outcome."+Outcome
 	HTTPStatus    int
 	Duration      string
 	Response      string // TQM's reply
@@ -50,7 +50,7 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact) (Deta
 	}
 	d := Details{Row: RowOf(call), CallID: call.CallID, Raw: redact(pretty(call.Raw)),
 		Params: redact(pretty(call.Params)), Request: redact(prettyRequest(call.Request)),
-		Reason: redact(call.Reason), Unknown: call.OutcomeUnknown, CanResend: canResend(call.Status)}
+		Reason: redact(call.Reason), Unknown: call.OutcomeUnknown, CanResend: call.Status.Resendable()}
 	d.Row.Note = redact(d.Row.Note)
 	for _, a := range atts {
 		d.Attempts = append(d.Attempts, AttemptLine{Time: a.Started.Local().Format("02.01 15:04:05"),
@@ -58,16 +58,6 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact) (Deta
 			Response: redact(a.Response), Error: redact(a.Error), CorrelationID: a.CorrelationID})
 	}
 	return d, nil
-}
-
-// canResend: a duplicate or a malformed webhook has nothing to send, and a
-// call in flight is already being sent.
-func canResend(status string) bool {
-	switch status {
-	case store.StatusDuplicate, store.StatusInvalid, store.StatusSending:
-		return false
-	}
-	return true
 }
 
 func pretty(s string) string {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
-	"mangotqm/store"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 	"mangotqm/ui/vm/vmtest"
@@ -25,16 +25,16 @@ func TestFilterFollowsTheChoices(t *testing.T) {
 	today := time.Date(2026, 11, 25, 0, 0, 0, 0, time.Local)
 	tests := []struct {
 		name     string
-		status   string
+		status   calls.Status
 		period   vm.Period
 		search   string
-		statuses []string
+		statuses []calls.Status
 		since    time.Time
 		query    string
 	}{
 		{"everything", "", vm.PeriodAll, "", nil, time.Time{}, ""},
-		{"waiting means queued and retrying", vm.StatusWaiting, vm.PeriodAll, "", []string{store.StatusQueued, store.StatusRetrying}, time.Time{}, ""},
-		{"one status", store.StatusFailed, vm.PeriodAll, "", []string{store.StatusFailed}, time.Time{}, ""},
+		{"waiting means queued and retrying", vm.StatusWaiting, vm.PeriodAll, "", []calls.Status{calls.StatusQueued, calls.StatusRetrying}, time.Time{}, ""},
+		{"one status", calls.StatusFailed, vm.PeriodAll, "", []calls.Status{calls.StatusFailed}, time.Time{}, ""},
 		{"today starts at midnight", "", vm.PeriodToday, "", nil, today, ""},
 		{"a week is today and six days before", "", vm.PeriodWeek, "", nil, today.AddDate(0, 0, -6), ""},
 		{"search is trimmed", "", vm.PeriodAll, "  7495 ", nil, time.Time{}, "7495"},
@@ -55,22 +55,22 @@ func TestTableRows(t *testing.T) {
 	recv := time.Date(2026, 11, 25, 9, 5, 7, 0, time.Local)
 	tests := []struct {
 		name string
-		call store.Call
+		call calls.Call
 		want vm.Row
 	}{
 		{"delivered: no note even with an old error",
-			store.Call{ID: 1, Received: recv, Caller: "74951234567", Operator: "Продажи", Duration: 65, Status: store.StatusDelivered, Attempts: 2, LastError: "timeout"},
-			vm.Row{ID: 1, Time: "25.11 09:05:07", Caller: "74951234567", Operator: "Продажи", Duration: "1:05", Status: store.StatusDelivered, Tone: vm.ToneGood, Attempts: 2}},
+			calls.Call{ID: 1, Received: recv, Caller: "74951234567", Operator: "Продажи", Duration: 65, Status: calls.StatusDelivered, Attempts: 2, LastError: "timeout"},
+			vm.Row{ID: 1, Time: "25.11 09:05:07", Caller: "74951234567", Operator: "Продажи", Duration: "1:05", Status: calls.StatusDelivered, Tone: vm.ToneGood, Attempts: 2}},
 		{"failed: the last error is the note",
-			store.Call{ID: 2, Received: recv, Duration: 3600, Status: store.StatusFailed, LastError: "HTTP 503"},
-			vm.Row{ID: 2, Time: "25.11 09:05:07", Duration: "60:00", Status: store.StatusFailed, Tone: vm.ToneBad, Note: "HTTP 503"}},
+			calls.Call{ID: 2, Received: recv, Duration: 3600, Status: calls.StatusFailed, LastError: "HTTP 503"},
+			vm.Row{ID: 2, Time: "25.11 09:05:07", Duration: "60:00", Status: calls.StatusFailed, Tone: vm.ToneBad, Note: "HTTP 503"}},
 		{"attention: the reason wins",
-			store.Call{ID: 3, Received: recv, Status: store.StatusAttention, Reason: "нет записи", LastError: "x"},
-			vm.Row{ID: 3, Time: "25.11 09:05:07", Duration: "0:00", Status: store.StatusAttention, Tone: vm.ToneWarn, Note: "нет записи"}},
-		{"retrying is busy", store.Call{ID: 4, Received: recv, Status: store.StatusRetrying},
-			vm.Row{ID: 4, Time: "25.11 09:05:07", Duration: "0:00", Status: store.StatusRetrying, Tone: vm.ToneBusy}},
-		{"duplicate is neutral", store.Call{ID: 5, Received: recv, Status: store.StatusDuplicate},
-			vm.Row{ID: 5, Time: "25.11 09:05:07", Duration: "0:00", Status: store.StatusDuplicate, Tone: vm.ToneNeutral}},
+			calls.Call{ID: 3, Received: recv, Status: calls.StatusAttention, Reason: "нет записи", LastError: "x"},
+			vm.Row{ID: 3, Time: "25.11 09:05:07", Duration: "0:00", Status: calls.StatusAttention, Tone: vm.ToneWarn, Note: "нет записи"}},
+		{"retrying is busy", calls.Call{ID: 4, Received: recv, Status: calls.StatusRetrying},
+			vm.Row{ID: 4, Time: "25.11 09:05:07", Duration: "0:00", Status: calls.StatusRetrying, Tone: vm.ToneBusy}},
+		{"duplicate is neutral", calls.Call{ID: 5, Received: recv, Status: calls.StatusDuplicate},
+			vm.Row{ID: 5, Time: "25.11 09:05:07", Duration: "0:00", Status: calls.StatusDuplicate, Tone: vm.ToneNeutral}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,12 +84,12 @@ func TestTableRows(t *testing.T) {
 func TestCallsRefreshAndSearch(t *testing.T) {
 	f := vmtest.New(t.TempDir(), "")
 	now := time.Now()
-	f.AddCall(store.Call{Caller: "74950000001", Operator: "Поддержка", Status: store.StatusDelivered, Received: now.AddDate(0, 0, -10)})
-	f.AddCall(store.Call{Caller: "74950000002", Operator: "Продажи", Status: store.StatusFailed, Received: now})
-	f.AddCall(store.Call{Caller: "74950000003", Operator: "Продажи", Status: store.StatusRetrying, Received: now, CallID: "ABC"})
+	f.AddCall(calls.Call{Caller: "74950000001", Operator: "Поддержка", Status: calls.StatusDelivered, Received: now.AddDate(0, 0, -10)})
+	f.AddCall(calls.Call{Caller: "74950000002", Operator: "Продажи", Status: calls.StatusFailed, Received: now})
+	f.AddCall(calls.Call{Caller: "74950000003", Operator: "Продажи", Status: calls.StatusRetrying, Received: now, CallID: "ABC"})
 	c := vm.NewCalls(f, nil)
 	tests := []struct {
-		status  string
+		status  calls.Status
 		period  vm.Period
 		search  string
 		callers []string
@@ -99,7 +99,7 @@ func TestCallsRefreshAndSearch(t *testing.T) {
 		{vm.StatusWaiting, vm.PeriodAll, "", []string{"74950000003"}},
 		{"", vm.PeriodAll, "продажи", []string{"74950000003", "74950000002"}},
 		{"", vm.PeriodAll, "abc", []string{"74950000003"}},
-		{store.StatusDelivered, vm.PeriodToday, "", nil},
+		{calls.StatusDelivered, vm.PeriodToday, "", nil},
 	}
 	for _, tt := range tests {
 		c.SetFilter(tt.status, tt.period, tt.search)
@@ -128,25 +128,25 @@ func TestDetails(t *testing.T) {
 	redact := func(s string) string { return strings.ReplaceAll(s, secret, "***") }
 	started := time.Date(2026, 11, 25, 10, 0, 0, 0, time.Local)
 	tests := []struct {
-		status    string
+		status    calls.Status
 		canResend bool
 	}{
-		{store.StatusDelivered, true},
-		{store.StatusFailed, true},
-		{store.StatusAttention, true},
-		{store.StatusQueued, true},
-		{store.StatusSending, false},
-		{store.StatusDuplicate, false},
-		{store.StatusInvalid, false},
+		{calls.StatusDelivered, true},
+		{calls.StatusFailed, true},
+		{calls.StatusAttention, true},
+		{calls.StatusQueued, true},
+		{calls.StatusSending, false},
+		{calls.StatusDuplicate, false},
+		{calls.StatusInvalid, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.status, func(t *testing.T) {
+		t.Run(string(tt.status), func(t *testing.T) {
 			f := vmtest.New(t.TempDir(), "")
-			row := f.AddCall(store.Call{CallID: "C1", Status: tt.status,
+			row := f.AddCall(calls.Call{CallID: "C1", Status: tt.status,
 				Raw:     `{"method":"GET","query":{"callId":"C1","token":"` + secret + `"}}`,
 				Request: `{"fields":[{"name":"id","value":"C1"},{"name":"callDirection","value":"inbound"}],"notes":["id shortened"]}`},
-				store.Attempt{Started: started, HTTPStatus: 500, Outcome: store.OutcomeRetry, Error: "HTTP 500", Duration: 120 * time.Millisecond},
-				store.Attempt{Started: started.Add(time.Minute), HTTPStatus: 200, Outcome: store.OutcomeDelivered,
+				calls.Attempt{Started: started, HTTPStatus: 500, Outcome: calls.OutcomeRetry, Error: "HTTP 500", Duration: 120 * time.Millisecond},
+				calls.Attempt{Started: started.Add(time.Minute), HTTPStatus: 200, Outcome: calls.OutcomeDelivered,
 					Response: `{"id":"T1","echo":"` + secret + `"}`, CorrelationID: "corr-1"})
 			d, err := vm.LoadDetails(context.Background(), f, row, redact)
 			if err != nil {
@@ -172,7 +172,7 @@ func TestDetails(t *testing.T) {
 		})
 	}
 	f := vmtest.New(t.TempDir(), "")
-	if _, err := vm.LoadDetails(context.Background(), f, 42, nil); !errors.Is(err, store.ErrNotFound) {
+	if _, err := vm.LoadDetails(context.Background(), f, 42, nil); !errors.Is(err, calls.ErrNotFound) {
 		t.Fatalf("unknown row: %v", err)
 	}
 }
@@ -183,14 +183,14 @@ func TestHeaderAndTray(t *testing.T) {
 		status   tunnel.Status
 		url      string
 		paused   bool
-		counts   store.Counts
+		counts   calls.Counts
 		health   vm.Health
 		pauseKey string
 	}{
-		{"all well", tunnel.Status{State: tunnel.Online}, "https://x.ngrok-free.dev/h/abc", false, store.Counts{DeliveredToday: 3}, vm.HealthGood, "ui.action.pause"},
-		{"paused", tunnel.Status{State: tunnel.Online}, "https://x.ngrok-free.dev/h/abc", true, store.Counts{}, vm.HealthAttention, "ui.action.resume"},
-		{"offline", tunnel.Status{State: tunnel.Offline, MessageKey: "tunnel.err.auth"}, "", false, store.Counts{}, vm.HealthError, "ui.action.pause"},
-		{"failed calls", tunnel.Status{State: tunnel.Online}, "https://x/h", false, store.Counts{Failed: 1}, vm.HealthError, "ui.action.pause"},
+		{"all well", tunnel.Status{State: tunnel.Online}, "https://x.ngrok-free.dev/h/abc", false, calls.Counts{DeliveredToday: 3}, vm.HealthGood, "ui.action.pause"},
+		{"paused", tunnel.Status{State: tunnel.Online}, "https://x.ngrok-free.dev/h/abc", true, calls.Counts{}, vm.HealthAttention, "ui.action.resume"},
+		{"offline", tunnel.Status{State: tunnel.Offline, MessageKey: "tunnel.err.auth"}, "", false, calls.Counts{}, vm.HealthError, "ui.action.pause"},
+		{"failed calls", tunnel.Status{State: tunnel.Online}, "https://x/h", false, calls.Counts{Failed: 1}, vm.HealthError, "ui.action.pause"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,9 +260,9 @@ func TestActionsOnTheBackend(t *testing.T) {
 		t.Fatalf("OpenDataFolder: %v %v", err, opened)
 	}
 
-	rows := []vm.Row{{ID: 1, Time: "25.11 09:00:00", Caller: "74951234567", Operator: "Продажи; склад", Duration: "1:05", Status: store.StatusDelivered, Attempts: 1}}
+	rows := []vm.Row{{ID: 1, Time: "25.11 09:00:00", Caller: "74951234567", Operator: "Продажи; склад", Duration: "1:05", Status: calls.StatusDelivered, Attempts: 1}}
 	tr := func(k string) string {
-		return map[string]string{"ui.col.caller": "Звонивший", vm.StatusKey(store.StatusDelivered): "Доставлен"}[k]
+		return map[string]string{"ui.col.caller": "Звонивший", vm.StatusKey(calls.StatusDelivered): "Доставлен"}[k]
 	}
 	path, err := a.ExportCSV(rows, tr)
 	if err != nil {

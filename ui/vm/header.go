@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
-	"mangotqm/store"
 	"mangotqm/tunnel"
 )
 
@@ -25,8 +25,8 @@ type Header struct {
 	URL         string // calltracking webhook URL ("" until the tunnel is online)
 	Endpoints   []core.Endpoint
 	Paused      bool
-	Counts      store.Counts
-	Incidents   []store.Incident
+	Counts      calls.Counts
+	Incidents   []calls.Incident
 	Health      Health
 	Demo        bool
 }
@@ -79,7 +79,7 @@ func TunnelKey(s tunnel.State) string {
 }
 
 // CountsData fills the "ui.counts" text.
-func CountsData(c store.Counts) map[string]any {
+func CountsData(c calls.Counts) map[string]any {
 	return map[string]any{"Waiting": c.Waiting, "Sending": c.Sending,
 		"Failed": c.Failed + c.Attention, "Delivered": c.DeliveredToday}
 }

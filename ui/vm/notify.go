@@ -1,9 +1,8 @@
 package vm
 
 import (
+	"mangotqm/app/calls"
 	"sync"
-
-	"mangotqm/store"
 )
 
 // Notifier decides which incidents deserve an OS notification: one per
@@ -33,13 +32,13 @@ func (n *Notifier) Muted() bool {
 // New returns the incidents to notify about now. The first call only
 // remembers what is already open (no burst of old notifications at start);
 // an incident that opens while muted is not notified later either.
-func (n *Notifier) New(open []store.Incident) []store.Incident {
+func (n *Notifier) New(open []calls.Incident) []calls.Incident {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.seen == nil {
 		n.seen = map[int64]bool{}
 	}
-	var out []store.Incident
+	var out []calls.Incident
 	for _, in := range open {
 		if n.seen[in.ID] {
 			continue

@@ -8,9 +8,9 @@ import (
 	"context"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
 	"mangotqm/app/mapping"
-	"mangotqm/store"
 	"mangotqm/tunnel"
 )
 
@@ -18,16 +18,16 @@ import (
 // vmtest.Fake stands in for it in tests).
 type Backend interface {
 	Subscribe() (<-chan core.Event, func())
-	Calls(ctx context.Context, f store.Filter) ([]store.Call, error)
-	Call(ctx context.Context, row int64) (store.Call, []store.Attempt, error)
-	Counts(ctx context.Context) (store.Counts, error)
+	Calls(ctx context.Context, f calls.Filter) ([]calls.Call, error)
+	Call(ctx context.Context, row int64) (calls.Call, []calls.Attempt, error)
+	Counts(ctx context.Context) (calls.Counts, error)
 	Resend(ctx context.Context, row int64) error
 	ResendFailedSince(ctx context.Context, since time.Time) (int, error)
 	SetPaused(ctx context.Context, paused bool) error
 	Paused() bool
 	Endpoints() []core.Endpoint
 	TunnelStatus() tunnel.Status
-	Incidents(ctx context.Context) ([]store.Incident, error)
+	Incidents(ctx context.Context) ([]calls.Incident, error)
 	Mapping(ctx context.Context) (mapping.Config, error)
 	SetMapping(ctx context.Context, m mapping.Config) error
 	Preview(ctx context.Context, m mapping.Config) (mapping.Result, error)
@@ -49,22 +49,22 @@ const (
 )
 
 // StatusTone maps a status to its colour class.
-func StatusTone(status string) Tone {
+func StatusTone(status calls.Status) Tone {
 	switch status {
-	case store.StatusDelivered:
+	case calls.StatusDelivered:
 		return ToneGood
-	case store.StatusSending, store.StatusRetrying:
+	case calls.StatusSending, calls.StatusRetrying:
 		return ToneBusy
-	case store.StatusAttention, store.StatusSkipped:
+	case calls.StatusAttention, calls.StatusSkipped:
 		return ToneWarn
-	case store.StatusFailed, store.StatusInvalid:
+	case calls.StatusFailed, calls.StatusInvalid:
 		return ToneBad
 	}
 	return ToneNeutral
 }
 
 // StatusKey is the i18n key of a status label.
-func StatusKey(status string) string { return "ui.status." + status }
+func StatusKey(status calls.Status) string { return "ui.status." + string(status) }
 
 // Translate renders an i18n key; the ui package passes its translator.
 type Translate func(key string) string

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
-	"mangotqm/store"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 )
@@ -33,7 +33,7 @@ func newDemo(t *testing.T) *core.Core {
 	return c
 }
 
-func waitStatus(t *testing.T, b vm.Backend, row int64, status string) store.Call {
+func waitStatus(t *testing.T, b vm.Backend, row int64, status calls.Status) calls.Call {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -65,7 +65,7 @@ func TestTableFiltersDetails(t *testing.T) {
 		rows = append(rows, r)
 	}
 	for _, r := range rows {
-		waitStatus(t, c, r, store.StatusDelivered)
+		waitStatus(t, c, r, calls.StatusDelivered)
 	}
 	// A malformed webhook, through the real receiver.
 	resp, err := http.Get(c.Endpoints()[0].URL + "?utm_source=x")
@@ -74,38 +74,38 @@ func TestTableFiltersDetails(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	calls := vm.NewCalls(c, nil)
+	table := vm.NewCalls(c, nil)
 	first, _, _ := c.Call(ctx, rows[0])
 	tests := []struct {
 		name   string
-		status string
+		status calls.Status
 		period vm.Period
 		search string
 		want   int
 	}{
 		{"all", "", vm.PeriodAll, "", 4},
-		{"delivered", store.StatusDelivered, vm.PeriodToday, "", 3},
-		{"invalid", store.StatusInvalid, vm.PeriodWeek, "", 1},
+		{"delivered", calls.StatusDelivered, vm.PeriodToday, "", 3},
+		{"invalid", calls.StatusInvalid, vm.PeriodWeek, "", 1},
 		{"waiting", vm.StatusWaiting, vm.PeriodAll, "", 0},
 		{"search caller", "", vm.PeriodAll, first.Caller, 1},
 		{"search nothing", "", vm.PeriodAll, "no-such-caller", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			calls.SetFilter(tt.status, tt.period, tt.search)
-			if err := calls.Refresh(ctx); err != nil {
+			table.SetFilter(tt.status, tt.period, tt.search)
+			if err := table.Refresh(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got := len(calls.Rows()); got != tt.want {
+			if got := len(table.Rows()); got != tt.want {
 				t.Fatalf("%d rows, want %d", got, tt.want)
 			}
 		})
 	}
 
-	calls.SetFilter("", vm.PeriodAll, "")
-	_ = calls.Refresh(ctx)
-	all := calls.Rows()
-	if all[0].Status != store.StatusInvalid || all[0].Tone != vm.ToneBad || all[0].Note == "" {
+	table.SetFilter("", vm.PeriodAll, "")
+	_ = table.Refresh(ctx)
+	all := table.Rows()
+	if all[0].Status != calls.StatusInvalid || all[0].Tone != vm.ToneBad || all[0].Note == "" {
 		t.Errorf("newest row %+v: want the invalid call, red, with its reason", all[0])
 	}
 	var buf bytes.Buffer
@@ -144,7 +144,7 @@ func TestActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, c, row, store.StatusDelivered)
+	waitStatus(t, c, row, calls.StatusDelivered)
 
 	// Pause: intake continues, delivery stops.
 	if err := c.SetPaused(ctx, true); err != nil {
@@ -155,7 +155,7 @@ func TestActions(t *testing.T) {
 		t.Fatalf("intake while paused: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if got, _, _ := c.Call(ctx, row2); got.Status != store.StatusQueued {
+	if got, _, _ := c.Call(ctx, row2); got.Status != calls.StatusQueued {
 		t.Fatalf("paused, yet the call is %s", got.Status)
 	}
 	h, err := vm.LoadHeader(ctx, c)
@@ -168,13 +168,13 @@ func TestActions(t *testing.T) {
 	if err := c.SetPaused(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, c, row2, store.StatusDelivered)
+	waitStatus(t, c, row2, calls.StatusDelivered)
 
 	// Resend a delivered call: back in the queue, delivered again.
 	if err := c.Resend(ctx, row); err != nil {
 		t.Fatal(err)
 	}
-	waitStatus(t, c, row, store.StatusDelivered)
+	waitStatus(t, c, row, calls.StatusDelivered)
 	_, atts, _ := c.Call(ctx, row)
 	if len(atts) != 2 {
 		t.Fatalf("after resend %d attempts, want 2", len(atts))
@@ -193,10 +193,10 @@ func TestHealth(t *testing.T) {
 		{vm.Header{TunnelState: tunnel.Online}, vm.HealthGood},
 		{vm.Header{TunnelState: tunnel.Online, Paused: true}, vm.HealthAttention},
 		{vm.Header{TunnelState: tunnel.Connecting}, vm.HealthAttention},
-		{vm.Header{TunnelState: tunnel.Online, Counts: store.Counts{Attention: 1}}, vm.HealthAttention},
-		{vm.Header{TunnelState: tunnel.Online, Counts: store.Counts{Failed: 2}}, vm.HealthError},
+		{vm.Header{TunnelState: tunnel.Online, Counts: calls.Counts{Attention: 1}}, vm.HealthAttention},
+		{vm.Header{TunnelState: tunnel.Online, Counts: calls.Counts{Failed: 2}}, vm.HealthError},
 		{vm.Header{TunnelState: tunnel.Offline}, vm.HealthError},
-		{vm.Header{TunnelState: tunnel.Online, Incidents: []store.Incident{{ID: 1}}}, vm.HealthError},
+		{vm.Header{TunnelState: tunnel.Online, Incidents: []calls.Incident{{ID: 1}}}, vm.HealthError},
 	}
 	for _, tt := range tests {
 		if got := vm.HealthOf(tt.h); got != tt.want {
@@ -207,17 +207,17 @@ func TestHealth(t *testing.T) {
 
 func TestNotifierOncePerIncident(t *testing.T) {
 	var n vm.Notifier
-	if got := n.New([]store.Incident{{ID: 1}}); len(got) != 0 {
+	if got := n.New([]calls.Incident{{ID: 1}}); len(got) != 0 {
 		t.Fatal("incidents open at start must not notify")
 	}
-	if got := n.New([]store.Incident{{ID: 1}, {ID: 2}}); len(got) != 1 || got[0].ID != 2 {
+	if got := n.New([]calls.Incident{{ID: 1}, {ID: 2}}); len(got) != 1 || got[0].ID != 2 {
 		t.Fatalf("got %+v, want incident 2 once", got)
 	}
-	if got := n.New([]store.Incident{{ID: 1}, {ID: 2}}); len(got) != 0 {
+	if got := n.New([]calls.Incident{{ID: 1}, {ID: 2}}); len(got) != 0 {
 		t.Fatal("an incident notified twice")
 	}
 	n.SetMuted(true)
-	if got := n.New([]store.Incident{{ID: 3}}); len(got) != 0 {
+	if got := n.New([]calls.Incident{{ID: 3}}); len(got) != 0 {
 		t.Fatal("muted, yet notified")
 	}
 }

@@ -91,20 +91,6 @@ func TestParseStatsCSV(t *testing.T) {
 	}
 }
 
-func TestNormalizeNumber(t *testing.T) {
-	for in, want := range map[string]string{
-		"+7 (916) 123-45-67": "9161234567",
-		"89161234567":        "9161234567",
-		"9161234567":         "9161234567",
-		"101":                "101",
-		"anonymous":          "",
-	} {
-		if got := NormalizeNumber(in); got != want {
-			t.Errorf("NormalizeNumber(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestEpoch(t *testing.T) {
 	e := Epoch{Shift: MoscowShift}
 	if got := e.Unix(e.Time(1700000000)); got != 1700000000 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/calls"
 	"net/http"
 	"sort"
 	"strconv"
@@ -187,31 +188,15 @@ type Recording struct {
 	ToExt      string
 }
 
-// NormalizeNumber keeps the digits of a phone number and, when there are
-// more than 10, the last 10 (so +7 916…, 8 916… and 916… compare equal).
-func NormalizeNumber(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	d := b.String()
-	if len(d) > 10 {
-		d = d[len(d)-10:]
-	}
-	return d
-}
-
 // FindRecordings looks up the recordings of the call with callerNumber that
 // ran between start and end: it starts the basic statistics for that window
 // widened by MatchMargin, polls the result every PollInterval (first poll
 // after one interval) up to PollTimeout, and returns the recordings of
-// calls whose from_number or to_number equals callerNumber (NormalizeNumber)
+// calls whose from_number or to_number equals callerNumber (calls.NormalizeNumber)
 // and whose [start, finish] overlaps the widened window, ordered by call
 // start. No match gives an empty slice and no error.
 func (c *Client) FindRecordings(ctx context.Context, callerNumber string, start, end time.Time) ([]Recording, error) {
-	want := NormalizeNumber(callerNumber)
+	want := calls.NormalizeNumber(callerNumber)
 	if want == "" {
 		return nil, fmt.Errorf("vpbx: find recordings: caller number %q has no digits", callerNumber)
 	}
@@ -256,7 +241,7 @@ func (c *Client) FindRecordings(ctx context.Context, callerNumber string, start,
 func matchRecordings(rows []StatsRow, want string, from, to time.Time) []Recording {
 	out := []Recording{}
 	for _, r := range rows {
-		if NormalizeNumber(r.FromNumber) != want && NormalizeNumber(r.ToNumber) != want {
+		if calls.NormalizeNumber(r.FromNumber) != want && calls.NormalizeNumber(r.ToNumber) != want {
 			continue
 		}
 		fin := r.Finish

@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mango/vpbx"
 )
 
@@ -472,7 +473,7 @@ func str(raw json.RawMessage) string {
 	return strings.TrimSpace(string(raw))
 }
 
-func digits10(v string) string { return vpbx.NormalizeNumber(v) }
+func digits10(v string) string { return calls.NormalizeNumber(v) }
 
 var knownFields = map[string]bool{
 	"entry_id": true, "records": true, "start": true, "finish": true, "answer": true, "create": true,

@@ -11,19 +11,19 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/core"
 	"mangotqm/app/mapping"
-	"mangotqm/store"
 	"mangotqm/tunnel"
 )
 
 // Fake is a vm.Backend in memory. Safe for concurrent use.
 type Fake struct {
 	mu        sync.Mutex
-	calls     []store.Call // newest first
-	attempts  map[int64][]store.Attempt
-	counts    store.Counts
-	incidents []store.Incident
+	calls     []calls.Call // newest first
+	attempts  map[int64][]calls.Attempt
+	counts    calls.Counts
+	incidents []calls.Incident
 	status    tunnel.Status
 	endpoints []core.Endpoint
 	paused    bool
@@ -35,7 +35,7 @@ type Fake struct {
 	subs      []chan core.Event
 
 	// what the UI did
-	filters   []store.Filter
+	filters   []calls.Filter
 	resent    []int64
 	since     []time.Time
 	copied    []string
@@ -45,7 +45,7 @@ type Fake struct {
 
 // New returns a fake with an online tunnel at url (none if "").
 func New(dataDir, url string) *Fake {
-	f := &Fake{dataDir: dataDir, attempts: map[int64][]store.Attempt{}, mapping: mapping.Default()}
+	f := &Fake{dataDir: dataDir, attempts: map[int64][]calls.Attempt{}, mapping: mapping.Default()}
 	if url != "" {
 		f.status = tunnel.Status{State: tunnel.Online, URL: url}
 		f.endpoints = []core.Endpoint{{Name: "calltracking", URL: url}}
@@ -71,18 +71,18 @@ func (f *Fake) SetTunnel(s tunnel.Status, eps ...core.Endpoint) {
 }
 
 // SetCounts sets what Counts returns.
-func (f *Fake) SetCounts(c store.Counts) { f.mu.Lock(); f.counts = c; f.mu.Unlock() }
+func (f *Fake) SetCounts(c calls.Counts) { f.mu.Lock(); f.counts = c; f.mu.Unlock() }
 
 // SetPreview sets what Preview returns.
 func (f *Fake) SetPreview(r mapping.Result) { f.mu.Lock(); f.preview = r; f.mu.Unlock() }
 
 // AddCall stores a call (row id assigned when 0) with its attempts.
-func (f *Fake) AddCall(c store.Call, atts ...store.Attempt) int64 {
+func (f *Fake) AddCall(c calls.Call, atts ...calls.Attempt) int64 {
 	f.mu.Lock()
 	if c.ID == 0 {
 		c.ID = int64(len(f.calls) + 1)
 	}
-	f.calls = append([]store.Call{c}, f.calls...)
+	f.calls = append([]calls.Call{c}, f.calls...)
 	f.attempts[c.ID] = atts
 	f.mu.Unlock()
 	f.publish(core.Event{Kind: core.EventCall, CallRow: c.ID})
@@ -90,7 +90,7 @@ func (f *Fake) AddCall(c store.Call, atts ...store.Attempt) int64 {
 }
 
 // OpenIncident adds an open incident.
-func (f *Fake) OpenIncident(in store.Incident) {
+func (f *Fake) OpenIncident(in calls.Incident) {
 	f.mu.Lock()
 	f.incidents = append(f.incidents, in)
 	f.mu.Unlock()
@@ -126,14 +126,14 @@ func (f *Fake) Subscribe() (<-chan core.Event, func()) {
 }
 
 // Calls implements vm.Backend, filtering like store.List.
-func (f *Fake) Calls(_ context.Context, flt store.Filter) ([]store.Call, error) {
+func (f *Fake) Calls(_ context.Context, flt calls.Filter) ([]calls.Call, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.filters = append(f.filters, flt)
 	if f.err != nil {
 		return nil, f.err
 	}
-	var out []store.Call
+	var out []calls.Call
 	q := strings.ToLower(flt.Search)
 	for _, c := range f.calls {
 		if len(flt.Statuses) > 0 && !slices.Contains(flt.Statuses, c.Status) {
@@ -151,22 +151,22 @@ func (f *Fake) Calls(_ context.Context, flt store.Filter) ([]store.Call, error) 
 }
 
 // Call implements vm.Backend.
-func (f *Fake) Call(_ context.Context, row int64) (store.Call, []store.Attempt, error) {
+func (f *Fake) Call(_ context.Context, row int64) (calls.Call, []calls.Attempt, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
-		return store.Call{}, nil, f.err
+		return calls.Call{}, nil, f.err
 	}
 	for _, c := range f.calls {
 		if c.ID == row {
 			return c, f.attempts[row], nil
 		}
 	}
-	return store.Call{}, nil, store.ErrNotFound
+	return calls.Call{}, nil, calls.ErrNotFound
 }
 
 // Counts implements vm.Backend.
-func (f *Fake) Counts(context.Context) (store.Counts, error) {
+func (f *Fake) Counts(context.Context) (calls.Counts, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.counts, f.err
@@ -182,7 +182,7 @@ func (f *Fake) Resend(_ context.Context, row int64) error {
 	f.resent = append(f.resent, row)
 	for i := range f.calls {
 		if f.calls[i].ID == row {
-			f.calls[i].Status = store.StatusQueued
+			f.calls[i].Status = calls.StatusQueued
 		}
 	}
 	f.mu.Unlock()
@@ -200,8 +200,8 @@ func (f *Fake) ResendFailedSince(_ context.Context, since time.Time) (int, error
 	f.since = append(f.since, since)
 	n := 0
 	for i, c := range f.calls {
-		if (c.Status == store.StatusFailed || c.Status == store.StatusAttention) && !c.Received.Before(since) {
-			f.calls[i].Status = store.StatusQueued
+		if (c.Status == calls.StatusFailed || c.Status == calls.StatusAttention) && !c.Received.Before(since) {
+			f.calls[i].Status = calls.StatusQueued
 			n++
 		}
 	}
@@ -235,7 +235,7 @@ func (f *Fake) Endpoints() []core.Endpoint {
 func (f *Fake) TunnelStatus() tunnel.Status { f.mu.Lock(); defer f.mu.Unlock(); return f.status }
 
 // Incidents implements vm.Backend.
-func (f *Fake) Incidents(context.Context) ([]store.Incident, error) {
+func (f *Fake) Incidents(context.Context) ([]calls.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.incidents), f.err
@@ -290,11 +290,11 @@ func (f *Fake) Simulate(context.Context) (int64, error) {
 	f.mu.Lock()
 	f.simulated++
 	f.mu.Unlock()
-	return f.AddCall(store.Call{CallID: "SIM", Caller: "74950000000", Status: store.StatusQueued, Received: time.Now()}), nil
+	return f.AddCall(calls.Call{CallID: "SIM", Caller: "74950000000", Status: calls.StatusQueued, Received: time.Now()}), nil
 }
 
 // Filters returns every filter Calls was asked with.
-func (f *Fake) Filters() []store.Filter {
+func (f *Fake) Filters() []calls.Filter {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.filters)

@@ -1,0 +1,86 @@
+package calls
+
+import "testing"
+
+func TestEntryIDOf(t *testing.T) {
+	for _, tc := range []struct {
+		source           Source
+		id, params, want string
+	}{
+		{SourceVPBX, "E1", `{}`, "E1"},
+		{SourceReconcile, "E9", `{}`, "E9"},
+		{SourceCalltracking, "CT", `{"Entry_ID":" E2 "}`, "E2"},
+		{SourceCalltracking, "CT", `{"callId":"CT"}`, ""},
+		{SourceCalltracking, "CT", `not json`, ""},
+		{SourceCalltracking, "CT", ``, ""},
+	} {
+		if got := EntryIDOf(tc.source, tc.id, tc.params); got != tc.want {
+			t.Errorf("EntryIDOf(%s, %s, %s) = %q, want %q", tc.source, tc.id, tc.params, got, tc.want)
+		}
+	}
+}
+
+func TestNormalizers(t *testing.T) {
+	for _, tc := range []struct{ in, key, number string }{
+		{"callId", "callid", ""},
+		{" Call_ID ", "callid", ""},
+		{"entry-id.x", "entryidx", ""},
+		{"+7 (495) 137-07-10", "+7(495)1370710", "4951370710"},
+		{"84951370710", "84951370710", "4951370710"},
+		{"101", "101", "101"},
+	} {
+		if got := NormalizeKey(tc.in); got != tc.key {
+			t.Errorf("NormalizeKey(%q) = %q, want %q", tc.in, got, tc.key)
+		}
+		if got := NormalizeNumber(tc.in); got != tc.number {
+			t.Errorf("NormalizeNumber(%q) = %q, want %q", tc.in, got, tc.number)
+		}
+	}
+}
+
+func TestNext(t *testing.T) {
+	for _, tc := range []struct {
+		from    Status
+		o       Outcome
+		left    bool
+		want    Status
+		wantErr bool
+	}{
+		{StatusSending, OutcomeDelivered, true, StatusDelivered, false},
+		{StatusSending, OutcomeRejected, true, StatusAttention, false},
+		{StatusSending, OutcomeAttention, true, StatusAttention, false},
+		{StatusSending, OutcomePaused, true, StatusQueued, false},
+		{StatusSending, OutcomeWaiting, false, StatusRetrying, false},
+		{StatusSending, OutcomeSkipped, true, StatusSkipped, false},
+		{StatusSending, OutcomeRetry, true, StatusRetrying, false},
+		{StatusSending, OutcomeRetry, false, StatusFailed, false},
+		{StatusSending, OutcomeUnknown, false, StatusFailed, false},
+		{StatusQueued, OutcomeDelivered, true, StatusQueued, true},
+		{StatusSending, Outcome("bogus"), true, StatusSending, true},
+	} {
+		got, err := Next(tc.from, tc.o, tc.left)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("Next(%s, %s, %v) = %s, %v; want %s (error %v)", tc.from, tc.o, tc.left, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestStatusPredicates(t *testing.T) {
+	for _, s := range Statuses {
+		if s.Waiting() && s.Final() {
+			t.Errorf("%s is both waiting and final", s)
+		}
+		if _, err := ParseStatus(string(s)); err != nil {
+			t.Errorf("ParseStatus(%s): %v", s, err)
+		}
+	}
+	if _, err := ParseStatus("waiting"); err == nil {
+		t.Error("ParseStatus accepted a filter pseudo-status")
+	}
+	for s, want := range map[Status]bool{StatusFailed: true, StatusDelivered: true, StatusDuplicate: false,
+		StatusInvalid: false, StatusSending: false, StatusAttention: true} {
+		if s.Resendable() != want {
+			t.Errorf("%s.Resendable() = %v", s, !want)
+		}
+	}
+}
