@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mangotqm/app/hub"
 	"net"
 	"net/url"
 	"strings"
@@ -76,8 +77,8 @@ type Ngrok struct {
 	cfgErr error
 	policy string
 	log    *slog.Logger
-	*hub
-	relay *relay
+	states *hub.Hub[Status]
+	relay  *relay
 
 	life   context.Context
 	cancel context.CancelFunc
@@ -120,7 +121,7 @@ func NewNgrok(cfg NgrokConfig, logger *slog.Logger) *Ngrok {
 	n := &Ngrok{
 		cfg:         cfg,
 		log:         logger.With("component", "tunnel.ngrok"),
-		hub:         newHub(Status{State: Connecting, Since: time.Now()}),
+		states:      hub.New(Status{State: Connecting, Since: time.Now()}),
 		done:        make(chan struct{}),
 		attemptDone: make(chan struct{}),
 	}
@@ -485,7 +486,7 @@ func (n *Ngrok) onEvent(gen uint64, e ngrok.Event) {
 		switch n.phase {
 		case phaseAttempting:
 			n.lastErr, n.attemptErr = ev.Error, ev.Error
-			if cur := n.hub.Current(); cur.MessageKey != key || cur.Code != code {
+			if cur := n.states.Current(); cur.MessageKey != key || cur.Code != code {
 				n.publishLocked(Status{State: Connecting, Code: code, MessageKey: key, Detail: ev.Error.Error()})
 			}
 			if needsAdmin[key] {
@@ -521,11 +522,11 @@ func (n *Ngrok) endpointDead(ln net.Listener) {
 func (n *Ngrok) publishLocked(s Status) {
 	now := time.Now()
 	s.Since = now
-	if cur := n.hub.Current(); cur.State == s.State && s.MessageKey != KeyClosed {
+	if cur := n.states.Current(); cur.State == s.State && s.MessageKey != KeyClosed {
 		s.Since = cur.Since
 	}
 	s.Detail = n.redact(s.Detail)
-	n.hub.Publish(s)
+	n.states.Publish(s)
 }
 
 func (n *Ngrok) attemptFinishedLocked() {
@@ -587,3 +588,6 @@ func (c NgrokConfig) LogValue() slog.Value {
 		slog.String("connect_url", c.ConnectURL),
 		slog.Duration("start_timeout", c.StartTimeout))
 }
+
+// Subscribe implements Tunnel.Subscribe.
+func (n *Ngrok) Subscribe() (<-chan Status, func()) { return n.states.Subscribe() }

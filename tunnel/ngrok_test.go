@@ -273,7 +273,7 @@ func TestNgrokAuthFailureAbortsTheAttempt(t *testing.T) {
 		t.Fatalf("a network error aborted the attempt: %v", err)
 	default:
 	}
-	if s := n.Current(); s.State != Connecting || s.MessageKey != KeyUnreachable {
+	if s := n.states.Current(); s.State != Connecting || s.MessageKey != KeyUnreachable {
 		t.Fatalf("status %+v, want connecting with %s", s, KeyUnreachable)
 	}
 	n.onEvent(3, &ngrok.EventAgentDisconnected{Error: errors.New("authentication failed: ERR_NGROK_107")})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/hub"
 	"net"
 	"sync"
 	"time"
@@ -15,15 +16,15 @@ type None struct {
 	Addr      string // e.g. 127.0.0.1:8787; ":0" picks a free port
 	PublicURL string // optional base URL that reaches Addr from outside
 
-	*hub
-	mu sync.Mutex
-	ln net.Listener
+	states *hub.Hub[Status]
+	mu     sync.Mutex
+	ln     net.Listener
 }
 
 // NewNone returns a local-listener tunnel.
 func NewNone(addr, publicURL string) *None {
 	return &None{Addr: addr, PublicURL: publicURL,
-		hub: newHub(Status{State: Connecting, Since: time.Now()})}
+		states: hub.New(Status{State: Connecting, Since: time.Now()})}
 }
 
 // Start implements Tunnel.
@@ -31,7 +32,7 @@ func (n *None) Start(ctx context.Context) (net.Listener, string, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", n.Addr)
 	if err != nil {
-		n.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.local.listen_failed",
+		n.states.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.local.listen_failed",
 			Detail: err.Error()})
 		return nil, "", fmt.Errorf("listen on %s: %w", n.Addr, err)
 	}
@@ -42,7 +43,7 @@ func (n *None) Start(ctx context.Context) (net.Listener, string, error) {
 	if url == "" {
 		url = "http://" + ln.Addr().String()
 	}
-	n.Publish(Status{State: Online, URL: url, Since: time.Now()})
+	n.states.Publish(Status{State: Online, URL: url, Since: time.Now()})
 	return ln, url, nil
 }
 
@@ -52,7 +53,7 @@ func (n *None) Close() error {
 	ln := n.ln
 	n.ln = nil
 	n.mu.Unlock()
-	n.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.closed"})
+	n.states.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.closed"})
 	if ln == nil {
 		return nil
 	}
@@ -61,3 +62,6 @@ func (n *None) Close() error {
 	}
 	return nil
 }
+
+// Subscribe implements Tunnel.Subscribe.
+func (n *None) Subscribe() (<-chan Status, func()) { return n.states.Subscribe() }

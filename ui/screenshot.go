@@ -31,14 +31,18 @@ func (u *UI) takeScreenshot() {
 
 func (u *UI) screenshotSteps() error {
 	ctx := context.Background()
-	if err := poll(30*time.Second, func() bool { return len(u.core.Endpoints()) > 0 }); err != nil {
+	if err := poll(30*time.Second, func() bool { return len(u.bridge.Endpoints()) > 0 }); err != nil {
 		return fmt.Errorf("receiver did not start: %w", err)
 	}
-	row, err := u.core.Simulate(ctx)
+	sim, ok := u.bridge.(vm.Simulator)
+	if !ok {
+		return errors.New("screenshots are taken in demo mode")
+	}
+	row, err := sim.Simulate(ctx)
 	if err != nil {
 		return err
 	}
-	call, _, err := u.core.Call(ctx, row)
+	call, _, err := u.bridge.Call(ctx, row)
 	if err != nil {
 		return err
 	}

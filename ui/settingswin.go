@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -9,14 +11,21 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/autostart"
-	"mangotqm/app/core"
+	"mangotqm/app/config"
+	"mangotqm/assets/i18n"
 )
 
 // showSettings: language, start at login, notifications, ngrok and TQM.
 func showSettings(u *UI) {
 	w := u.app.NewWindow(u.tr.T("ui.settings.title"))
-	lang := widget.NewSelect([]string{"ru", "en"}, nil)
-	lang.SetSelected(u.tr.Lang)
+	langKeys := []string{i18n.RU, i18n.EN}
+	lang := widget.NewSelect([]string{"Русский", "English"}, nil)
+	if u.tr.Lang == i18n.EN {
+		lang.SetSelectedIndex(1)
+	} else {
+		lang.SetSelectedIndex(0)
+	}
+	cfg := u.bridge.Config()
 	exe, _ := os.Executable()
 	entry := autostart.Entry{Name: "mangotqm", Exec: exe}
 	on, _ := autostart.Enabled(entry, "")
@@ -25,33 +34,33 @@ func showSettings(u *UI) {
 	muted := widget.NewCheck(u.tr.T("ui.settings.muted"), nil)
 	muted.SetChecked(u.settings.Muted())
 	domain := widget.NewEntry()
-	domain.SetText(u.settings.NgrokDomain())
+	domain.SetText(cfg.NgrokDomain)
 	tqmURL := widget.NewEntry()
-	tqmURL.SetText(u.settings.TQMURL())
-	api := widget.NewSelect([]string{"v2", "v1"}, nil)
-	sourceKeys := []string{core.SourcesCalltracking, core.SourcesVPBX, core.SourcesBoth}
+	tqmURL.SetText(cfg.TQMURL)
+	api := widget.NewSelect([]string{string(config.TQMv2), string(config.TQMv1)}, nil)
+	sourceKeys := config.AllSources
 	sourceLabels := make([]string, len(sourceKeys))
 	for i, k := range sourceKeys {
-		sourceLabels[i] = u.tr.T("ui.settings.sources." + k)
+		sourceLabels[i] = u.tr.T("ui.settings.sources." + string(k))
 	}
 	sources := widget.NewSelect(sourceLabels, nil)
 	for i, k := range sourceKeys {
-		if k == u.settings.Sources() {
+		if k == cfg.Sources {
 			sources.SetSelectedIndex(i)
 		}
 	}
-	audioKeys := []string{core.AudioUpload, core.AudioLink, core.AudioPassthrough}
+	audioKeys := config.AudioModes
 	audioLabels := make([]string, len(audioKeys))
 	for i, k := range audioKeys {
-		audioLabels[i] = u.tr.T("ui.settings.audio." + k)
+		audioLabels[i] = u.tr.T("ui.settings.audio." + string(k))
 	}
 	audioSel := widget.NewSelect(audioLabels, nil)
 	for i, k := range audioKeys {
-		if k == u.settings.Audio() {
+		if k == cfg.Audio {
 			audioSel.SetSelectedIndex(i)
 		}
 	}
-	api.SetSelected(u.settings.TQMAPI())
+	api.SetSelected(string(cfg.TQMAPI))
 	form := widget.NewForm(
 		widget.NewFormItem(u.tr.T("ui.settings.language"), lang),
 		widget.NewFormItem("", login),
@@ -68,22 +77,35 @@ func showSettings(u *UI) {
 		kw.Show()
 	})
 	save := widget.NewButton(u.tr.T("ui.action.save"), func() {
-		u.settings.SetLanguage(lang.Selected)
-		u.setMuted(muted.Checked)
-		u.settings.SetNgrokDomain(domain.Text)
-		u.settings.SetTQMURL(tqmURL.Text)
-		u.settings.SetTQMAPI(api.Selected)
+		next := u.bridge.Config()
+		next.NgrokDomain = config.NormalizeDomain(domain.Text)
+		next.TQMURL = strings.TrimSpace(tqmURL.Text)
+		next.TQMAPI = config.TQMAPI(api.Selected)
 		if i := sources.SelectedIndex(); i >= 0 {
-			u.settings.SetSources(sourceKeys[i])
+			next.Sources = sourceKeys[i]
 		}
 		if i := audioSel.SelectedIndex(); i >= 0 {
-			u.settings.SetAudio(audioKeys[i])
+			next.Audio = audioKeys[i]
 		}
+		if err := next.Validate(); err != nil {
+			u.showError(w, "ui.error.settings", err)
+			return
+		}
+		if err := u.bridge.SetConfig(context.Background(), next); err != nil {
+			u.showError(w, "ui.error.settings", err)
+			return
+		}
+		u.setMuted(muted.Checked)
 		if err := autostart.Set(entry, "", login.Checked); err != nil {
 			u.showError(w, "ui.error.autostart", err)
 			return
 		}
-		dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.saved"), w)
+		msg := u.tr.T("ui.settings.applied")
+		if i := lang.SelectedIndex(); i >= 0 && langKeys[i] != u.tr.Lang {
+			u.settings.SetLanguage(langKeys[i])
+			msg += "\n" + u.tr.T("ui.settings.restart_lang")
+		}
+		dialog.ShowInformation(u.tr.T("ui.settings.title"), msg, w)
 	})
 	save.Importance = widget.HighImportance
 	if u.demo {

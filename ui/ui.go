@@ -1,97 +1,70 @@
 // Package ui is mangotqm's Fyne desktop interface: the first-run wizard, the
 // main window with the live call log, the tray. It holds widgets only; what
-// it shows comes from the view models in ui/vm over the core in app/core.
+// it shows comes from the view models in ui/vm over the bridge (app/bridge).
 package ui
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"mangotqm/app/core"
+	"mangotqm/app/bridge"
+	"mangotqm/app/config"
+	"mangotqm/app/demo"
 	"mangotqm/app/instance"
 	"mangotqm/app/secrets"
 	"mangotqm/assets"
 	"mangotqm/assets/i18n"
+	"mangotqm/ui/vm"
 )
 
 // AppID is the Fyne application id (also in FyneApp.toml).
 const AppID = "ru.mangotqm.bridge"
 
-// Params come from main.
-type Params struct {
+// Options come from the composition root (main).
+type Options struct {
+	DataDir string
+	Demo    bool
+	Lang    string // "" = the saved choice, else the system's
 	Version string
-	// Secrets is where the wizard keeps keys; nil = the OS keychain
-	// (secrets.Keychain). There is deliberately no file fallback.
+	Logger  *slog.Logger
+	// Redactor masks secrets in what the window shows (the logger shares it).
+	Redactor *secrets.Redactor
+	// Secrets is where the wizard keeps keys: the OS keychain. There is
+	// deliberately no file fallback.
 	Secrets secrets.Store
+	// Screenshot (demo mode): simulate a call, save the window to this PNG
+	// and quit (the screenshot test).
+	Screenshot string
 }
 
-// Main starts the desktop app and returns the process exit code.
-func Main(args []string, p Params) int {
-	fs := flag.NewFlagSet("mangotqm", flag.ContinueOnError)
-	demo := fs.Bool("demo", false, "demo mode: sandbox TQM, simulated calls, no secrets")
-	dataDir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
-	lang := fs.String("lang", "", "interface language: ru or en (default: from the system)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	dir := *dataDir
-	if dir == "" {
-		d, err := core.DefaultDataDir()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "mangotqm:", err)
-			return 1
-		}
-		dir = d
-		if *demo {
-			dir += "-demo"
-		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		fmt.Fprintln(os.Stderr, "mangotqm:", err)
-		return 1
-	}
-
+// Run starts the desktop app and returns the process exit code.
+func Run(o Options) int {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	settings := NewSettings(a.Preferences())
-	l := *lang
+	l := o.Lang
 	if l == "" {
 		l = settings.Language()
 	}
-	if l == "" {
+	if !i18n.Known(l) {
 		l = i18n.FromEnv()
 	}
-	red := secrets.NewRedactor()
-	logFile, log := openLog(dir, red)
-	if logFile != nil {
-		defer logFile.Close()
-	}
-
-	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: log, dataDir: dir, demo: *demo,
-		version: p.Version, redactor: red, screenshot: os.Getenv("MANGOTQM_SCREENSHOT"), keychain: p.Secrets}
-	if u.keychain == nil {
-		u.keychain = &secrets.Keychain{}
-	}
-	lock, err := instance.Acquire(dir, func() { fyne.Do(u.showWindow) })
+	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: o.Logger, dataDir: o.DataDir, demo: o.Demo,
+		version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, keychain: o.Secrets}
+	lock, err := instance.Acquire(o.DataDir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
 		return 0
 	}
 	if err != nil {
-		log.Warn("single-instance check failed; continuing", "err", err)
+		u.log.Warn("single-instance check failed; continuing", "err", err)
 	} else {
 		defer lock.Release()
 	}
@@ -101,18 +74,22 @@ func Main(args []string, p Params) int {
 	return u.exitCode
 }
 
-func openLog(dir string, red *secrets.Redactor) (io.Closer, *slog.Logger) {
-	f, err := os.OpenFile(filepath.Join(dir, "mangotqm.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	var w io.Writer = os.Stderr
-	if err == nil {
-		w = io.MultiWriter(os.Stderr, f)
-	}
-	log := slog.New(secrets.RedactHandler(slog.NewJSONHandler(w, nil), red))
-	if err != nil {
-		return nil, log
-	}
-	return f, log
+// runner is what the app runs: a bridge, or the demo's (which also
+// simulates calls).
+type runner interface {
+	vm.Backend
+	Start(ctx context.Context) error
+	OpenTunnel(ctx context.Context) error
+	Close(ctx context.Context) error
+	Config() config.Config
+	SetConfig(ctx context.Context, c config.Config) error
+	ReloadSecrets(ctx context.Context)
 }
+
+var (
+	_ runner = (*bridge.Bridge)(nil)
+	_ runner = (*demo.Demo)(nil)
+)
 
 // UI is the running desktop app.
 type UI struct {
@@ -128,7 +105,7 @@ type UI struct {
 	exitCode   int
 
 	keychain    secrets.Store
-	core        *core.Core
+	bridge      runner
 	main        *mainWindow
 	tray        *tray
 	finalWizard *wizard // first run: shows the webhook URL once known
@@ -156,12 +133,13 @@ type availability interface {
 
 func (u *UI) start() {
 	if u.demo {
-		c, err := core.NewDemo(context.Background(), u.dataDir, u.log)
+		d, err := demo.Open(context.Background(), u.dataDir, u.log)
 		if err != nil {
 			u.fatal(err)
 			return
 		}
-		u.run(c)
+		u.bridge = d
+		u.run()
 		return
 	}
 	w := u.app.NewWindow(u.tr.T("ui.app.title"))
@@ -171,7 +149,15 @@ func (u *UI) start() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		var err error
+		b, err := bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: bridge.TunnelNgrok,
+			Lang: u.tr.Lang, Version: u.version, Logger: u.log})
+		if err != nil {
+			fyne.Do(func() {
+				w.Close()
+				u.fatal(err)
+			})
+			return
+		}
 		if a, ok := u.keychain.(availability); ok {
 			err = a.Available(ctx)
 		}
@@ -180,14 +166,17 @@ func (u *UI) start() {
 			missing, err = u.missingSecrets(ctx)
 		}
 		fyne.Do(func() {
+			u.bridge = b
 			switch {
 			case err != nil:
 				w.SetContent(keychainProblem(u.tr, err))
 			case len(missing) > 0:
 				u.showWizard(w)
 			default:
-				w.Close()
+				// The main window opens before this one closes: Fyne quits
+				// when its last window closes.
 				u.startBridge()
+				w.Close()
 			}
 		})
 	}()
@@ -211,33 +200,22 @@ func (u *UI) missingSecrets(ctx context.Context) ([]secrets.Name, error) {
 	return out, nil
 }
 
-// startBridge builds the real bridge from the keychain and settings.
+// startBridge shows the main window and starts the bridge: secrets from
+// the keychain, the configuration from the data folder.
 func (u *UI) startBridge() {
-	go func() {
-		ctx := context.Background()
-		for _, n := range secrets.All {
-			if v, err := u.keychain.Get(ctx, n); err == nil {
-				u.redactor.Add(v)
-			}
+	ctx := context.Background()
+	for _, n := range secrets.All {
+		if v, err := u.keychain.Get(ctx, n); err == nil {
+			u.redactor.Add(v)
 		}
-		c, err := core.NewDesktop(ctx, core.DesktopConfig{DataDir: u.dataDir, Secrets: u.keychain,
-			NgrokDomain: u.settings.NgrokDomain(), TQMURL: u.settings.TQMURL(), TQMAPI: u.settings.TQMAPI(),
-			Sources: u.settings.Sources(), Audio: u.settings.Audio(),
-			Version: u.version, Lang: u.tr.Lang, Logger: u.log})
-		fyne.Do(func() {
-			if err != nil {
-				u.fatal(err)
-				return
-			}
-			u.run(c)
-		})
-	}()
+	}
+	u.run()
 }
 
-// run shows the main window for a built core and starts it; a tunnel that
-// does not come up is retried every 30 s while the window shows why.
-func (u *UI) run(c *core.Core) {
-	u.core = c
+// run shows the main window for the opened bridge and starts it; a tunnel
+// that does not come up is retried every 30 s while the window shows why.
+func (u *UI) run() {
+	c := u.bridge
 	u.main = newMainWindow(u, c)
 	u.setupTray()
 	u.main.show()
@@ -253,6 +231,11 @@ func (u *UI) run(c *core.Core) {
 			cancel()
 			if err == nil {
 				fyne.Do(u.main.refreshHeader)
+				return
+			}
+			if attempt == 0 && errors.Is(err, bridge.ErrMissingSecret) {
+				u.log.Error("cannot start", "err", err)
+				fyne.Do(func() { u.main.showStartError(err) })
 				return
 			}
 			u.log.Warn("tunnel not open; retrying in 30 s", "err", err)
@@ -289,10 +272,10 @@ func (u *UI) shutdown() {
 	if u.main != nil {
 		u.main.stop()
 	}
-	if u.core != nil {
+	if u.bridge != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		if err := u.core.Close(ctx); err != nil {
+		if err := u.bridge.Close(ctx); err != nil {
 			u.log.Error("stop", "err", err)
 		}
 	}

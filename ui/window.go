@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -12,8 +13,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 )
@@ -285,6 +286,15 @@ func (m *mainWindow) reload() {
 
 func (m *mainWindow) refreshHeader() { m.requestRefresh() }
 
+// showStartError says in the header why the bridge could not start (a
+// secret is missing from the keychain, say); the window stays usable.
+func (m *mainWindow) showStartError(err error) {
+	m.state.SetText(m.tr.T("ui.error.start") + ": " + m.u.redactor.Redact(err.Error()))
+	m.state.Importance = widget.DangerImportance
+	m.state.Wrapping = fyne.TextWrapWord
+	m.state.Refresh()
+}
+
 func (m *mainWindow) applyHeader(h vm.Header) {
 	m.header = h
 	text := m.tr.T(vm.TunnelKey(h.TunnelState))
@@ -503,7 +513,11 @@ func (m *mainWindow) openFolder() {
 
 func (m *mainWindow) simulate() {
 	m.background("ui.error.simulate", func(ctx context.Context) error {
-		_, err := m.b.Simulate(ctx)
+		sim, ok := m.b.(vm.Simulator)
+		if !ok {
+			return errors.New("simulated calls exist only in demo mode")
+		}
+		_, err := sim.Simulate(ctx)
 		return err
 	})
 }
@@ -522,4 +536,4 @@ func (m *mainWindow) visibleText() []string {
 	return out
 }
 
-var _ vm.Backend = (*core.Core)(nil)
+var _ vm.Backend = (*bridge.Bridge)(nil)

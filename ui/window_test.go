@@ -16,7 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
+	"mangotqm/app/demo"
 	"mangotqm/app/secrets"
 	"mangotqm/ui/vm"
 	"mangotqm/ui/vm/vmtest"
@@ -250,10 +250,10 @@ func TestDemoWindow(t *testing.T) {
 	}
 }
 
-// The window over a real demo core: the contract with *core.Core.
+// The window over a real demo bridge: the contract with *bridge.Bridge.
 func TestWindowOverTheDemoCore(t *testing.T) {
 	ctx := context.Background()
-	c, err := core.NewDemo(ctx, t.TempDir(), nil)
+	c, err := demo.Open(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

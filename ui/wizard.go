@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 )
 
@@ -27,8 +28,10 @@ type wizardStep struct {
 type wizardField struct {
 	labelKey string
 	secret   secrets.Name // "" for a plain setting
-	get      func(*Settings) string
-	set      func(*Settings, string)
+	get      func(config.Config) string
+	set      func(*config.Config, string)
+	// normalize tidies what the user typed before the check (nil = trim).
+	normalize func(string) string
 	// check is a format check only: none of the services offers a check we
 	// could call without going online (and a wrong key is reported plainly
 	// at the first delivery / tunnel start anyway).
@@ -56,8 +59,11 @@ func wizardSteps() []wizardStep {
 			{labelKey: "ui.wizard.ngrok.token", secret: secrets.NgrokAuthtoken, check: reToken.MatchString, badKey: "ui.wizard.bad.ngrok_token"},
 		}},
 		{titleKey: "ui.wizard.domain.title", helpKey: "ui.wizard.domain.help", fields: []wizardField{
-			{labelKey: "ui.wizard.ngrok.domain", get: (*Settings).NgrokDomain, set: (*Settings).SetNgrokDomain,
-				check: reDomain.MatchString, badKey: "ui.wizard.bad.domain"},
+			{labelKey: "ui.wizard.ngrok.domain",
+				get:       func(c config.Config) string { return c.NgrokDomain },
+				set:       func(c *config.Config, v string) { c.NgrokDomain = config.NormalizeDomain(v) },
+				normalize: config.NormalizeDomain,
+				check:     reDomain.MatchString, badKey: "ui.wizard.bad.domain"},
 		}},
 		{titleKey: "ui.wizard.mango.title", helpKey: "ui.wizard.mango.help", fields: []wizardField{
 			{labelKey: "ui.wizard.mango.vpbx_key", secret: secrets.MangoVPBXKey, check: reVPBX.MatchString, badKey: "ui.wizard.bad.vpbx_key", optional: true},
@@ -100,9 +106,10 @@ func newWizard(u *UI, w fyne.Window, onDone func()) *wizard {
 func (u *UI) showWizard(w fyne.Window) {
 	var z *wizard
 	z = newWizard(u, w, func() {
-		if u.core != nil {
+		if u.main != nil {
 			w.Close()
-			dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.restart"), u.main.w)
+			go u.bridge.ReloadSecrets(context.Background())
+			dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.keys_applied"), u.main.w)
 			return
 		}
 		u.finalWizard = z
@@ -130,7 +137,7 @@ func (z *wizard) show(i int) {
 		var e *widget.Entry
 		if f.plain() {
 			e = widget.NewEntry()
-			e.SetText(f.get(z.u.settings))
+			e.SetText(f.get(z.u.bridge.Config()))
 		} else {
 			// A password entry: the value is never shown in clear, and a
 			// stored one is never read back into the window.
@@ -166,6 +173,9 @@ func (z *wizard) submit() {
 	values := make([]string, len(z.entries))
 	for j, e := range z.entries {
 		values[j] = strings.TrimSpace(e.Text)
+		if f := st.fields[j]; f.normalize != nil {
+			values[j] = f.normalize(values[j])
+		}
 		if f := st.fields[j]; values[j] != "" && !f.check(values[j]) {
 			z.fail(f.badKey, nil)
 			return
@@ -256,7 +266,11 @@ func (u *UI) saveStep(st wizardStep, values []string) error {
 			continue // keep the stored value
 		}
 		if f.plain() {
-			f.set(u.settings, v)
+			cfg := u.bridge.Config()
+			f.set(&cfg, v)
+			if err := u.bridge.SetConfig(ctx, cfg); err != nil {
+				return err
+			}
 			continue
 		}
 		if err := u.keychain.Set(ctx, f.secret, v); err != nil {

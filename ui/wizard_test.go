@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/mapping"
 	"mangotqm/app/secrets"
 	"mangotqm/ui/vm/vmtest"
@@ -19,6 +21,12 @@ func newTestWizard(t *testing.T) (*wizard, *memSecrets, *int) {
 	t.Helper()
 	u := newTestUI(t, nil)
 	mem := u.keychain.(*memSecrets)
+	b, err := bridge.Open(context.Background(), bridge.Options{DataDir: t.TempDir(), Secrets: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
+	u.bridge = b
 	done := 0
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	return newWizard(u, w, func() { done++ }), mem, &done
@@ -67,9 +75,9 @@ func TestWizardStoresEachSecretInTheKeychain(t *testing.T) {
 	if z.i != 2 {
 		t.Fatal("a malformed domain was accepted")
 	}
-	z.step("https://demo-name.ngrok-free.dev")
-	if z.u.settings.NgrokDomain() != "https://demo-name.ngrok-free.dev" {
-		t.Fatalf("domain %q", z.u.settings.NgrokDomain())
+	z.step(" Demo-Name.NGROK-free.dev ") // typed in capitals, without https://
+	if got := z.u.bridge.Config().NgrokDomain; got != "https://demo-name.ngrok-free.dev" {
+		t.Fatalf("domain %q", got)
 	}
 	z.step("", "") // Mango's API connector: optional
 	if z.i != 4 {

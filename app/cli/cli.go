@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
+	"mangotqm/app/config"
 	"mangotqm/store"
 )
 
@@ -38,7 +38,8 @@ func IsCommand(args []string) bool {
 	return false
 }
 
-const usage = `mangotqm — Mango Office → T-Bank TQM bridge
+// Usage is the command line's help text.
+const Usage = `mangotqm — Mango Office → T-Bank TQM bridge
 
 Usage:
   mangotqm                      start the desktop app
@@ -68,7 +69,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mangotqm", Version)
 	default:
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, Usage)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -104,7 +105,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 func openStore(ctx context.Context, dir string) (*store.Store, error) {
 	if dir == "" {
-		d, err := core.DefaultDataDir()
+		d, err := config.DefaultDataDir()
 		if err != nil {
 			return nil, err
 		}

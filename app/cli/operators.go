@@ -7,7 +7,8 @@ import (
 	"io"
 	"time"
 
-	"mangotqm/app/core"
+	"mangotqm/app/bridge"
+	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/operators"
 	"mangotqm/app/secrets"
@@ -17,8 +18,8 @@ import (
 // syncOperators copies Mango's employees into TQM as operators.
 func syncOperators(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sync-operators", stderr)
-	tqmURL := fs.String("tqm-url", core.DefaultTQMURL, "TQM base URL")
-	vpbxURL := fs.String("vpbx-url", core.DefaultVPBXURL, "Mango VPBX API base URL")
+	tqmURL := fs.String("tqm-url", config.DefaultTQMURL, "TQM base URL")
+	vpbxURL := fs.String("vpbx-url", config.DefaultVPBXURL, "Mango VPBX API base URL")
 	from := fs.String("secrets", "auto", "where secrets come from: env, keychain or auto")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -31,7 +32,7 @@ func syncOperators(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	creds := core.VPBXCredentialSource(store)
+	creds := bridge.VPBXCredentialSource(store)
 	if _, err := creds(ctx); err != nil {
 		return fmt.Errorf("the Mango VPBX code and signing key are needed (%s, %s): %w",
 			secrets.EnvVar(secrets.MangoVPBXKey), secrets.EnvVar(secrets.MangoVPBXSalt), err)

@@ -3,17 +3,17 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"time"
 
-	"mangotqm/app/core"
-	"mangotqm/app/receiver"
+	"mangotqm/app/bridge"
+	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/assets/i18n"
-	"mangotqm/tunnel"
 )
 
 type serveFlags struct {
@@ -21,52 +21,58 @@ type serveFlags struct {
 	listen      string
 	tunnel      string
 	publicURL   string
-	ngrokDomain string
-	tqmURL      string
-	tqmAPI      string
-	rate        float64
 	schedule    string
 	secretsFrom string
 	logLevel    string
-	audio       string
-	sources     string
-	vpbxURL     string
+	lang        string
 }
 
+// serve runs the bridge without a window. The settings shared with the
+// desktop app (config.Flags) come from the data folder's database; a flag
+// given on the command line overrides one for this run only.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f serveFlags
+	def := config.Default()
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (default: the per-user data directory)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8787", "address to listen on with --tunnel none")
 	fs.StringVar(&f.tunnel, "tunnel", "none", "how Mango reaches this machine: none (listen locally) or ngrok")
 	fs.StringVar(&f.publicURL, "public-url", "", "with --tunnel none: the public base URL that reaches --listen (reverse proxy)")
-	fs.StringVar(&f.ngrokDomain, "ngrok-domain", "", "with --tunnel ngrok: your ngrok dev domain, e.g. https://name.ngrok-free.dev")
-	fs.StringVar(&f.tqmURL, "tqm-url", core.DefaultTQMURL, "TQM base URL")
-	fs.StringVar(&f.tqmAPI, "tqm-api", "v2", "TQM import API: v2 (query parameters) or v1 (JSON body)")
-	fs.Float64Var(&f.rate, "rate", 5, "at most this many TQM requests per second, evenly spaced")
 	fs.StringVar(&f.schedule, "retry-schedule", "", "advanced: comma-separated waits after failed tries (default 5s,5m,30m,2h,5h,10h,10h)")
 	fs.StringVar(&f.secretsFrom, "secrets", "auto", "where secrets come from: env, keychain, or auto (environment first, then the keychain)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.audio, "audio", core.AudioUpload, "how recordings reach TQM: upload (fetch the file, from Mango's VPBX API if needed, and upload it), link (by link when the webhook's link is public, else upload) or passthrough (pass the webhook's link unchecked, as the Albato bundle did)")
-	fs.StringVar(&f.sources, "sources", core.SourcesCalltracking, "where calls come from: calltracking, vpbx (Mango API connector events) or both")
-	fs.StringVar(&f.vpbxURL, "vpbx-url", core.DefaultVPBXURL, "Mango VPBX API base URL")
+	fs.StringVar(&f.lang, "lang", i18n.FromEnv(), "language of messages: ru or en")
+	// Shared settings: the flag's default shown is the fresh-install one;
+	// without the flag, what the data folder holds applies.
+	fs.String("ngrok-domain", def.NgrokDomain, "with --tunnel ngrok: your ngrok dev domain, e.g. https://name.ngrok-free.dev (saved setting if not given)")
+	fs.String("tqm-url", def.TQMURL, "TQM base URL (saved setting if not given)")
+	fs.String("tqm-api", string(def.TQMAPI), "TQM import API: v2 (query parameters) or v1 (JSON body) (saved setting if not given)")
+	fs.Float64("rate", def.Rate, "at most this many TQM requests per second, evenly spaced (saved setting if not given)")
+	fs.String("audio", string(def.Audio), "how recordings reach TQM: upload (fetch the file, from Mango's VPBX API if needed, and upload it), link (by link when the webhook's link is public, else upload) or passthrough (pass the webhook's link unchecked, as the Albato bundle did) (saved setting if not given)")
+	fs.String("sources", string(def.Sources), "where calls come from: calltracking, vpbx (Mango API connector events) or both (saved setting if not given)")
+	fs.String("vpbx-url", def.VPBXURL, "Mango VPBX API base URL (saved setting if not given)")
+	fs.String("reconcile-every", time.Duration(def.ReconcileEvery).String(), "how often to compare with Mango's call statistics; 0 turns it off (saved setting if not given)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	if f.tqmAPI != "v1" && f.tqmAPI != "v2" {
-		return usageError{fmt.Errorf("--tqm-api must be v1 or v2, not %q", f.tqmAPI)}
-	}
-	if f.tunnel != "none" && f.tunnel != "ngrok" {
+	if f.tunnel != string(bridge.TunnelNone) && f.tunnel != string(bridge.TunnelNgrok) {
 		return usageError{fmt.Errorf("--tunnel must be none or ngrok, not %q", f.tunnel)}
 	}
-	if f.audio != core.AudioUpload && f.audio != core.AudioLink && f.audio != core.AudioPassthrough {
-		return usageError{fmt.Errorf("--audio must be upload, link or passthrough, not %q", f.audio)}
+	if !i18n.Known(f.lang) {
+		return usageError{fmt.Errorf("--lang must be ru or en, not %q", f.lang)}
 	}
-	if f.rate <= 0 {
-		return usageError{errors.New("--rate must be above 0")}
+	override, err := configOverride(fs)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := override(&def); err != nil {
+		return usageError{err}
+	}
+	if err := def.Validate(); err != nil {
+		return usageError{err}
 	}
 	var schedule []time.Duration
 	if f.schedule != "" {
@@ -79,7 +85,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if f.dataDir == "" {
-		d, err := core.DefaultDataDir()
+		d, err := config.DefaultDataDir()
 		if err != nil {
 			return err
 		}
@@ -97,15 +103,36 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, f.logLevel, redactor)
 	// Errors from here on may carry secret values in theory (they never
 	// should); redact what reaches stderr too.
-	err = runServe(ctx, f, schedule, store, redactor, log, stdout)
+	err = runServe(ctx, f, override, schedule, store, redactor, log, stdout)
 	if err != nil {
 		return errors.New(redactor.Redact(err.Error()))
 	}
 	return nil
 }
 
-func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store secrets.Store,
-	redactor *secrets.Redactor, log *slog.Logger, stdout io.Writer) error {
+// configOverride turns the shared-setting flags given on the command line
+// into a one-run override of the stored configuration.
+func configOverride(fs *flag.FlagSet) (func(*config.Config) error, error) {
+	given := map[string]string{}
+	fs.Visit(func(fl *flag.Flag) {
+		for _, name := range config.Flags {
+			if fl.Name == name {
+				given[name] = fl.Value.String()
+			}
+		}
+	})
+	return func(c *config.Config) error {
+		for name, v := range given {
+			if err := c.Set(name, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+func runServe(ctx context.Context, f serveFlags, override func(*config.Config) error, schedule []time.Duration,
+	store secrets.Store, redactor *secrets.Redactor, log *slog.Logger, stdout io.Writer) error {
 	if _, err := store.Get(ctx, secrets.TQMKey); err != nil {
 		return fmt.Errorf("the TQM access key is not available (%w): set %s or save it in the desktop app",
 			err, secrets.EnvVar(secrets.TQMKey))
@@ -115,73 +142,52 @@ func runServe(ctx context.Context, f serveFlags, schedule []time.Duration, store
 		return fmt.Errorf("webhook secret: %w (set %s to a long random value)", err, secrets.EnvVar(secrets.WebhookSecret))
 	}
 	redactor.Add(secret)
-
-	tun, err := buildTunnel(ctx, f, store, secret, log)
+	if f.tunnel == string(bridge.TunnelNgrok) {
+		if token, err := store.Get(ctx, secrets.NgrokAuthtoken); err != nil || strings.TrimSpace(token) == "" {
+			return fmt.Errorf("%s (%s)", i18n.T(f.lang, "tunnel.ngrok.no_authtoken_env", nil), secrets.EnvVar(secrets.NgrokAuthtoken))
+		}
+	}
+	b, err := bridge.Open(ctx, bridge.Options{
+		DataDir:   f.dataDir,
+		Secrets:   store,
+		Override:  override,
+		Tunnel:    bridge.TunnelKind(f.tunnel),
+		Listen:    f.listen,
+		PublicURL: f.publicURL,
+		Lang:      f.lang,
+		Version:   Version,
+		Logger:    log,
+		Schedule:  schedule,
+	})
 	if err != nil {
-		return err
-	}
-	probe := time.Duration(0)
-	if f.tunnel == "ngrok" {
-		probe = 15 * time.Minute
-	}
-	cfg := core.Config{
-		DataDir: f.dataDir,
-		Secrets: store,
-		Tunnel:  tun,
-		TQM: core.TQMOptions{
-			BaseURL: f.tqmURL,
-			API:     f.tqmAPI,
-			Key:     func(ctx context.Context) (string, error) { return store.Get(ctx, secrets.TQMKey) },
-			Logger:  log.With("part", "tqm"),
-		},
-		Audio:         f.audio,
-		Sources:       f.sources,
-		VPBXURL:       f.vpbxURL,
-		Rate:          f.rate,
-		Schedule:      schedule,
-		Logger:        log,
-		ProbeInterval: probe,
-	}
-	c, err := core.New(ctx, cfg)
-	if err != nil {
-		_ = tun.Close()
 		return err
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	err = c.Start(startCtx)
+	err = b.Start(startCtx)
 	cancel()
 	if err != nil {
-		_ = c.Close(context.Background())
+		_ = b.Close(context.Background())
 		return err
 	}
-	for _, e := range c.Endpoints() {
+	cfg := b.Config()
+	for _, e := range b.Endpoints() {
+		if e.Name == bridge.PathVPBX && !cfg.Sources.VPBX() {
+			continue
+		}
 		fmt.Fprintf(stdout, "webhook-url: %s\n", e.URL)
 	}
-	log.Info("bridge running", "data_dir", f.dataDir, "tunnel", f.tunnel, "tqm_api", f.tqmAPI, "rate", f.rate)
+	if f.tunnel == string(bridge.TunnelNone) && f.publicURL == "" {
+		log.Warn("the webhook URL is local to this machine: Mango cannot reach it. Use --tunnel ngrok, or --public-url with the address of a reverse proxy that forwards to --listen")
+	}
+	log.Info("bridge running", "data_dir", f.dataDir, "tunnel", f.tunnel, "tqm_url", cfg.TQMURL, "tqm_api", cfg.TQMAPI,
+		"audio", cfg.Audio, "sources", cfg.Sources, "rate", cfg.Rate)
 	<-ctx.Done()
 	log.Info("stopping: no new webhooks; finishing what is in flight")
 	closeCtx, cancelClose := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancelClose()
-	if err := c.Close(closeCtx); err != nil {
+	if err := b.Close(closeCtx); err != nil {
 		return fmt.Errorf("stop: %w", err)
 	}
 	log.Info("stopped")
 	return nil
-}
-
-func buildTunnel(ctx context.Context, f serveFlags, store secrets.Store, webhookSecret string,
-	log *slog.Logger) (tunnel.Tunnel, error) {
-	if f.tunnel == "none" {
-		return tunnel.NewNone(f.listen, strings.TrimRight(f.publicURL, "/")), nil
-	}
-	token, err := store.Get(ctx, secrets.NgrokAuthtoken)
-	if err != nil || strings.TrimSpace(token) == "" {
-		return nil, fmt.Errorf("%s (%s)", i18n.Both(tunnel.KeyNoAuthtoken, nil), secrets.EnvVar(secrets.NgrokAuthtoken))
-	}
-	return tunnel.NewNgrok(tunnel.NgrokConfig{
-		Authtoken:     token,
-		URL:           f.ngrokDomain,
-		WebhookPrefix: receiver.Prefix(webhookSecret),
-		Version:       Version,
-	}, log.With("part", "tunnel")), nil
 }

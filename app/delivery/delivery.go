@@ -79,8 +79,9 @@ type Config struct {
 	Rate     float64         // requests per second, evenly spaced; default 5
 	// MaxInFlight bounds concurrent requests; default 4.
 	MaxInFlight int
-	// FileLinkRequired: calls are sent by link (fileLink must be present).
-	FileLinkRequired bool
+	// FileLinkRequired says, at each try, whether calls are sent by link
+	// (fileLink must be present); nil = never.
+	FileLinkRequired func() bool
 	// Drain is how long Stop waits for in-flight sends; default 10 s.
 	Drain  time.Duration
 	Now    func() time.Time
@@ -412,7 +413,7 @@ func (w *Worker) prepare(ctx context.Context, c calls.Call) (fields []mapping.Fi
 	b, _ := json.Marshal(res)
 	request = string(b)
 	if err := mapping.Validate(res, mapping.ValidateOptions{Now: w.cfg.Now(), TimeZone: cfg.TimeZone,
-		FileLinkRequired: w.cfg.FileLinkRequired}); err != nil {
+		FileLinkRequired: w.cfg.FileLinkRequired != nil && w.cfg.FileLinkRequired()}); err != nil {
 		return nil, request, err.Error()
 	}
 	return res.Fields, request, ""

@@ -77,7 +77,7 @@ func newHarness(t *testing.T, schedule []time.Duration) *harness {
 	h := &harness{st: st, sender: &scriptSender{script: map[string][]SendResult{}, errs: map[string]error{}},
 		incident: map[string]bool{}}
 	h.w = New(Config{
-		Outbox: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: true,
+		Outbox: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: func() bool { return true },
 		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
 		OnIncident: func(kind string, open bool, _ string) {
 			h.mu.Lock()

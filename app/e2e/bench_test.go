@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 )
 
 // BenchmarkWebhookToTQMLatency measures the latency the bridge adds: from
@@ -19,7 +19,7 @@ import (
 // one at a time, slower than the rate limit, as in an office.
 func BenchmarkWebhookToTQMLatency(b *testing.B) {
 	const samples = 200
-	fake := tqmfake.New(tqmKey)
+	fake := sandbox.New(tqmKey)
 	defer fake.Close()
 	dir := b.TempDir()
 	p := startServe(b, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: []string{"--rate", "20", "--audio", "passthrough"}})
@@ -62,7 +62,7 @@ func BenchmarkWebhookToTQMLatency(b *testing.B) {
 
 // BenchmarkIdleRSS reports the resident memory of an idle "mangotqm serve".
 func BenchmarkIdleRSS(b *testing.B) {
-	fake := tqmfake.New(tqmKey)
+	fake := sandbox.New(tqmKey)
 	defer fake.Close()
 	var rss float64
 	for n := 0; n < b.N; n++ {

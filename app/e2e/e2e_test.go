@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 	"mangotqm/store"
 )
 
@@ -33,7 +33,7 @@ func secretsEnv() map[string]string {
 func TestServeDeliversMappedCalls(t *testing.T) {
 	for _, api := range []string{"v2", "v1"} {
 		t.Run(api, func(t *testing.T) {
-			fake := tqmfake.New(tqmKey)
+			fake := sandbox.New(tqmKey)
 			defer fake.Close()
 			dir := t.TempDir()
 			p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), tqmAPI: api, env: secretsEnv(),
@@ -101,7 +101,7 @@ func TestServeDeliversMappedCalls(t *testing.T) {
 // TestOutageThenRecovery: TQM answers 503 for a while, then 200: every call
 // is delivered and each failed try is recorded.
 func TestOutageThenRecovery(t *testing.T) {
-	fake := tqmfake.New(tqmKey)
+	fake := sandbox.New(tqmKey)
 	defer fake.Close()
 	fake.SetOutage(503)
 	dir := t.TempDir()
@@ -170,7 +170,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	const calls = 300
 	const minKills = 5
-	fake := tqmfake.New(tqmKey)
+	fake := sandbox.New(tqmKey)
 	defer fake.Close()
 	fake.SetFlaky(0.3, 42)
 	fake.SetDelay(15 * time.Millisecond)
@@ -303,7 +303,7 @@ func checkIntegrity(t *testing.T, dir string) {
 // TestSecretsNeverLeak runs the bridge with every secret set to a unique
 // value and then searches the database files and the captured logs for them.
 func TestSecretsNeverLeak(t *testing.T) {
-	fake := tqmfake.New("leak-test-tqm-key-8c7b6a59")
+	fake := sandbox.New("leak-test-tqm-key-8c7b6a59")
 	defer fake.Close()
 	env := map[string]string{
 		"MANGOTQM_TQM_KEY":         "leak-test-tqm-key-8c7b6a59",

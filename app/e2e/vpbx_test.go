@@ -2,8 +2,8 @@ package e2e
 
 // In-process end-to-end tests of the "Recordings and VPBX" parts: the real
 // store, receiver, delivery worker, recordings sender and VPBX events
-// handler, wired as the core wires them (core.NewRecordingSender,
-// core.MountVPBXEvents, core.JoiningOutbox), served over loopback, against
+// handler, wired as the core wires them (bridge.NewRecordingSender,
+// bridge.MountVPBXEvents, bridge.JoiningOutbox), served over loopback, against
 // the strict fake Mango VPBX and the strict fake TQM, with audio generated
 // during the test.
 
@@ -21,8 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
+	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbx"
@@ -31,7 +32,7 @@ import (
 	"mangotqm/app/receiver"
 	"mangotqm/app/recordings"
 	"mangotqm/app/secrets"
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 	"mangotqm/app/vpbxevents"
 	"mangotqm/store"
 )
@@ -44,7 +45,7 @@ const (
 
 type vpStack struct {
 	st     *store.Store
-	tqm    *tqmfake.Server
+	tqm    *sandbox.Server
 	mango  *vpbxfake.Server
 	events *vpbxevents.Handler
 	base   string // http://127.0.0.1:port/mango/<secret>/
@@ -58,14 +59,14 @@ type vpStack struct {
 
 // newVPStack wires everything for a source setting; clientSalt is the
 // signing key the app believes in (a wrong one is a "signing bug").
-func newVPStack(t *testing.T, sources, clientSalt string) *vpStack {
+func newVPStack(t *testing.T, sources config.Sources, clientSalt string) *vpStack {
 	t.Helper()
 	s := &vpStack{}
 	var err error
 	if s.st, err = store.Open(context.Background(), t.TempDir(), store.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	s.tqm = tqmfake.New(tqmKey)
+	s.tqm = sandbox.New(tqmKey)
 	s.mango = vpbxfake.New(vpKey, vpSalt)
 	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -74,7 +75,7 @@ func newVPStack(t *testing.T, sources, clientSalt string) *vpStack {
 	s.private = login.URL + "/vpbx/queries/recording/issa/rec/play"
 
 	env := map[string]string{secrets.EnvVar(secrets.MangoVPBXKey): vpKey, secrets.EnvVar(secrets.MangoVPBXSalt): clientSalt}
-	creds := core.VPBXCredentialSource(secrets.Env{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	creds := bridge.VPBXCredentialSource(secrets.Env{Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
 	quiet := slog.New(slog.DiscardHandler)
 	vc := &vpbx.Client{BaseURL: s.mango.URL(), Credentials: creds, PollInterval: 20 * time.Millisecond, Logger: quiet}
 	var w *delivery.Worker
@@ -83,9 +84,9 @@ func newVPStack(t *testing.T, sources, clientSalt string) *vpStack {
 			w.Wake()
 		}
 	}
-	sender := core.NewRecordingSender(core.RecordingOptions{
+	sender := bridge.NewRecordingSender(bridge.RecordingOptions{
 		Wake:       wake,
-		TQM:        core.TQMOptions{BaseURL: s.tqm.URL(), Key: func(context.Context) (string, error) { return tqmKey, nil }},
+		TQM:        bridge.TQMOptions{BaseURL: s.tqm.URL(), Key: func(context.Context) (string, error) { return tqmKey, nil }},
 		VPBX:       vc,
 		Index:      s.st,
 		Audio:      recordings.ModeUpload,
@@ -105,7 +106,7 @@ func newVPStack(t *testing.T, sources, clientSalt string) *vpStack {
 		}
 	}
 	w = delivery.New(delivery.Config{
-		Outbox:   core.JoiningOutbox(s.st, sources, quiet, nil),
+		Outbox:   bridge.JoiningOutbox(s.st, func() config.Sources { return sources }, quiet, nil),
 		Sender:   sender,
 		Mapping:  func(context.Context) (mapping.Config, error) { return m, nil },
 		Schedule: []time.Duration{100 * time.Millisecond, 100 * time.Millisecond},
@@ -113,7 +114,7 @@ func newVPStack(t *testing.T, sources, clientSalt string) *vpStack {
 		Logger:   quiet,
 	})
 	recv := receiver.New(receiver.Config{Secret: vpSecret, Store: s.st, OnStored: func(store.Intaken) { wake() }})
-	s.events = core.MountVPBXEvents(recv, core.EventsOptions{Store: s.st, Credentials: creds, Sources: sources, Logger: quiet,
+	s.events = bridge.MountVPBXEvents(recv, bridge.EventsOptions{Store: s.st, Credentials: creds, Sources: func() config.Sources { return sources }, Logger: quiet,
 		OnStored: func(store.Intaken) { wake() }, OnRecording: func(string, int) { wake() }})
 	srv := httptest.NewServer(recv)
 	s.base = srv.URL + receiver.Prefix(vpSecret)
@@ -151,7 +152,7 @@ func (s *vpStack) calltracking(t *testing.T, id, caller string, start, end time.
 // event posts a VPBX event signed as Mango signs it.
 func (s *vpStack) event(t *testing.T, path string, payload any) int {
 	t.Helper()
-	resp, err := s.mango.PostEvent(context.Background(), s.base+core.PathVPBX, path, payload)
+	resp, err := s.mango.PostEvent(context.Background(), s.base+bridge.PathVPBX, path, payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func callTimes() (start, end time.Time) {
 // Calltracking webhook → the recording is not in Mango yet → it appears in
 // the VPBX statistics → uploaded to TQM with the file → delivered.
 func TestVPBXLateRecordingUploaded(t *testing.T) {
-	s := newVPStack(t, vpbxevents.SourcesCalltracking, vpSalt)
+	s := newVPStack(t, config.SourcesCalltracking, vpSalt)
 	start, end := callTimes()
 	s.calltracking(t, "CT-LATE-1", "+7 (916) 555-01-01", start, end)
 	waitFor(t, "a first look for the recording", 15*time.Second, func() bool { return s.waiting(t, "calltracking", "CT-LATE-1") })
@@ -244,7 +245,7 @@ func TestVPBXLateRecordingUploaded(t *testing.T) {
 // VPBX events/summary + events/record/added → one call per entry with the
 // right direction and operator; mono and stereo recordings.
 func TestVPBXEventsBecomeCalls(t *testing.T) {
-	s := newVPStack(t, vpbxevents.SourcesVPBX, vpSalt)
+	s := newVPStack(t, config.SourcesVPBX, vpSalt)
 	start, end := callTimes()
 	mono := testaudio.MP3(t, 15, false)
 	stereo := testaudio.WAV(t, 12, 2, 8000)
@@ -300,7 +301,7 @@ func TestVPBXEventsBecomeCalls(t *testing.T) {
 func TestBothSourcesOneImport(t *testing.T) {
 	for _, order := range []string{"calltracking first", "VPBX first"} {
 		t.Run(order, func(t *testing.T) {
-			s := newVPStack(t, vpbxevents.SourcesBoth, vpSalt)
+			s := newVPStack(t, config.SourcesBoth, vpSalt)
 			start, end := callTimes()
 			s.mango.AddRecording("rec-both", testaudio.MP3(t, 10, true))
 			summary := vpSummary("E-BOTH", vpbx.DirectionInbound, "+79164440000", "105", start.Add(4*time.Second), end)
@@ -350,10 +351,10 @@ func TestBothSourcesOneImport(t *testing.T) {
 // invalid request to Mango inside 2 minutes, however many calls wait.
 func TestVPBXSignatures(t *testing.T) {
 	t.Run("bad event signature", func(t *testing.T) {
-		s := newVPStack(t, vpbxevents.SourcesVPBX, vpSalt)
+		s := newVPStack(t, config.SourcesVPBX, vpSalt)
 		start, end := callTimes()
 		form := vpbxfake.SignedForm(vpKey, "not-the-salt", vpSummary("E-BAD", 1, "79160000001", "101", start, end))
-		resp, err := http.PostForm(s.base+core.PathVPBX+"/events/summary", form)
+		resp, err := http.PostForm(s.base+bridge.PathVPBX+"/events/summary", form)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +372,7 @@ func TestVPBXSignatures(t *testing.T) {
 		}
 	})
 	t.Run("signing bug", func(t *testing.T) {
-		s := newVPStack(t, vpbxevents.SourcesCalltracking, "a-wrong-signing-key")
+		s := newVPStack(t, config.SourcesCalltracking, "a-wrong-signing-key")
 		start, end := callTimes()
 		for i := range 4 {
 			s.calltracking(t, fmt.Sprintf("CT-SIGN-%d", i), fmt.Sprintf("7916333000%d", i), start, end)

@@ -9,7 +9,7 @@ import (
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/tqm"
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 )
 
 func TestSyncOperators(t *testing.T) {
@@ -20,7 +20,7 @@ func TestSyncOperators(t *testing.T) {
 			vpbxfake.User{UserID: 103, Name: "Сидоров Олег", Email: "o.sidorov@office.test", Extension: "203"},
 		))
 	defer mango.Close()
-	fake := tqmfake.New("tqm-key-123456")
+	fake := sandbox.New("tqm-key-123456")
 	defer fake.Close()
 	mc := &vpbx.Client{BaseURL: mango.URL(), Key: "vpbxkey0123456789abcdefghij", Salt: "salt0123456789abcdef0123456789ab"}
 	tc := &tqm.Client{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "tqm-key-123456", nil }}

@@ -19,7 +19,7 @@ import (
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 )
 
 const (
@@ -43,7 +43,7 @@ func (i index) RecordingIDs(_ context.Context, entry string) ([]string, error) {
 
 type env struct {
 	clk       *clock
-	tqm       *tqmfake.Server
+	tqm       *sandbox.Server
 	mango     *vpbxfake.Server
 	vc        *vpbx.Client
 	incidents []string
@@ -53,7 +53,7 @@ type env struct {
 func newEnv(t *testing.T, clientSalt string) *env {
 	t.Helper()
 	e := &env{clk: &clock{t: time.Now()}}
-	e.tqm = tqmfake.New(tqmKey)
+	e.tqm = sandbox.New(tqmKey)
 	t.Cleanup(e.tqm.Close)
 	e.mango = vpbxfake.New(vpbxKey, salt, vpbxfake.WithClock(e.clk.Now))
 	t.Cleanup(e.mango.Close)

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 )
 
 const key = "test-key-9f8e7d6c5b"
@@ -83,7 +83,7 @@ func TestClientAgainstFake(t *testing.T) {
 		{"v2", "1.0", "1.0"}, {"v2", "", ""}, {"v1", "1.0", ""},
 	} {
 		t.Run(tt.api+"/"+tt.apiVersion, func(t *testing.T) {
-			fake := tqmfake.New(key)
+			fake := sandbox.New(key)
 			defer fake.Close()
 			c := &Client{BaseURL: fake.URL() + "/", API: tt.api, Key: keyFn(key), APIVersion: tt.apiVersion}
 			req := validRequest("CALL-1")
@@ -399,7 +399,7 @@ func TestSendWithFile(t *testing.T) {
 	}
 	for _, api := range []string{"v2", "v1"} {
 		t.Run(api, func(t *testing.T) {
-			fake := tqmfake.New(key)
+			fake := sandbox.New(key)
 			defer fake.Close()
 			c := &Client{BaseURL: fake.URL(), API: api, Key: keyFn(key), APIVersion: "1.0"}
 			req := validRequest("FILE-1")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/config"
 	"mangotqm/store"
 )
 
@@ -17,8 +18,8 @@ type JoinStore interface {
 	JoinStored(ctx context.Context, row int64, rule store.JoinRule) (of int64, merged bool, err error)
 }
 
-// Outbox is a delivery outbox (delivery.Outbox) for the "both" source
-// setting: before a calltracking call is handed to delivery, it is joined
+// Outbox is a delivery outbox (delivery.Outbox) that, while the source
+// setting is "both", does this: before a calltracking call is handed to delivery, it is joined
 // with an earlier VPBX copy of the same call, if there is one — it then
 // becomes that call's duplicate and is never sent. (A VPBX summary is
 // joined when it is stored; the receiver stores calltracking webhooks
@@ -27,25 +28,31 @@ type JoinStore interface {
 type Outbox struct {
 	st       JoinStore
 	rule     store.JoinRule
+	sources  func() config.Sources
 	log      *slog.Logger
 	onJoined func(row int64)
 }
 
-// NewOutbox wraps st. window 0 means store.DefaultJoinWindow; onJoined
-// (optional) is told about each calltracking row turned into a duplicate.
-func NewOutbox(st JoinStore, window time.Duration, log *slog.Logger, onJoined func(row int64)) *Outbox {
+// NewOutbox wraps st. sources is read at every claim (nil = always
+// "both"); window 0 means store.DefaultJoinWindow; onJoined (optional) is
+// told about each calltracking row turned into a duplicate.
+func NewOutbox(st JoinStore, sources func() config.Sources, window time.Duration, log *slog.Logger,
+	onJoined func(row int64)) *Outbox {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if sources == nil {
+		sources = func() config.Sources { return config.SourcesBoth }
+	}
 	return &Outbox{st: st, rule: store.JoinRule{Other: sourceVPBX, Window: window, Reason: ReasonViaVPBX},
-		log: log, onJoined: onJoined}
+		sources: sources, log: log, onJoined: onJoined}
 }
 
 // Claim claims the next due call that is not a copy of an earlier VPBX call.
 func (o *Outbox) Claim(ctx context.Context) (calls.Call, bool, error) {
 	for {
 		c, ok, err := o.st.Claim(ctx)
-		if err != nil || !ok || c.Source != sourceCalltracking {
+		if err != nil || !ok || c.Source != sourceCalltracking || o.sources() != config.SourcesBoth {
 			return c, ok, err
 		}
 		of, merged, err := o.st.JoinStored(ctx, c.ID, o.rule)

@@ -36,33 +36,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"mangotqm/app/calls"
+	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/receiver"
 	"mangotqm/store"
 )
 
-// Source settings.
-const (
-	SourcesCalltracking = "calltracking"
-	SourcesVPBX         = "vpbx"
-	SourcesBoth         = "both"
-)
-
-// ParseSources checks a --sources value ("" is calltracking).
-func ParseSources(s string) (string, error) {
-	switch s {
-	case "":
-		return SourcesCalltracking, nil
-	case SourcesCalltracking, SourcesVPBX, SourcesBoth:
-		return s, nil
-	}
-	return "", fmt.Errorf("sources must be calltracking, vpbx or both, not %q", s)
-}
-
 // Call sources as stored.
 const (
-	sourceCalltracking = "calltracking"
-	sourceVPBX         = "vpbx"
+	sourceCalltracking = calls.SourceCalltracking
+	sourceVPBX         = calls.SourceVPBX
 )
 
 // Join reasons.
@@ -85,9 +69,9 @@ type Config struct {
 	Store Store
 	// Credentials returns our VPBX code and signing key (read per event).
 	Credentials func(ctx context.Context) (vpbx.Credentials, error)
-	Sources     string        // SourcesCalltracking (default), SourcesVPBX, SourcesBoth
-	Epoch       vpbx.Epoch    // how event timestamps are read
-	JoinWindow  time.Duration // default store.DefaultJoinWindow
+	Sources     func() config.Sources // read per event; nil = calltracking only
+	Epoch       vpbx.Epoch            // how event timestamps are read
+	JoinWindow  time.Duration         // default store.DefaultJoinWindow
 	Logger      *slog.Logger
 	// OnStored is told about every stored row (wake delivery, refresh UI).
 	OnStored func(store.Intaken)
@@ -111,11 +95,8 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if s, err := ParseSources(cfg.Sources); err == nil {
-		cfg.Sources = s
-	} else {
-		cfg.Logger.Warn("unknown call source setting; using calltracking only", "sources", cfg.Sources)
-		cfg.Sources = SourcesCalltracking
+	if cfg.Sources == nil {
+		cfg.Sources = func() config.Sources { return config.SourcesCalltracking }
 	}
 	if cfg.JoinWindow <= 0 {
 		cfg.JoinWindow = store.DefaultJoinWindow
@@ -213,7 +194,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ok(w)
 		return
 	}
-	if h.cfg.Sources == SourcesCalltracking && (ev.Summary != nil || ev.RecordAdded != nil) {
+	if !h.cfg.Sources().VPBX() && (ev.Summary != nil || ev.RecordAdded != nil) {
 		h.log.Info("VPBX event not stored: calls come from calltracking only (change the source setting to use VPBX events)", "path", path)
 		ok(w)
 		return
@@ -237,7 +218,7 @@ func (h *Handler) summary(ctx context.Context, w http.ResponseWriter, raw string
 		return
 	}
 	o := store.IntakeOptions{Skip: skipReason}
-	if h.cfg.Sources == SourcesBoth && skipReason == "" {
+	if h.cfg.Sources() == config.SourcesBoth && skipReason == "" {
 		o.Join = &store.JoinRule{Other: sourceCalltracking, Window: h.cfg.JoinWindow, Reason: ReasonViaCalltracking}
 	}
 	j, err := h.cfg.Store.IntakeJoin(ctx, nc, o)

@@ -89,6 +89,9 @@ func Both(key string, data map[string]any) string {
 	return T(RU, key, data) + " / " + T(EN, key, data)
 }
 
+// Known reports whether lang is a language mangotqm speaks.
+func Known(lang string) bool { return lang == RU || lang == EN }
+
 // FromEnv picks the language from the environment (LC_ALL, LC_MESSAGES, LANG,
 // LANGUAGE): English when it names English, Russian otherwise.
 func FromEnv() string {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 	"mangotqm/ui/vm/vmtest"
@@ -297,4 +297,4 @@ func TestActionsOnTheBackend(t *testing.T) {
 	}
 }
 
-func coreEndpoint(u string) core.Endpoint { return core.Endpoint{Name: "calltracking", URL: u} }
+func coreEndpoint(u string) bridge.Endpoint { return bridge.Endpoint{Name: "calltracking", URL: u} }

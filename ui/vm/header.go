@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
 	"mangotqm/tunnel"
 )
 
@@ -23,7 +23,7 @@ type Header struct {
 	TunnelState tunnel.State
 	TunnelKey   string // i18n key of the tunnel problem, if any
 	URL         string // calltracking webhook URL ("" until the tunnel is online)
-	Endpoints   []core.Endpoint
+	Endpoints   []bridge.Endpoint
 	Paused      bool
 	Counts      calls.Counts
 	Incidents   []calls.Incident

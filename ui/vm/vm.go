@@ -8,16 +8,16 @@ import (
 	"context"
 	"time"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
 )
 
-// Backend is what the window needs from the core (*core.Core satisfies it;
+// Backend is what the window needs from the bridge (*bridge.Bridge satisfies it;
 // vmtest.Fake stands in for it in tests).
 type Backend interface {
-	Subscribe() (<-chan core.Event, func())
+	Subscribe() (<-chan bridge.Event, func())
 	Calls(ctx context.Context, f calls.Filter) ([]calls.Call, error)
 	Call(ctx context.Context, row int64) (calls.Call, []calls.Attempt, error)
 	Counts(ctx context.Context) (calls.Counts, error)
@@ -25,7 +25,7 @@ type Backend interface {
 	ResendFailedSince(ctx context.Context, since time.Time) (int, error)
 	SetPaused(ctx context.Context, paused bool) error
 	Paused() bool
-	Endpoints() []core.Endpoint
+	Endpoints() []bridge.Endpoint
 	TunnelStatus() tunnel.Status
 	Incidents(ctx context.Context) ([]calls.Incident, error)
 	Mapping(ctx context.Context) (mapping.Config, error)
@@ -34,6 +34,10 @@ type Backend interface {
 	MarkURLCopied(ctx context.Context, url string) error
 	DataDir() string
 	Demo() bool
+}
+
+// Simulator is a Backend that simulates Mango calls (demo mode).
+type Simulator interface {
 	Simulate(ctx context.Context) (int64, error)
 }
 

@@ -9,20 +9,20 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
+	"mangotqm/app/demo"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 )
 
 // These tests run the view models over a real demo core: the contract
-// with *core.Core itself. fake_test.go covers the cases a real core cannot
+// with a real demo bridge. fake_test.go covers the cases a real core cannot
 // easily produce.
 
-// newDemo runs a real core (SQLite file, loopback receiver, sandbox TQM).
-func newDemo(t *testing.T) *core.Core {
+// newDemo runs a real bridge (SQLite file, loopback receiver, sandbox TQM).
+func newDemo(t *testing.T) *demo.Demo {
 	t.Helper()
 	ctx := context.Background()
-	c, err := core.NewDemo(ctx, t.TempDir(), nil)
+	c, err := demo.Open(ctx, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func waitStatus(t *testing.T, b vm.Backend, row int64, status calls.Status) call
 	}
 }
 
-var _ vm.Backend = (*core.Core)(nil)
+var _ vm.Backend = (*demo.Demo)(nil)
 
 func TestTableFiltersDetails(t *testing.T) {
 	ctx := context.Background()

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
-	"mangotqm/app/core"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
 )
@@ -25,14 +25,14 @@ type Fake struct {
 	counts    calls.Counts
 	incidents []calls.Incident
 	status    tunnel.Status
-	endpoints []core.Endpoint
+	endpoints []bridge.Endpoint
 	paused    bool
 	mapping   mapping.Config
 	preview   mapping.Result
 	err       error
 	dataDir   string
 	demo      bool
-	subs      []chan core.Event
+	subs      []chan bridge.Event
 
 	// what the UI did
 	filters   []calls.Filter
@@ -48,7 +48,7 @@ func New(dataDir, url string) *Fake {
 	f := &Fake{dataDir: dataDir, attempts: map[int64][]calls.Attempt{}, mapping: mapping.Default()}
 	if url != "" {
 		f.status = tunnel.Status{State: tunnel.Online, URL: url}
-		f.endpoints = []core.Endpoint{{Name: "calltracking", URL: url}}
+		f.endpoints = []bridge.Endpoint{{Name: "calltracking", URL: url}}
 	}
 	return f
 }
@@ -59,15 +59,15 @@ var ErrBroken = errors.New("fake backend broken")
 // Break makes every data method fail (or work again with nil).
 func (f *Fake) Break(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
 
-// SetDemo marks the fake as a demo core.
+// SetDemo marks the fake as a demo bridge.
 func (f *Fake) SetDemo(v bool) { f.mu.Lock(); f.demo = v; f.mu.Unlock() }
 
 // SetTunnel sets the tunnel status and endpoints.
-func (f *Fake) SetTunnel(s tunnel.Status, eps ...core.Endpoint) {
+func (f *Fake) SetTunnel(s tunnel.Status, eps ...bridge.Endpoint) {
 	f.mu.Lock()
 	f.status, f.endpoints = s, eps
 	f.mu.Unlock()
-	f.publish(core.Event{Kind: core.EventTunnel})
+	f.publish(bridge.Event{Kind: bridge.EventTunnel})
 }
 
 // SetCounts sets what Counts returns.
@@ -85,7 +85,7 @@ func (f *Fake) AddCall(c calls.Call, atts ...calls.Attempt) int64 {
 	f.calls = append([]calls.Call{c}, f.calls...)
 	f.attempts[c.ID] = atts
 	f.mu.Unlock()
-	f.publish(core.Event{Kind: core.EventCall, CallRow: c.ID})
+	f.publish(bridge.Event{Kind: bridge.EventCall, CallRow: c.ID})
 	return c.ID
 }
 
@@ -94,10 +94,10 @@ func (f *Fake) OpenIncident(in calls.Incident) {
 	f.mu.Lock()
 	f.incidents = append(f.incidents, in)
 	f.mu.Unlock()
-	f.publish(core.Event{Kind: core.EventIncident, IncidentKind: in.Kind, Opened: true, Message: in.Message})
+	f.publish(bridge.Event{Kind: bridge.EventIncident, IncidentKind: in.Kind, Opened: true, Message: in.Message})
 }
 
-func (f *Fake) publish(e core.Event) {
+func (f *Fake) publish(e bridge.Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, ch := range f.subs {
@@ -109,8 +109,8 @@ func (f *Fake) publish(e core.Event) {
 }
 
 // Subscribe implements vm.Backend.
-func (f *Fake) Subscribe() (<-chan core.Event, func()) {
-	ch := make(chan core.Event, 64)
+func (f *Fake) Subscribe() (<-chan bridge.Event, func()) {
+	ch := make(chan bridge.Event, 64)
 	f.mu.Lock()
 	f.subs = append(f.subs, ch)
 	f.mu.Unlock()
@@ -118,7 +118,7 @@ func (f *Fake) Subscribe() (<-chan core.Event, func()) {
 	return ch, func() {
 		once.Do(func() {
 			f.mu.Lock()
-			f.subs = slices.DeleteFunc(f.subs, func(c chan core.Event) bool { return c == ch })
+			f.subs = slices.DeleteFunc(f.subs, func(c chan bridge.Event) bool { return c == ch })
 			f.mu.Unlock()
 			close(ch)
 		})
@@ -186,7 +186,7 @@ func (f *Fake) Resend(_ context.Context, row int64) error {
 		}
 	}
 	f.mu.Unlock()
-	f.publish(core.Event{Kind: core.EventCall, CallRow: row})
+	f.publish(bridge.Event{Kind: bridge.EventCall, CallRow: row})
 	return nil
 }
 
@@ -217,7 +217,7 @@ func (f *Fake) SetPaused(_ context.Context, p bool) error {
 	}
 	f.paused = p
 	f.mu.Unlock()
-	f.publish(core.Event{Kind: core.EventDelivery})
+	f.publish(bridge.Event{Kind: bridge.EventDelivery})
 	return nil
 }
 
@@ -225,7 +225,7 @@ func (f *Fake) SetPaused(_ context.Context, p bool) error {
 func (f *Fake) Paused() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
 
 // Endpoints implements vm.Backend.
-func (f *Fake) Endpoints() []core.Endpoint {
+func (f *Fake) Endpoints() []bridge.Endpoint {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.endpoints)
@@ -261,12 +261,12 @@ func (f *Fake) SetMapping(_ context.Context, m mapping.Config) error {
 }
 
 // Preview implements vm.Backend: the preview set with SetPreview, or
-// core.ErrNoCalls when none.
+// bridge.ErrNoCalls when none.
 func (f *Fake) Preview(context.Context, mapping.Config) (mapping.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.preview.Fields) == 0 {
-		return mapping.Result{}, core.ErrNoCalls
+		return mapping.Result{}, bridge.ErrNoCalls
 	}
 	return f.preview, f.err
 }

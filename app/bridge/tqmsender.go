@@ -1,4 +1,4 @@
-package core
+package bridge
 
 import (
 	"context"
@@ -9,9 +9,6 @@ import (
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
 )
-
-// DefaultTQMURL is TQM's cloud.
-const DefaultTQMURL = tqm.DefaultBaseURL
 
 // TQMOptions configure the TQM sender.
 type TQMOptions struct {
@@ -29,14 +26,19 @@ type tqmSender struct {
 
 // NewTQMSender returns a delivery.Sender that imports calls by link.
 func NewTQMSender(o TQMOptions) delivery.Sender {
+	return &tqmSender{c: o.client()}
+}
+
+// client is the TQM client the options describe.
+func (o TQMOptions) client() *tqm.Client {
 	v := o.APIVersion
 	switch v {
 	case "":
-		v = "1.0"
+		v = tqm.DefaultAPIVersion
 	case "-":
 		v = ""
 	}
-	return &tqmSender{c: &tqm.Client{BaseURL: o.BaseURL, API: o.API, Key: o.Key, APIVersion: v}}
+	return &tqm.Client{BaseURL: o.BaseURL, API: o.API, Key: o.Key, APIVersion: v}
 }
 
 func (s *tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Field) (delivery.SendResult, error) {

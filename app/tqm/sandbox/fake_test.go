@@ -1,4 +1,4 @@
-package tqmfake
+package sandbox
 
 import (
 	"bytes"

@@ -1,22 +1,26 @@
-package core
+package bridge
 
-// Wiring of the recordings sender (app/recordings) and the VPBX events
-// endpoint (app/vpbxevents). These are plain constructors so that both the
-// core and in-process tests can assemble the same parts.
+// Wiring of the sender (app/tqm, app/recordings), the VPBX events endpoint
+// (app/vpbxevents) and the joining outbox. These are plain constructors so
+// that the bridge and in-process tests assemble the same parts.
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"mangotqm/app/calls"
+	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango/vpbx"
+	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
 	"mangotqm/app/recordings"
 	"mangotqm/app/secrets"
-	"mangotqm/app/tqm"
 	"mangotqm/app/vpbxevents"
 	"mangotqm/assets/i18n"
 	"mangotqm/store"
@@ -69,13 +73,6 @@ type RecordingOptions struct {
 // NewRecordingSender returns the delivery.Sender that sends every call with
 // its audio (see package recordings).
 func NewRecordingSender(o RecordingOptions) delivery.Sender {
-	v := o.TQM.APIVersion
-	switch v {
-	case "":
-		v = "1.0"
-	case "-":
-		v = ""
-	}
 	text := func(key string, data map[string]any) string {
 		if o.Lang != "" {
 			return i18n.T(o.Lang, key, data)
@@ -83,7 +80,7 @@ func NewRecordingSender(o RecordingOptions) delivery.Sender {
 		return i18n.Both(key, data)
 	}
 	cfg := recordings.Config{
-		TQM:         &tqm.Client{BaseURL: o.TQM.BaseURL, API: o.TQM.API, Key: o.TQM.Key, APIVersion: v},
+		TQM:         o.TQM.client(),
 		Index:       o.Index,
 		Mode:        o.Audio,
 		Zone:        o.Zone,
@@ -124,7 +121,7 @@ func NewRecordingSender(o RecordingOptions) delivery.Sender {
 type EventsOptions struct {
 	Store       vpbxevents.Store
 	Credentials func(ctx context.Context) (vpbx.Credentials, error)
-	Sources     string // vpbxevents.SourcesCalltracking, SourcesVPBX, SourcesBoth
+	Sources     func() config.Sources // read per event
 	Epoch       vpbx.Epoch
 	Logger      *slog.Logger
 	// OnStored and OnRecording should wake delivery; OnBadSignature may
@@ -150,12 +147,74 @@ func VPBXEventsEndpoint(base, secret string) Endpoint {
 	return Endpoint{Name: PathVPBX, URL: strings.TrimRight(base, "/") + receiver.Prefix(secret) + PathVPBX}
 }
 
-// JoiningOutbox is the delivery outbox for a source setting: with "both",
+// JoiningOutbox is the delivery outbox: while sources() is "both",
 // calltracking calls that arrived after their VPBX copy become duplicates
-// when claimed (vpbxevents.Outbox); otherwise the store itself.
-func JoiningOutbox(st *store.Store, sources string, log *slog.Logger, onJoined func(row int64)) delivery.Outbox {
-	if sources != vpbxevents.SourcesBoth {
-		return st
+// when claimed (vpbxevents.Outbox).
+func JoiningOutbox(st *store.Store, sources func() config.Sources, log *slog.Logger, onJoined func(row int64)) delivery.Outbox {
+	return vpbxevents.NewOutbox(st, sources, 0, log, onJoined)
+}
+
+// sources is the source setting in effect (read at every use).
+func (b *Bridge) sources() config.Sources { return b.Config().Sources }
+
+// liveSender is the delivery.Sender the worker holds for its whole life;
+// a configuration change swaps what it delegates to.
+type liveSender struct {
+	mu       sync.Mutex
+	s        delivery.Sender
+	linkOnly bool
+}
+
+func (l *liveSender) set(s delivery.Sender, linkOnly bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.s, l.linkOnly = s, linkOnly
+}
+
+// linkRequired says whether the mapped fileLink must be present (the
+// sender passes recordings by link).
+func (l *liveSender) linkRequired() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.linkOnly
+}
+
+func (l *liveSender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
+	l.mu.Lock()
+	s := l.s
+	l.mu.Unlock()
+	if s == nil {
+		return delivery.SendResult{Class: delivery.Retry, Body: "the bridge is not started"}, nil
 	}
-	return vpbxevents.NewOutbox(st, 0, log, onJoined)
+	return s.Send(ctx, c, fields)
+}
+
+// applySender builds the sender for the configuration in effect.
+func (b *Bridge) applySender(ctx context.Context) {
+	cfg := b.Config()
+	if b.opts.Sender != nil {
+		b.sender.set(b.opts.Sender, cfg.Audio == config.AudioPassthrough)
+		return
+	}
+	to := TQMOptions{BaseURL: cfg.TQMURL, API: string(cfg.TQMAPI),
+		Key:    func(ctx context.Context) (string, error) { return b.opts.Secrets.Get(ctx, secrets.TQMKey) },
+		Logger: b.log.With("part", "tqm")}
+	if cfg.Audio == config.AudioPassthrough {
+		b.sender.set(NewTQMSender(to), true)
+		return
+	}
+	creds := VPBXCredentialSource(b.opts.Secrets)
+	var vc *vpbx.Client
+	if _, err := creds(ctx); err == nil {
+		vc = &vpbx.Client{BaseURL: cfg.VPBXURL, Credentials: creds, Logger: b.log.With("part", "vpbx")}
+	} else if !errors.Is(err, context.Canceled) {
+		b.log.Warn("the Mango VPBX code and signing key are not set: recordings can only come from webhook links that download without credentials")
+	}
+	b.sender.set(NewRecordingSender(RecordingOptions{
+		TQM: to, VPBX: vc, Index: b.store, Audio: string(cfg.Audio), Lang: b.opts.Lang, Now: b.opts.Now,
+		OnIncident: b.incident,
+		OnMono:     func(m string) { b.incident(IncidentMono, true, m) },
+		Wake:       b.worker.Wake,
+		Logger:     b.log.With("part", "recordings"),
+	}), false)
 }

@@ -1,4 +1,4 @@
-package core
+package bridge
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/config"
 	"mangotqm/app/secrets"
-	"mangotqm/app/tqm/tqmfake"
+	"mangotqm/app/tqm/sandbox"
 	"mangotqm/tunnel"
 )
 
@@ -53,11 +54,11 @@ func (f *fakeTunnel) Subscribe() (<-chan tunnel.Status, func()) {
 
 func (f *fakeTunnel) Close() error { return nil }
 
-func newTestCore(t *testing.T, dir string, tun tunnel.Tunnel) *Core {
+func newTestBridge(t *testing.T, dir string, tun tunnel.Tunnel) *Bridge {
 	t.Helper()
-	fake := tqmfake.New("k")
+	fake := sandbox.New("k")
 	t.Cleanup(fake.Close)
-	c, err := New(context.Background(), Config{DataDir: dir, Secrets: secrets.NewMemory(nil), Tunnel: tun,
+	c, err := Open(context.Background(), Options{DataDir: dir, Secrets: secrets.NewMemory(nil), TunnelOverride: tun,
 		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
 	if err != nil {
 		t.Fatal(err)
@@ -65,10 +66,10 @@ func newTestCore(t *testing.T, dir string, tun tunnel.Tunnel) *Core {
 	return c
 }
 
-func TestCoreOverAFakeTunnel(t *testing.T) {
+func TestBridgeOverAFakeTunnel(t *testing.T) {
 	dir := t.TempDir()
 	tun := &fakeTunnel{public: "https://office-one.ngrok-free.dev", last: tunnel.Status{State: tunnel.Connecting}}
-	c := newTestCore(t, dir, tun)
+	c := newTestBridge(t, dir, tun)
 	events, stop := c.Subscribe()
 	defer stop()
 	if err := c.Start(context.Background()); err != nil {
@@ -86,7 +87,7 @@ func TestCoreOverAFakeTunnel(t *testing.T) {
 	for c.TunnelStatus().State != tunnel.Offline {
 		select {
 		case <-deadline:
-			t.Fatal("offline state did not reach the core")
+			t.Fatal("offline state did not reach the bridge")
 		case <-events:
 		}
 	}
@@ -104,7 +105,7 @@ func TestCoreOverAFakeTunnel(t *testing.T) {
 	if err := c.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c2 := newTestCore(t, dir, &fakeTunnel{public: "https://office-two.ngrok-free.dev"})
+	c2 := newTestBridge(t, dir, &fakeTunnel{public: "https://office-two.ngrok-free.dev"})
 	if err := c2.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -123,10 +124,10 @@ func TestCoreOverAFakeTunnel(t *testing.T) {
 
 func TestTunnelDownIncident(t *testing.T) {
 	tun := &fakeTunnel{public: "https://office.ngrok-free.dev", last: tunnel.Status{State: tunnel.Connecting}}
-	fake := tqmfake.New("k")
+	fake := sandbox.New("k")
 	defer fake.Close()
-	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil),
-		Tunnel: tun, TunnelDownAfter: 50 * time.Millisecond,
+	c, err := Open(context.Background(), Options{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil),
+		TunnelOverride: tun, TunnelDownAfter: 50 * time.Millisecond,
 		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
 	if err != nil {
 		t.Fatal(err)
@@ -163,13 +164,14 @@ func TestTunnelDownIncident(t *testing.T) {
 }
 
 func TestCallFailedIncidentClearsOnResend(t *testing.T) {
-	fake := tqmfake.New("k")
+	fake := sandbox.New("k")
 	defer fake.Close()
 	fake.SetOutage(503)
 	tun := &fakeTunnel{public: "http://office.test", last: tunnel.Status{State: tunnel.Connecting}}
-	c, err := New(context.Background(), Config{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil),
-		Tunnel: tun, Audio: AudioPassthrough, Schedule: []time.Duration{10 * time.Millisecond}, Rate: 100,
-		Sender: NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
+	c, err := Open(context.Background(), Options{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil),
+		TunnelOverride: tun, Schedule: []time.Duration{10 * time.Millisecond},
+		Override: func(c *config.Config) error { c.Audio, c.Rate = config.AudioPassthrough, 100; return nil },
+		Sender:   NewTQMSender(TQMOptions{BaseURL: fake.URL(), Key: func(context.Context) (string, error) { return "k", nil }})})
 	if err != nil {
 		t.Fatal(err)
 	}

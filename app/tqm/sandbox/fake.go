@@ -1,4 +1,5 @@
-// Package tqmfake is a stand-in for T-Bank TQM's import API, written from
+// Package sandbox owns the local stand-in for T-Bank TQM's import API that
+// demo mode sends to and the tests use as their fake TQM. It is written from
 // tqm.md and as strict as it documents: POST only, exact paths,
 // "Authorization: Basic <key>" compared exactly, v2 fields as query
 // parameters only and v1 fields as a PascalCase JSON body, only known field
@@ -13,11 +14,11 @@
 // hangupParty's values beyond "client" and operatorChannel's values come from
 // public code, and the dates are read as Moscow time (SetLocation changes it).
 //
-// Tests (and demo mode) steer it at runtime: FailNext, SetOutage, SetFlaky,
+// Demo mode and tests steer it at runtime: FailNext, SetOutage, SetFlaky,
 // SetDelay, SetKey. Injected failures are answered before the request is
 // looked at, like a gateway would: they never count as accepted, and are
 // kept among the rejections with Injected set.
-package tqmfake
+package sandbox
 
 import (
 	"crypto/rand"
