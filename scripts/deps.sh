@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   gcc pkg-config                                   # cgo: SQLite and the Fyne GL driver
   libgl1-mesa-dev xorg-dev libxkbcommon-dev libwayland-dev   # Fyne (X11 + Wayland)
-  xvfb xauth x11-apps imagemagick                  # screenshot tests under a virtual display
+  xvfb xauth x11-apps x11-utils imagemagick        # screenshot tests under a virtual display
   dbus dbus-x11 gnome-keyring libsecret-tools      # real Secret Service for keychain tests
   lame sox                                         # test audio (generated, never downloaded)
 )

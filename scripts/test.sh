@@ -28,6 +28,6 @@ go vet -tags migrated_fynedo ./...
 exec dbus-run-session -- bash -c '
   set -euo pipefail
   echo "mangotqm-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  exec xvfb-run -a -s "-screen 0 1280x900x24" \
+  exec xvfb-run -a -s "-screen 0 1366x768x24" \
     go test -tags migrated_fynedo -count=1 -timeout 30m "$@" ./...
 ' bash "$@"

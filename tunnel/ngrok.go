@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jpillora/backoff"
 	"golang.ngrok.com/ngrok/v2"
 )
 
@@ -259,7 +260,9 @@ func (n *Ngrok) Close() error {
 // supervise runs attempts until Close.
 func (n *Ngrok) supervise() {
 	defer close(n.done)
-	backoff := n.cfg.RetryMin
+	// Exponential from RetryMin to RetryMax, with jitter so that many
+	// offices behind one outage do not reconnect in step.
+	bo := &backoff.Backoff{Min: n.cfg.RetryMin, Max: n.cfg.RetryMax, Factor: 2, Jitter: true}
 	for n.life.Err() == nil {
 		n.mu.Lock()
 		if n.phase == phaseClosed {
@@ -269,7 +272,14 @@ func (n *Ngrok) supervise() {
 		n.phase = phaseAttempting
 		n.sdkFails = 0
 		n.attemptErr = nil
-		n.publishLocked(Status{State: Connecting})
+		// While it tries again, the reason of the last failure stays
+		// known: the window keeps showing it.
+		next := Status{State: Connecting}
+		if n.lastErr != nil {
+			next.Code, next.MessageKey = Explain(n.lastErr)
+			next.Detail = n.lastErr.Error()
+		}
+		n.publishLocked(next)
 		n.mu.Unlock()
 
 		ep, ag, stop, err := n.attempt()
@@ -278,7 +288,7 @@ func (n *Ngrok) supervise() {
 				return
 			}
 			code, key := Explain(err)
-			wait := backoff
+			wait := bo.Duration()
 			if needsAdmin[key] {
 				wait = n.cfg.RetryMax
 			}
@@ -298,11 +308,10 @@ func (n *Ngrok) supervise() {
 			if !n.sleep(wait) {
 				return
 			}
-			backoff = min(backoff*2, n.cfg.RetryMax)
 			continue
 		}
 
-		backoff = n.cfg.RetryMin
+		bo.Reset()
 		u := ep.URL().String()
 		lost := make(chan struct{})
 		n.mu.Lock()
@@ -341,9 +350,10 @@ func (n *Ngrok) supervise() {
 		n.phase = phaseWaiting
 		n.ep = nil
 		n.lastErr = errors.New("ngrok endpoint closed")
-		n.publishLocked(Status{State: Offline, MessageKey: KeyLost, NextRetry: time.Now().Add(backoff)})
+		wait := bo.Duration()
+		n.publishLocked(Status{State: Offline, MessageKey: KeyLost, NextRetry: time.Now().Add(wait)})
 		n.mu.Unlock()
-		if !n.sleep(backoff) {
+		if !n.sleep(wait) {
 			return
 		}
 	}

@@ -19,7 +19,7 @@ import (
 func showSettings(u *UI) {
 	w := u.app.NewWindow(u.tr.T("ui.settings.title"))
 	langKeys := []string{i18n.RU, i18n.EN}
-	lang := widget.NewSelect([]string{"Русский", "English"}, nil)
+	lang := widget.NewSelect([]string{u.tr.T("ui.lang.ru"), u.tr.T("ui.lang.en")}, nil)
 	if u.tr.Lang == i18n.EN {
 		lang.SetSelectedIndex(1)
 	} else {

@@ -1,0 +1,105 @@
+package ui
+
+// The main window's actions: resend, export, open folder, simulate.
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"mangotqm/ui/vm"
+)
+
+// buildActions: the buttons under the table.
+func (m *mainWindow) buildActions() fyne.CanvasObject {
+	m.exportBtn = widget.NewButton(m.tr.T("ui.action.export"), m.exportCSV)
+	m.folderBtn = widget.NewButton(m.tr.T("ui.action.open_folder"), m.openFolder)
+	actions := container.NewHBox(
+		widget.NewButton(m.tr.T("ui.action.resend_failed"), m.resendFailedDialog),
+		m.exportBtn,
+		m.folderBtn,
+		widget.NewButton(m.tr.T("ui.action.mapping"), func() { newMappingEditor(m.u, m.b).w.Show() }),
+		widget.NewButton(m.tr.T("ui.action.settings"), func() { showSettings(m.u) }),
+	)
+	if m.b.Demo() {
+		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate"), m.simulate)
+		m.simBtn.Importance = widget.HighImportance
+		actions.Add(m.simBtn)
+	}
+	return actions
+}
+
+func (m *mainWindow) background(key string, f func(ctx context.Context) error) {
+	m.pending.Add(1)
+	go func() {
+		defer m.pending.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			m.u.onUI(func() { m.u.showError(m.w, key, err) })
+		}
+		m.requestRefresh()
+	}()
+}
+
+func (m *mainWindow) resendFailedDialog() {
+	since := widget.NewEntry()
+	since.SetText(m.actions.DefaultSince())
+	dialog.ShowForm(m.tr.T("ui.resend_failed.title"), m.tr.T("ui.action.resend"), m.tr.T("ui.action.cancel"),
+		[]*widget.FormItem{widget.NewFormItem(m.tr.T("ui.resend_failed.since"), since)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			text := since.Text
+			if _, err := m.actions.ParseSince(text); err != nil {
+				m.u.showError(m.w, "ui.resend_failed.bad_date", nil)
+				return
+			}
+			m.background("ui.error.resend_failed", func(ctx context.Context) error {
+				n, err := m.actions.ResendFailedSince(ctx, text)
+				if err != nil {
+					return err
+				}
+				m.u.onUI(func() {
+					dialog.ShowInformation(m.tr.T("ui.resend_failed.title"),
+						m.tr.T("ui.resend_failed.done", map[string]any{"N": n}), m.w)
+				})
+				return nil
+			})
+		}, m.w)
+}
+
+func (m *mainWindow) exportCSV() {
+	m.mu.Lock()
+	rows := append([]vm.Row(nil), m.rows...)
+	m.mu.Unlock()
+	path, err := m.actions.ExportCSV(rows, func(k string) string { return m.tr.T(k) })
+	if err != nil {
+		m.u.showError(m.w, "ui.error.export", err)
+		return
+	}
+	m.lastExport = path
+	dialog.ShowInformation(m.tr.T("ui.action.export"), m.tr.T("ui.export.done", map[string]any{"Path": path}), m.w)
+}
+
+func (m *mainWindow) openFolder() {
+	if err := m.actions.OpenDataFolder(); err != nil {
+		m.u.showError(m.w, "ui.error.open_folder", err)
+	}
+}
+
+func (m *mainWindow) simulate() {
+	m.background("ui.error.simulate", func(ctx context.Context) error {
+		sim, ok := m.b.(vm.Simulator)
+		if !ok {
+			return errors.New("simulated calls exist only in demo mode")
+		}
+		_, err := sim.Simulate(ctx)
+		return err
+	})
+}

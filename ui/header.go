@@ -1,0 +1,111 @@
+package ui
+
+// The main window's header: tunnel state, counts, the webhook URL.
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"mangotqm/tunnel"
+	"mangotqm/ui/vm"
+)
+
+// buildHeader: tunnel state, counts, the webhook URL with Copy and Pause.
+func (m *mainWindow) buildHeader() fyne.CanvasObject {
+	m.state = widget.NewLabel(m.tr.T("ui.tunnel.connecting"))
+	m.state.TextStyle.Bold = true
+	m.counts = widget.NewLabel("")
+	m.demo = widget.NewLabelWithStyle(m.tr.T("ui.demo.banner"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	m.demo.Importance = widget.WarningImportance
+	m.demo.Hidden = !m.b.Demo()
+	m.url = widget.NewEntry()
+	m.url.Disable()
+	m.url.SetPlaceHolder(m.tr.T("ui.url.waiting"))
+	m.copyBtn = widget.NewButton(m.tr.T("ui.action.copy"), m.copyURL)
+	m.pauseBtn = widget.NewButton(m.tr.T("ui.action.pause"), m.togglePause)
+	hint := widget.NewLabel(m.tr.T("ui.url.where"))
+	hint.Wrapping = fyne.TextWrapWord
+	// Long reasons wrap inside the window's width: a label in an HBox
+	// would widen the window instead (2,777 px for one ngrok error).
+	m.state.Wrapping = fyne.TextWrapWord
+	m.counts.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(
+		container.NewBorder(nil, nil, m.demo, nil, m.state),
+		m.counts,
+		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T("ui.url.label")), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
+		hint,
+	)
+
+}
+
+func (m *mainWindow) refreshHeader() { m.requestRefresh() }
+
+func (m *mainWindow) showStartError(err error) {
+	m.state.SetText(m.tr.T("ui.error.start") + ": " + m.u.redactor.Redact(err.Error()))
+	m.state.Importance = widget.DangerImportance
+	m.state.Wrapping = fyne.TextWrapWord
+	m.state.Refresh()
+}
+
+func (m *mainWindow) applyHeader(h vm.Header) {
+	m.header = h
+	text := m.tr.T(vm.TunnelKey(h.TunnelState))
+	switch h.TunnelState {
+	case tunnel.Online:
+		m.state.Importance = widget.SuccessImportance
+	case tunnel.Offline:
+		if h.TunnelKey != "" {
+			text += ": " + m.tr.T(h.TunnelKey)
+		}
+		m.state.Importance = widget.DangerImportance
+	default:
+		// Reconnecting: the reason of the last failure stays in view.
+		if h.TunnelKey != "" {
+			text += " " + m.tr.T("ui.tunnel.last_error", map[string]any{"Reason": m.tr.T(h.TunnelKey)})
+		}
+		m.state.Importance = widget.WarningImportance
+	}
+	if h.Paused {
+		// Sending is paused: never a green «works».
+		text = m.tr.T("ui.delivery.paused") + " · " + text
+		if m.state.Importance == widget.SuccessImportance {
+			m.state.Importance = widget.WarningImportance
+		}
+	}
+	m.state.SetText(text)
+	m.counts.SetText(m.tr.T("ui.counts", vm.CountsData(h.Counts)))
+	if m.url.Text != h.URL {
+		m.url.SetText(h.URL)
+	}
+	if h.Paused {
+		m.pauseBtn.SetText(m.tr.T("ui.action.resume"))
+	} else {
+		m.pauseBtn.SetText(m.tr.T("ui.action.pause"))
+	}
+}
+
+func (m *mainWindow) copyURL() {
+	u := m.url.Text
+	if u == "" {
+		return
+	}
+	m.u.copyURL(u)
+	m.copyBtn.SetText(m.tr.T("ui.action.copied"))
+	go func() {
+		time.Sleep(2 * time.Second)
+		m.u.onUI(func() { m.copyBtn.SetText(m.tr.T("ui.action.copy")) })
+	}()
+}
+
+func (m *mainWindow) togglePause() {
+	m.pauseBtn.Disable()
+	m.background("ui.error.pause", func(ctx context.Context) error {
+		defer m.u.onUI(m.pauseBtn.Enable)
+		_, err := m.actions.TogglePause(ctx)
+		return err
+	})
+}

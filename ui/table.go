@@ -1,0 +1,155 @@
+package ui
+
+// The main window's call table and its filters.
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"mangotqm/app/calls"
+	"mangotqm/ui/vm"
+)
+
+// buildFilters: status, period and search.
+func (m *mainWindow) buildFilters() fyne.CanvasObject {
+	statusLabels := make([]string, len(vm.FilterStatuses))
+	for i, s := range vm.FilterStatuses {
+		statusLabels[i] = m.statusFilterLabel(s)
+	}
+	m.statusSel = widget.NewSelect(statusLabels, func(string) { m.applyFilter() })
+	m.statusSel.SetSelectedIndex(0)
+	periods := make([]string, len(vm.PeriodKeys))
+	for i, k := range vm.PeriodKeys {
+		periods[i] = m.tr.T(k)
+	}
+	m.periodSel = widget.NewSelect(periods, func(string) { m.applyFilter() })
+	m.periodSel.SetSelectedIndex(0)
+	m.search = widget.NewEntry()
+	m.search.SetPlaceHolder(m.tr.T("ui.search.placeholder"))
+	m.search.OnChanged = func(string) { m.applyFilter() }
+	h := m.statusSel.MinSize().Height
+	return container.NewBorder(nil, nil, container.NewHBox(
+		container.NewGridWrap(fyne.NewSize(200, h), m.statusSel),
+		container.NewGridWrap(fyne.NewSize(160, h), m.periodSel)), nil, m.search)
+
+}
+
+// buildTable: the calls, newest first.
+func (m *mainWindow) buildTable() fyne.CanvasObject {
+	m.table = widget.NewTable(m.tableSize, m.newCell, m.updateCell)
+	m.table.ShowHeaderRow = true
+	m.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabel("") }
+	m.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(columns) {
+			o.(*widget.Label).SetText(m.tr.T(columns[id.Col]))
+			o.(*widget.Label).TextStyle.Bold = true
+		}
+	}
+	for i, w := range []float32{120, 120, 150, 60, 130, 60} {
+		m.table.SetColumnWidth(i, w)
+	}
+	m.table.OnSelected = func(id widget.TableCellID) {
+		m.mu.Lock()
+		if id.Row >= 0 && id.Row < len(m.rows) {
+			m.selected = m.rows[id.Row].ID
+		}
+		m.mu.Unlock()
+		m.requestRefresh()
+	}
+
+	return m.table
+}
+
+func (m *mainWindow) statusFilterLabel(s calls.Status) string {
+	if s == "" {
+		return m.tr.T("ui.filter.all_statuses")
+	}
+	return m.tr.T(vm.StatusKey(s))
+}
+
+func (m *mainWindow) applyFilter() {
+	if m.statusSel == nil || m.periodSel == nil || m.search == nil {
+		return
+	}
+	i := m.statusSel.SelectedIndex()
+	var status calls.Status
+	if i > 0 && i < len(vm.FilterStatuses) {
+		status = vm.FilterStatuses[i]
+	}
+	m.calls.SetFilter(status, vm.Period(max(m.periodSel.SelectedIndex(), 0)), m.search.Text)
+	m.requestRefresh()
+}
+
+func (m *mainWindow) tableSize() (int, int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.rows), len(columns)
+}
+
+func (m *mainWindow) newCell() fyne.CanvasObject {
+	l := widget.NewLabel("")
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
+func (m *mainWindow) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	m.mu.Lock()
+	if id.Row >= len(m.rows) {
+		m.mu.Unlock()
+		l.SetText("")
+		return
+	}
+	r := m.rows[id.Row]
+	m.mu.Unlock()
+	text := ""
+	l.Importance = widget.MediumImportance
+	switch id.Col {
+	case 0:
+		text = r.Time
+	case 1:
+		text = r.Caller
+	case 2:
+		text = r.Operator
+	case 3:
+		text = r.Duration
+	case 4:
+		text = m.tr.T(vm.StatusKey(r.Status))
+		l.Importance = toneImportance(r.Tone)
+	case 5:
+		text = fmt.Sprint(r.Attempts)
+	}
+	l.SetText(text)
+	m.mu.Lock()
+	m.visible[id] = text
+	m.mu.Unlock()
+}
+
+func toneImportance(t vm.Tone) widget.Importance {
+	switch t {
+	case vm.ToneGood:
+		return widget.SuccessImportance
+	case vm.ToneBusy:
+		return widget.HighImportance
+	case vm.ToneWarn:
+		return widget.WarningImportance
+	case vm.ToneBad:
+		return widget.DangerImportance
+	}
+	return widget.MediumImportance
+}
+
+func (m *mainWindow) visibleText() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.visible))
+	for id, t := range m.visible {
+		if id.Row < len(m.rows) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
