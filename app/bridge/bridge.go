@@ -115,6 +115,7 @@ type Bridge struct {
 	started   bool
 	closed    bool
 	onClose   []func()
+	rec       reconcileState // app/bridge/reconcile.go
 }
 
 // Open opens the data folder, its database and the shared configuration
@@ -277,6 +278,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 		defer close(b.runDone)
 		_ = b.worker.Run(runCtx)
 	}()
+	b.startReconcile()
 	return b.OpenTunnel(ctx)
 }
 
@@ -430,6 +432,7 @@ func (b *Bridge) Close(ctx context.Context) error {
 		}
 		cancel()
 	}
+	b.stopReconcile()
 	if stop != nil {
 		stop()
 		<-done
