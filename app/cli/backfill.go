@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/reconcile"
@@ -87,8 +88,8 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		url = cfg.VPBXURL
 	}
 	t := func(key string, p reconcile.Progress) string {
-		return i18n.T(*lang, key, map[string]any{"From": p.From.In(reconcile.Moscow).Format("2006-01-02 15:04:05"),
-			"To": p.To.In(reconcile.Moscow).Format("2006-01-02 15:04:05"), "Chunks": p.Chunks, "Done": p.ChunksDone,
+		return i18n.T(*lang, key, map[string]any{"From": p.From.In(calls.Moscow()).Format("2006-01-02 15:04:05"),
+			"To": p.To.In(calls.Moscow()).Format("2006-01-02 15:04:05"), "Chunks": p.Chunks, "Done": p.ChunksDone,
 			"Found": p.Found, "New": p.New, "Known": p.Known, "Skipped": p.Skipped})
 	}
 	eng := reconcile.New(reconcile.Config{

@@ -104,7 +104,7 @@ func ParseBackfill(fromText, toText string, now time.Time) (from, to time.Time, 
 
 // DefaultBackfill is the dialog's proposal: the last 30 days, as dates.
 func DefaultBackfill(now time.Time) (from, to string) {
-	n := now.In(reconcile.Moscow)
+	n := now.In(calls.Moscow())
 	return n.AddDate(0, 0, -30).Format("2006-01-02"), n.Format("2006-01-02")
 }
 
