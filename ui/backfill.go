@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -160,4 +161,31 @@ func (m *mainWindow) startBackfill(r vm.Reconciler, f *backfillForm) {
 		})
 		m.requestRefresh()
 	}()
+}
+
+// reconcileChoices are the settings' reconcile intervals (0 = off).
+var reconcileChoices = []time.Duration{0, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
+
+// reconcileSelect is the settings' «Сверка с Mango» choice, set to every
+// (an interval not in the list is added).
+func reconcileSelect(tr Tr, every time.Duration) (*widget.Select, func() time.Duration) {
+	choices := append([]time.Duration(nil), reconcileChoices...)
+	if !slices.Contains(choices, every) {
+		choices = append(choices, every)
+	}
+	labels := make([]string, len(choices))
+	for i, d := range choices {
+		labels[i] = tr.T("ui.settings.reconcile.every", map[string]any{"Every": vm.EveryText(d)})
+		if d == 0 {
+			labels[i] = tr.T("ui.settings.reconcile.off")
+		}
+	}
+	sel := widget.NewSelect(labels, nil)
+	sel.SetSelectedIndex(slices.Index(choices, every))
+	return sel, func() time.Duration {
+		if i := sel.SelectedIndex(); i >= 0 {
+			return choices[i]
+		}
+		return every
+	}
 }

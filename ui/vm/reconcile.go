@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"time"
@@ -123,4 +124,16 @@ func ProgressValue(p reconcile.Progress) float64 {
 		return 0
 	}
 	return float64(p.ChunksDone) / float64(p.Chunks)
+}
+
+// EveryText writes an interval the way people read it: 15m, 1h, 1h30m.
+func EveryText(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%dh%dm", h, m)
+	case h > 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dm", m)
 }

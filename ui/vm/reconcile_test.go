@@ -81,3 +81,11 @@ func TestRowSource(t *testing.T) {
 		t.Fatal("unknown source has a label")
 	}
 }
+
+func TestEveryText(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", time.Hour: "1h", 70 * time.Minute: "1h10m", 2 * time.Hour: "2h"} {
+		if got := EveryText(d); got != want {
+			t.Errorf("EveryText(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
