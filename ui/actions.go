@@ -26,6 +26,9 @@ func (m *mainWindow) buildActions() fyne.CanvasObject {
 		widget.NewButton(m.tr.T("ui.action.mapping"), func() { newMappingEditor(m.u, m.b).w.Show() }),
 		widget.NewButton(m.tr.T("ui.action.settings"), func() { showSettings(m.u) }),
 	)
+	if b := m.backfillButton(); b != nil {
+		actions.Add(b)
+	}
 	if m.b.Demo() {
 		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate"), m.simulate)
 		m.simBtn.Importance = widget.HighImportance

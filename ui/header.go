@@ -36,6 +36,7 @@ func (m *mainWindow) buildHeader() fyne.CanvasObject {
 	return container.NewVBox(
 		container.NewBorder(nil, nil, m.demo, nil, m.state),
 		m.counts,
+		m.buildReconcileLine(),
 		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T("ui.url.label")), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
 		hint,
 	)
@@ -78,6 +79,7 @@ func (m *mainWindow) applyHeader(h vm.Header) {
 	}
 	m.state.SetText(text)
 	m.counts.SetText(m.tr.T("ui.counts", vm.CountsData(h.Counts)))
+	m.applyReconcileLine(h.Reconcile)
 	if m.url.Text != h.URL {
 		m.url.SetText(h.URL)
 	}

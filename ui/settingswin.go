@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -61,6 +62,7 @@ func showSettings(u *UI) {
 		}
 	}
 	api.SetSelected(string(cfg.TQMAPI))
+	reconcileSel, reconcileEvery := reconcileSelect(u.tr, time.Duration(cfg.ReconcileEvery))
 	form := widget.NewForm(
 		widget.NewFormItem(u.tr.T("ui.settings.language"), lang),
 		widget.NewFormItem("", login),
@@ -70,6 +72,7 @@ func showSettings(u *UI) {
 		widget.NewFormItem(u.tr.T("ui.settings.tqm_api"), api),
 		widget.NewFormItem(u.tr.T("ui.settings.sources"), sources),
 		widget.NewFormItem(u.tr.T("ui.settings.audio"), audioSel),
+		widget.NewFormItem(u.tr.T("ui.settings.reconcile"), reconcileSel),
 	)
 	keys := widget.NewButton(u.tr.T("ui.settings.change_keys"), func() {
 		kw := u.app.NewWindow(u.tr.T("ui.app.title"))
@@ -87,6 +90,7 @@ func showSettings(u *UI) {
 		if i := audioSel.SelectedIndex(); i >= 0 {
 			next.Audio = audioKeys[i]
 		}
+		next.ReconcileEvery = config.Duration(reconcileEvery())
 		if err := next.Validate(); err != nil {
 			u.showError(w, "ui.error.settings", err)
 			return

@@ -48,7 +48,7 @@ func (m *mainWindow) buildTable() fyne.CanvasObject {
 			o.(*widget.Label).TextStyle.Bold = true
 		}
 	}
-	for i, w := range []float32{120, 120, 150, 60, 130, 60} {
+	for i, w := range []float32{120, 120, 150, 60, 130, 60, 110} {
 		m.table.SetColumnWidth(i, w)
 	}
 	m.table.OnSelected = func(id widget.TableCellID) {
@@ -121,6 +121,8 @@ func (m *mainWindow) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		l.Importance = toneImportance(r.Tone)
 	case 5:
 		text = fmt.Sprint(r.Attempts)
+	case 6:
+		text = m.tr.T(vm.SourceKey(r.Source))
 	}
 	l.SetText(text)
 	m.mu.Lock()

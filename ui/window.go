@@ -13,7 +13,7 @@ import (
 	"mangotqm/ui/vm"
 )
 
-var columns = []string{"ui.col.time", "ui.col.caller", "ui.col.operator", "ui.col.duration", "ui.col.status", "ui.col.attempts"}
+var columns = []string{"ui.col.time", "ui.col.caller", "ui.col.operator", "ui.col.duration", "ui.col.status", "ui.col.attempts", "ui.col.source"}
 
 type mainWindow struct {
 	u   *UI
@@ -33,6 +33,7 @@ type mainWindow struct {
 	visible  map[widget.TableCellID]string
 
 	state, counts, demo  *widget.Label
+	recon                *widget.Label // the last reconcile with Mango (backfill.go)
 	url                  *widget.Entry
 	copyBtn, pauseBtn    *widget.Button
 	exportBtn, folderBtn *widget.Button

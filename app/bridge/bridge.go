@@ -118,6 +118,7 @@ type Bridge struct {
 	started   bool
 	closed    bool
 	onClose   []func()
+	rec       reconcileState // app/bridge/reconcile.go
 }
 
 // Open opens the data folder, its database and the shared configuration
@@ -280,6 +281,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 		defer close(b.runDone)
 		_ = b.worker.Run(runCtx)
 	}()
+	b.startReconcile()
 	return b.OpenTunnel(ctx)
 }
 
@@ -436,6 +438,7 @@ func (b *Bridge) Close(ctx context.Context) error {
 		}
 		cancel()
 	}
+	b.stopReconcile()
 	if stop != nil {
 		stop()
 		<-done

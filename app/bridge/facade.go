@@ -137,6 +137,7 @@ func (b *Bridge) SetConfig(ctx context.Context, c config.Config) error {
 		b.applySender(ctx)
 		b.worker.Wake()
 	}
+	b.reconcileConfig(time.Duration(c.ReconcileEvery))
 	if old.Rate != c.Rate {
 		b.log.Info("the new sending rate applies after a restart", "rate", c.Rate)
 	}
@@ -244,6 +245,7 @@ func (b *Bridge) ReloadSecrets(ctx context.Context) {
 	}
 	b.applySender(ctx)
 	b.worker.Wake()
+	b.reconcileNow()
 	if b.opts.Tunnel == TunnelNgrok {
 		if err := b.restartTunnel(ctx); err != nil {
 			b.log.Warn("tunnel not open with the new authtoken; it keeps trying", "err", err)

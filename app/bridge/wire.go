@@ -19,6 +19,7 @@ import (
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
+	"mangotqm/app/reconcile"
 	"mangotqm/app/recordings"
 	"mangotqm/app/secrets"
 	"mangotqm/app/vpbxevents"
@@ -149,9 +150,11 @@ func VPBXEventsEndpoint(base, secret string) Endpoint {
 
 // JoiningOutbox is the delivery outbox: while sources() is "both",
 // calltracking calls that arrived after their VPBX copy become duplicates
-// when claimed (vpbxevents.Outbox).
+// when claimed (vpbxevents.Outbox); whatever the sources, a webhook or VPBX
+// call that arrived after Mango's statistics brought it becomes a duplicate
+// of the reconciled call (reconcile.Outbox).
 func JoiningOutbox(st *store.Store, sources func() config.Sources, log *slog.Logger, onJoined func(row int64)) delivery.Outbox {
-	return vpbxevents.NewOutbox(st, sources, 0, log, onJoined)
+	return vpbxevents.NewOutbox(reconcile.NewOutbox(st, 0, log, onJoined), sources, 0, log, onJoined)
 }
 
 // sources is the source setting in effect (read at every use).
@@ -206,7 +209,7 @@ func (b *Bridge) applySender(ctx context.Context) {
 	creds := VPBXCredentialSource(b.opts.Secrets)
 	var vc *vpbx.Client
 	if _, err := creds(ctx); err == nil {
-		vc = &vpbx.Client{BaseURL: cfg.VPBXURL, Credentials: creds, Logger: b.log.With("part", "vpbx")}
+		vc = b.vpbxClient(cfg.VPBXURL) // shared with the reconcile: one spacing, one lockout guard
 	} else if !errors.Is(err, context.Canceled) {
 		b.log.Warn("the Mango VPBX code and signing key are not set: recordings can only come from webhook links that download without credentials")
 	}

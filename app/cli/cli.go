@@ -33,7 +33,7 @@ func IsCommand(args []string) bool {
 		return false
 	}
 	switch args[0] {
-	case "serve", "calls", "resend", "sync-operators", "help", "-h", "--help", "-help", "version", "--version":
+	case "serve", "calls", "resend", "sync-operators", "backfill", "help", "-h", "--help", "-help", "version", "--version":
 		return true
 	}
 	return false
@@ -49,6 +49,7 @@ Usage:
   mangotqm resend [flags] ID    send a call again
   mangotqm resend [flags] --failed-since 2026-11-01
   mangotqm sync-operators       copy Mango's employees into TQM as operators
+  mangotqm backfill --from T [--to T]  load a past period's calls from Mango's statistics
 
 Run "mangotqm COMMAND -h" for a command's flags.
 `
@@ -67,6 +68,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = resend(ctx, args[1:], stdout, stderr)
 	case "sync-operators":
 		err = syncOperators(ctx, args[1:], stdout, stderr)
+	case "backfill":
+		err = backfill(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mangotqm", Version)
 	default:

@@ -39,6 +39,7 @@ type Row struct {
 	Tone     Tone
 	Attempts int
 	Note     string // why it waits / failed
+	Source   calls.Source
 }
 
 // Calls is the calls table with its filters. Safe for concurrent use.
@@ -124,6 +125,6 @@ func RowOf(call calls.Call) Row {
 	return Row{
 		ID: call.ID, Time: call.Received.Local().Format("02.01 15:04:05"), Caller: call.Caller,
 		Operator: call.Operator, Duration: fmt.Sprintf("%d:%02d", call.Duration/60, call.Duration%60),
-		Status: call.Status, Tone: StatusTone(call.Status), Attempts: call.Attempts, Note: note,
+		Status: call.Status, Tone: StatusTone(call.Status), Attempts: call.Attempts, Note: note, Source: call.Source,
 	}
 }

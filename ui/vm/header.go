@@ -29,6 +29,7 @@ type Header struct {
 	Incidents   []calls.Incident
 	Health      Health
 	Demo        bool
+	Reconcile   ReconcileLine // the last reconcile with Mango (vm/reconcile.go)
 }
 
 // LoadHeader reads the header state.
@@ -47,6 +48,7 @@ func LoadHeader(ctx context.Context, b Backend) (Header, error) {
 	if len(h.Endpoints) > 0 {
 		h.URL = h.Endpoints[0].URL
 	}
+	h.Reconcile = LoadReconcileLine(b)
 	h.Health = HealthOf(h)
 	return h, nil
 }

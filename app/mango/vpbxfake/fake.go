@@ -142,6 +142,7 @@ type Server struct {
 	blocked     time.Time
 	credLeaks   int
 	statsFilter []string
+	periods     []StatsPeriod
 }
 
 // Option configures the fake.
@@ -492,6 +493,7 @@ func (s *Server) statsRequest(now time.Time, p map[string]json.RawMessage, fail 
 		fail(vpbx.ResultBadParams, "period longer than a month")
 		return
 	}
+	s.periods = append(s.periods, StatsPeriod{Time: now, From: time.Unix(from, 0), To: time.Unix(to, 0)})
 	fields := []string{"records", "start", "finish", "answer", "from_extension", "from_number", "to_extension", "to_number", "disconnect_reason", "line_number", "location"}
 	if f := str(p["fields"]); f != "" {
 		fields = nil

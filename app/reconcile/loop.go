@@ -1,0 +1,103 @@
+package reconcile
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Loop reconciles at start and then every Every (0 = off), while ready
+// says the VPBX code and signing key are set. The interval can change
+// while it runs (SetEvery).
+type Loop struct {
+	e        *Engine
+	ready    func(ctx context.Context) bool
+	onResult func(Result)
+
+	changed chan struct{}
+	trigger chan struct{}
+
+	mu    sync.Mutex
+	every time.Duration
+	last  Result
+	has   bool
+}
+
+// NewLoop returns a loop over e. ready (nil = always) is asked before each
+// run; onResult (optional) is told every run's result.
+func NewLoop(e *Engine, every time.Duration, ready func(ctx context.Context) bool, onResult func(Result)) *Loop {
+	if ready == nil {
+		ready = func(context.Context) bool { return true }
+	}
+	return &Loop{e: e, ready: ready, onResult: onResult, every: every,
+		changed: make(chan struct{}, 1), trigger: make(chan struct{}, 1)}
+}
+
+// Every returns the interval in effect.
+func (l *Loop) Every() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.every
+}
+
+// SetEvery changes the interval; the next run is d after now (at once
+// when reconcile was off).
+func (l *Loop) SetEvery(d time.Duration) {
+	l.mu.Lock()
+	l.every = d
+	l.mu.Unlock()
+	select {
+	case l.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Trigger asks for a run now (e.g. the VPBX key was just saved).
+func (l *Loop) Trigger() {
+	select {
+	case l.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Last returns the last run's result (ok false before the first run).
+func (l *Loop) Last() (Result, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last, l.has
+}
+
+// Run reconciles until ctx ends.
+func (l *Loop) Run(ctx context.Context) {
+	runNow := true
+	for {
+		every := l.Every()
+		if runNow && every > 0 && l.ready(ctx) {
+			res := l.e.Reconcile(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			l.mu.Lock()
+			l.last, l.has = res, true
+			l.mu.Unlock()
+			if l.onResult != nil {
+				l.onResult(res)
+			}
+		}
+		runNow = false
+		var tick <-chan time.Time
+		if every > 0 {
+			tick = l.e.cfg.Clock.After(every)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			runNow = true
+		case <-l.trigger:
+			runNow = true
+		case <-l.changed:
+			runNow = every == 0 && l.Every() > 0
+		}
+	}
+}
