@@ -29,7 +29,11 @@ func newTestWizard(t *testing.T) (*wizard, *memSecrets, *int) {
 	u.bridge = b
 	done := 0
 	w := test.NewTempWindow(t, widget.NewLabel(""))
-	return newWizard(u, w, func() { done++ }), mem, &done
+	z := newWizard(u, w, true, func() { done++ })
+	z.pending.Wait()
+	u.flush()
+	test.Tap(z.start)
+	return z, mem, &done
 }
 
 // step types values into the current step's fields and taps Next.
@@ -140,7 +144,7 @@ func TestMappingEditorPreviewsAndSaves(t *testing.T) {
 	e := newMappingEditor(u, f)
 	e.pending.Wait()
 	u.flush()
-	if !strings.Contains(e.preview.Text, "id: CT-77") {
+	if !strings.Contains(e.preview.Text, "(id): CT-77") || !strings.Contains(e.preview.Text, "Europe/Moscow") {
 		t.Fatalf("preview:\n%s", e.preview.Text)
 	}
 	field := mapping.Fields[0]
