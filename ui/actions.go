@@ -32,6 +32,7 @@ func (m *mainWindow) buildActions() fyne.CanvasObject {
 		m.simBtn.Importance = widget.HighImportance
 		actions.Add(m.simBtn)
 	}
+	m.actionsBox = actions
 	return actions
 }
 

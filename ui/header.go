@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -62,18 +63,25 @@ func (m *mainWindow) showStartError(err error) {
 func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
 	text := tr.T(vm.TunnelKey(h.TunnelState))
 	imp := widget.WarningImportance
+	// The reason with its fields (the ngrok error code…); Fyne's font has
+	// no arrow, so menu paths read «A > B».
+	reason := tr.T(h.TunnelKey)
+	if h.Tunnel.MessageKey == h.TunnelKey && h.TunnelKey != "" {
+		reason = tunnel.Message(tr.Lang, h.Tunnel)
+	}
+	reason = strings.ReplaceAll(reason, "→", ">")
 	switch h.TunnelState {
 	case tunnel.Online:
 		imp = widget.SuccessImportance
 	case tunnel.Offline:
 		if h.TunnelKey != "" {
-			text += ": " + tr.T(h.TunnelKey)
+			text += ": " + reason
 		}
 		imp = widget.DangerImportance
 	default:
 		// Reconnecting: the reason of the last failure stays in view.
 		if h.TunnelKey != "" {
-			text += " " + tr.T("ui.tunnel.last_error", map[string]any{"Reason": tr.T(h.TunnelKey)})
+			text += " " + tr.T("ui.tunnel.last_error", map[string]any{"Reason": reason})
 		}
 	}
 	if h.Paused {

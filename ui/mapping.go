@@ -25,6 +25,9 @@ const (
 type mappingRow struct {
 	mode  *widget.Select
 	value *widget.Entry
+	// fallback is the rule's constant used when none of its parameters
+	// has a value (callDirection: "inbound"); kept as loaded.
+	fallback string
 }
 
 // mappingEditor edits which Mango parameter (or constant) fills each TQM
@@ -63,7 +66,7 @@ func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
 		// they wrap instead of being cut off.
 		value := widget.NewMultiLineEntry()
 		value.Wrapping = fyne.TextWrapWord
-		value.SetMinRowsVisible(2)
+		value.SetMinRowsVisible(3)
 		r := &mappingRow{value: value, mode: widget.NewSelect(modes, func(string) { e.update() })}
 		r.value.OnChanged = func(string) { e.update() }
 		e.rows[f] = r
@@ -104,6 +107,7 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 		r := e.rows[f]
 		r.mode.SetSelectedIndex(modeNone)
 		r.value.SetText("")
+		r.fallback = ""
 		for _, rule := range cfg.Rules {
 			if rule.Field != f {
 				continue
@@ -111,6 +115,7 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 			if len(rule.Params) > 0 {
 				r.mode.SetSelectedIndex(modeParam)
 				r.value.SetText(strings.Join(rule.Params, ", "))
+				r.fallback = rule.Const
 			} else {
 				r.mode.SetSelectedIndex(modeConst)
 				r.value.SetText(rule.Const)
@@ -149,7 +154,7 @@ func (e *mappingEditor) config() mapping.Config {
 				}
 			}
 			if len(ps) > 0 {
-				c.Rules = append(c.Rules, mapping.Rule{Field: f, Params: ps})
+				c.Rules = append(c.Rules, mapping.Rule{Field: f, Params: ps, Const: r.fallback})
 			}
 		case modeConst:
 			if v != "" {

@@ -37,6 +37,9 @@ func (m *mainWindow) buildFilters() fyne.CanvasObject {
 
 }
 
+// statusColumnWidth fits the longest status word («Требует внимания»).
+const statusColumnWidth float32 = 150
+
 // buildTable: the calls, newest first, and «Показать ещё» for older ones.
 func (m *mainWindow) buildTable() fyne.CanvasObject {
 	m.table = widget.NewTable(m.tableSize, m.newCell, m.updateCell)
@@ -50,7 +53,7 @@ func (m *mainWindow) buildTable() fyne.CanvasObject {
 	}
 	// Wide enough for «Требует внимания» and +7 (495) 137-07-10 at
 	// 1366×768 (see the screenshot test).
-	for i, w := range []float32{120, 160, 150, 64, 150, 74} {
+	for i, w := range []float32{120, 160, 150, 64, statusColumnWidth, 74} {
 		m.table.SetColumnWidth(i, w)
 	}
 	m.table.OnSelected = func(id widget.TableCellID) {

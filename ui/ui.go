@@ -109,8 +109,9 @@ type UI struct {
 	bridge      runner
 	main        *mainWindow
 	tray        *tray
-	finalWizard *wizard     // first run: shows the webhook URL once known
-	settingsWin fyne.Window // the last settings window opened (screenshots)
+	finalWizard *wizard        // first run: shows the webhook URL once known
+	settingsWin fyne.Window    // the last settings window opened (screenshots)
+	tourMapping *mappingEditor // the screenshot tour's mapping editor
 
 	// testQueue is set by tests only: Fyne's test driver runs fyne.Do on
 	// the calling goroutine, so there UI updates from goroutines are queued

@@ -11,12 +11,17 @@ import (
 // Select by its placeholder, so «Постоянное значение» or a long source
 // choice would be cut off in a tight layout.
 func widen(sel *widget.Select) fyne.CanvasObject {
+	return container.New(minWidth(selectNeed(sel)), sel)
+}
+
+// selectNeed is the width that shows a Select's longest choice whole.
+func selectNeed(sel *widget.Select) float32 {
 	w := float32(0)
 	for _, o := range sel.Options {
 		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width)
 	}
 	pad := theme.InnerPadding()
-	return container.New(minWidth(w+pad*4+theme.IconInlineSize()), sel)
+	return w + pad*4 + theme.IconInlineSize()
 }
 
 // minWidth lays its objects out over the whole space, at least this wide.

@@ -42,6 +42,7 @@ type mainWindow struct {
 	exportBtn, folderBtn *widget.Button
 	simBtn               *widget.Button
 	simMenu              *widget.PopUpMenu
+	actionsBox           *fyne.Container
 	table                *widget.Table
 	moreBtn              *widget.Button
 	chart                *chartView

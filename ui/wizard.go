@@ -90,12 +90,13 @@ func wizardSteps() []wizardStep {
 // showing the tunnel's state and its reason — and ends by showing the
 // webhook URL with Copy and the exact place in Mango to paste it.
 type wizard struct {
-	u      *UI
-	w      fyne.Window
-	steps  []wizardStep
-	i      int    // the step shown (intro: 0 with intro set)
-	intro  bool   // the intro page is shown
-	onDone func() // after the last step is saved
+	u        *UI
+	w        fyne.Window
+	steps    []wizardStep
+	i        int    // the step shown (intro: 0 with intro set)
+	intro    bool   // the intro page is shown
+	hasIntro bool   // the wizard began with the intro (first run)
+	onDone   func() // after the last step is saved
 
 	title, help, status *widget.Label
 	entries             []*widget.Entry
@@ -123,6 +124,7 @@ func newWizard(u *UI, w fyne.Window, intro bool, onDone func()) *wizard {
 	z := &wizard{u: u, w: w, steps: wizardSteps(), onDone: onDone, stored: map[secrets.Name]bool{}}
 	z.vpbx = &vm.VPBXCheck{Check: u.bridge.VPBXChecker()}
 	w.Resize(fyne.NewSize(760, 560))
+	z.hasIntro = intro
 	if intro {
 		z.showIntro()
 	} else {
@@ -274,7 +276,7 @@ func (z *wizard) show(i int) {
 		z.show(z.i - 1)
 	})
 	buttons := container.NewHBox(z.back, z.next)
-	if z.u.main != nil && z.u.finalWizard == nil && i == 0 {
+	if !z.hasIntro && i == 0 {
 		buttons.Remove(z.back) // changing keys later: there is no intro to go back to
 	}
 	body := container.NewVBox(form)
