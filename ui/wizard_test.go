@@ -19,8 +19,17 @@ import (
 
 func newTestWizard(t *testing.T) (*wizard, *memSecrets, *int) {
 	t.Helper()
+	return newTestWizardOn(t, nil)
+}
+
+// newTestWizardOn runs the wizard over mem (a new keychain when nil).
+func newTestWizardOn(t *testing.T, mem *memSecrets) (*wizard, *memSecrets, *int) {
+	t.Helper()
 	u := newTestUI(t, nil)
-	mem := u.keychain.(*memSecrets)
+	if mem != nil {
+		u.keychain = mem
+	}
+	mem = u.keychain.(*memSecrets)
 	b, err := bridge.Open(context.Background(), bridge.Options{DataDir: t.TempDir(), Secrets: mem})
 	if err != nil {
 		t.Fatal(err)
