@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	_ "time/tzdata" // Windows has no zone database: Europe/Moscow must work there too
 
 	"mangotqm/app/applog"
 	"mangotqm/app/cli"

@@ -61,7 +61,10 @@ type Options struct {
 	Listen    string // default 127.0.0.1:8787
 	PublicURL string
 	// Lang renders incident messages ("ru" or "en"; "" = both).
-	Lang    string
+	Lang string
+	// Server: messages are for a server admin (secrets come from
+	// environment variables, settings from flags), not the desktop window.
+	Server  bool
 	Version string
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -403,6 +406,9 @@ func (b *Bridge) restartTunnel(ctx context.Context) error {
 }
 
 func (b *Bridge) text(key string, data map[string]any) string {
+	if b.opts.Server && i18n.Has(key+"_env") {
+		key += "_env"
+	}
 	if b.opts.Lang != "" {
 		return i18n.T(b.opts.Lang, key, data)
 	}

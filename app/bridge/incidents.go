@@ -32,7 +32,12 @@ func (b *Bridge) watchTunnel(states <-chan tunnel.Status) {
 	}
 	defer stopTimer()
 	for s := range states {
-		b.log.Info("tunnel state", "state", s.State, "code", s.Code, "message", s.MessageKey, "detail", s.Detail)
+		if s.MessageKey != "" && s.State == tunnel.Offline {
+			b.log.Warn("tunnel state", "state", s.State, "code", s.Code, "reason", b.text(s.MessageKey, map[string]any{"Code": s.Code}),
+				"detail", s.Detail)
+		} else {
+			b.log.Info("tunnel state", "state", s.State)
+		}
 		b.publish(Event{Kind: EventTunnel})
 		switch s.State {
 		case tunnel.Offline:

@@ -1,6 +1,10 @@
 package calls
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestEntryIDOf(t *testing.T) {
 	for _, tc := range []struct {
@@ -81,6 +85,31 @@ func TestStatusPredicates(t *testing.T) {
 		StatusInvalid: false, StatusSending: false, StatusAttention: true} {
 		if s.Resendable() != want {
 			t.Errorf("%s.Resendable() = %v", s, !want)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	msk := Moscow()
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		bad  bool
+	}{
+		{"2026-11-01", time.Date(2026, 11, 1, 0, 0, 0, 0, msk), false},
+		{" 2026-11-01T09:30:00 ", time.Date(2026, 11, 1, 9, 30, 0, 0, msk), false},
+		{"2026-11-01 09:30:00", time.Date(2026, 11, 1, 9, 30, 0, 0, msk), false},
+		{"2026-11-01T09:30:00+03:00", time.Date(2026, 11, 1, 6, 30, 0, 0, time.UTC), false},
+		{"2026-11-01T06:30:00Z", time.Date(2026, 11, 1, 6, 30, 0, 0, time.UTC), false},
+		{"yesterday", time.Time{}, true},
+		{"01.11.2026", time.Time{}, true},
+	} {
+		got, err := ParseTime(tc.in)
+		if (err != nil) != tc.bad || !got.Equal(tc.want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.bad)
+		}
+		if tc.bad && err != nil && !strings.Contains(err.Error(), "YYYY-MM-DD") {
+			t.Errorf("error %q does not say which forms work", err)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,7 +47,7 @@ Usage:
   mangotqm serve [flags]        run the bridge without a window
   mangotqm calls [flags]        list stored calls
   mangotqm resend [flags] ID    send a call again
-  mangotqm resend [flags] --failed-since 2026-11-01T00:00:00+03:00
+  mangotqm resend [flags] --failed-since 2026-11-01
   mangotqm sync-operators       copy Mango's employees into TQM as operators
 
 Run "mangotqm COMMAND -h" for a command's flags.
@@ -103,6 +104,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// openStore opens the database of an existing data folder. Commands other
+// than serve never create one: a folder without a database is an error
+// that says so.
 func openStore(ctx context.Context, dir string) (*store.Store, error) {
 	if dir == "" {
 		d, err := config.DefaultDataDir()
@@ -111,8 +115,8 @@ func openStore(ctx context.Context, dir string) (*store.Store, error) {
 		}
 		dir = d
 	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("no data in %s (has the bridge run yet?): %w", dir, err)
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+		return nil, fmt.Errorf("no mangotqm database in %s (has the bridge run with this --data-dir?): %w", dir, err)
 	}
 	return store.Open(ctx, dir, store.Options{})
 }
@@ -134,6 +138,7 @@ type callJSON struct {
 	DuplicateOf    int64           `json:"duplicateOf,omitempty"`
 	TQMID          string          `json:"tqmId,omitempty"`
 	Delivered      *time.Time      `json:"deliveredAt,omitempty"`
+	NextAttempt    *time.Time      `json:"nextAttemptAt,omitempty"`
 	Params         json.RawMessage `json:"params,omitempty"`
 }
 
@@ -146,11 +151,6 @@ func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *dir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	f := calls.Filter{Limit: *limit}
 	if *status != "" {
 		for _, s := range strings.Split(*status, ",") {
@@ -161,6 +161,11 @@ func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			f.Statuses = append(f.Statuses, st)
 		}
 	}
+	st, err := openStore(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	list, err := st.List(ctx, f)
 	if err != nil {
 		return err
@@ -176,6 +181,10 @@ func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				d := c.Delivered
 				j.Delivered = &d
 			}
+			if c.Status.Waiting() && !c.NextAttempt.IsZero() {
+				n := c.NextAttempt
+				j.NextAttempt = &n
+			}
 			out = append(out, j)
 		}
 		enc := json.NewEncoder(stdout)
@@ -188,6 +197,9 @@ func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		note := c.Reason
 		if note == "" {
 			note = c.LastError
+		}
+		if c.Status.Waiting() && !c.NextAttempt.IsZero() {
+			note = "next try " + c.NextAttempt.Local().Format("2006-01-02 15:04:05") + "; " + note
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ID, c.Received.Format("2006-01-02 15:04:05"),
 			c.Source, c.Status, c.CallID, c.Caller, c.Attempts, oneLine(note, 80))
@@ -214,7 +226,7 @@ func oneLine(s string, n int) string {
 func resend(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("resend", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
-	since := fs.String("failed-since", "", "re-queue every failed or needs-attention call received since this time (RFC 3339)")
+	since := fs.String("failed-since", "", "re-queue every failed or needs-attention call received since this time: "+calls.TimeForms)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -225,7 +237,7 @@ func resend(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var id int64
 	var err error
 	if *since != "" {
-		if sinceT, err = time.Parse(time.RFC3339, *since); err != nil {
+		if sinceT, err = calls.ParseTime(*since); err != nil {
 			return usageError{fmt.Errorf("--failed-since: %w", err)}
 		}
 	} else if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {

@@ -155,6 +155,7 @@ func runServe(ctx context.Context, f serveFlags, override func(*config.Config) e
 		Listen:    f.listen,
 		PublicURL: f.publicURL,
 		Lang:      f.lang,
+		Server:    true,
 		Version:   Version,
 		Logger:    log,
 		Schedule:  schedule,

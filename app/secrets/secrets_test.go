@@ -165,6 +165,9 @@ func TestEnsureWebhookSecret(t *testing.T) {
 		{"cannot be kept", Chain{envOf(nil)}, "", ErrUnavailable},
 		{"store broken", brokenStore{}, "", ErrUnavailable},
 		{"too short", envOf(map[string]string{"MANGOTQM_WEBHOOK_SECRET": "x9y8z7"}), "", nil},
+		{"spaces and a slash", envOf(map[string]string{"MANGOTQM_WEBHOOK_SECRET": "x9y8z7 секрет с пробелами/и слэшем и ещё"}), "", nil},
+		{"32 Cyrillic letters are 64 bytes, not 32 URL-safe characters", envOf(map[string]string{"MANGOTQM_WEBHOOK_SECRET": "x9y8z7" + strings.Repeat("ж", 30)}), "", nil},
+		{"URL-safe", envOf(map[string]string{"MANGOTQM_WEBHOOK_SECRET": long[:30] + "-_"}), long[:30] + "-_", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -89,6 +89,13 @@ func Both(key string, data map[string]any) string {
 	return T(RU, key, data) + " / " + T(EN, key, data)
 }
 
+// Has reports whether key has a text (in Russian, the complete table).
+func Has(key string) bool {
+	load()
+	_, ok := tables[RU][key]
+	return ok
+}
+
 // Known reports whether lang is a language mangotqm speaks.
 func Known(lang string) bool { return lang == RU || lang == EN }
 
