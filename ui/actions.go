@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/demo"
 	"mangotqm/ui/vm"
 )
 
@@ -30,11 +31,29 @@ func (m *mainWindow) buildActions() fyne.CanvasObject {
 		actions.Add(b)
 	}
 	if m.b.Demo() {
-		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate"), m.simulate)
+		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate")+" ▾", m.showSimMenu)
 		m.simBtn.Importance = widget.HighImportance
 		actions.Add(m.simBtn)
 	}
+	m.actionsBox = actions
 	return actions
+}
+
+// simItems are demo mode's kinds of simulated calls: what each problem
+// looks like before it happens for real.
+func (m *mainWindow) simItems() []*fyne.MenuItem {
+	var items []*fyne.MenuItem
+	for _, s := range demo.Scenarios {
+		items = append(items, fyne.NewMenuItem(m.tr.T(vm.ScenarioKey(s)), func() { m.simulateScenario(s) }))
+	}
+	return items
+}
+
+func (m *mainWindow) showSimMenu() {
+	c := m.w.Canvas()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(m.simBtn)
+	m.simMenu = widget.NewPopUpMenu(fyne.NewMenu("", m.simItems()...), c)
+	m.simMenu.ShowAtPosition(pos.Add(fyne.NewPos(0, -m.simMenu.MinSize().Height)))
 }
 
 func (m *mainWindow) background(key string, f func(ctx context.Context) error) {
@@ -96,13 +115,13 @@ func (m *mainWindow) openFolder() {
 	}
 }
 
-func (m *mainWindow) simulate() {
+func (m *mainWindow) simulateScenario(s vm.Scenario) {
 	m.background("ui.error.simulate", func(ctx context.Context) error {
-		sim, ok := m.b.(vm.Simulator)
+		sim, ok := m.b.(vm.ScenarioSimulator)
 		if !ok {
 			return errors.New("simulated calls exist only in demo mode")
 		}
-		_, err := sim.Simulate(ctx)
+		_, err := sim.SimulateScenario(ctx, s)
 		return err
 	})
 }

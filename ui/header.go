@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,9 +26,15 @@ func (m *mainWindow) buildHeader() fyne.CanvasObject {
 	m.url = widget.NewEntry()
 	m.url.Disable()
 	m.url.SetPlaceHolder(m.tr.T("ui.url.waiting"))
+	urlLabel, whereKey := "ui.url.label", "ui.url.where"
+	if m.b.Demo() {
+		// Demo mode says plainly what this address is: local, for the
+		// simulated calls; Mango cannot reach it.
+		urlLabel, whereKey = "ui.url.label_demo", "ui.url.where_demo"
+	}
 	m.copyBtn = widget.NewButton(m.tr.T("ui.action.copy"), m.copyURL)
 	m.pauseBtn = widget.NewButton(m.tr.T("ui.action.pause"), m.togglePause)
-	hint := widget.NewLabel(m.tr.T("ui.url.where"))
+	hint := widget.NewLabel(m.tr.T(whereKey))
 	hint.Wrapping = fyne.TextWrapWord
 	// Long reasons wrap inside the window's width: a label in an HBox
 	// would widen the window instead (2,777 px for one ngrok error).
@@ -37,7 +44,7 @@ func (m *mainWindow) buildHeader() fyne.CanvasObject {
 		container.NewBorder(nil, nil, m.demo, nil, m.state),
 		m.counts,
 		m.buildReconcileLine(),
-		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T("ui.url.label")), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
+		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T(urlLabel)), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
 		hint,
 	)
 
@@ -52,31 +59,46 @@ func (m *mainWindow) showStartError(err error) {
 	m.state.Refresh()
 }
 
-func (m *mainWindow) applyHeader(h vm.Header) {
-	m.header = h
-	text := m.tr.T(vm.TunnelKey(h.TunnelState))
+// tunnelText is the state line: the tunnel's state with the reason it is
+// not up (for as long as it holds), and whether sending is paused.
+func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
+	text := tr.T(vm.TunnelKey(h.TunnelState))
+	imp := widget.WarningImportance
+	// The reason with its fields (the ngrok error code…); Fyne's font has
+	// no arrow, so menu paths read «A > B».
+	reason := tr.T(h.TunnelKey)
+	if h.Tunnel.MessageKey == h.TunnelKey && h.TunnelKey != "" {
+		reason = tunnel.Message(tr.Lang, h.Tunnel)
+	}
+	reason = strings.ReplaceAll(reason, "→", ">")
 	switch h.TunnelState {
 	case tunnel.Online:
-		m.state.Importance = widget.SuccessImportance
+		imp = widget.SuccessImportance
 	case tunnel.Offline:
 		if h.TunnelKey != "" {
-			text += ": " + m.tr.T(h.TunnelKey)
+			text += ": " + reason
 		}
-		m.state.Importance = widget.DangerImportance
+		imp = widget.DangerImportance
 	default:
 		// Reconnecting: the reason of the last failure stays in view.
 		if h.TunnelKey != "" {
-			text += " " + m.tr.T("ui.tunnel.last_error", map[string]any{"Reason": m.tr.T(h.TunnelKey)})
+			text += " " + tr.T("ui.tunnel.last_error", map[string]any{"Reason": reason})
 		}
-		m.state.Importance = widget.WarningImportance
 	}
 	if h.Paused {
 		// Sending is paused: never a green «works».
-		text = m.tr.T("ui.delivery.paused") + " · " + text
-		if m.state.Importance == widget.SuccessImportance {
-			m.state.Importance = widget.WarningImportance
+		text = tr.T("ui.delivery.paused") + " · " + text
+		if imp == widget.SuccessImportance {
+			imp = widget.WarningImportance
 		}
 	}
+	return text, imp
+}
+
+func (m *mainWindow) applyHeader(h vm.Header) {
+	m.header = h
+	text, imp := tunnelText(m.tr, h)
+	m.state.Importance = imp
 	m.state.SetText(text)
 	m.counts.SetText(m.tr.T("ui.counts", vm.CountsData(h.Counts)))
 	m.applyReconcileLine(h.Reconcile)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,9 @@ const (
 type mappingRow struct {
 	mode  *widget.Select
 	value *widget.Entry
+	// fallback is the rule's constant used when none of its parameters
+	// has a value (callDirection: "inbound"); kept as loaded.
+	fallback string
 }
 
 // mappingEditor edits which Mango parameter (or constant) fills each TQM
@@ -58,16 +62,22 @@ func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
 	e.preview.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm()
 	for _, f := range mapping.Fields {
-		r := &mappingRow{value: widget.NewEntry(), mode: widget.NewSelect(modes, func(string) { e.update() })}
+		// Parameter lists are long (callerNumber, caller_number, …):
+		// they wrap instead of being cut off.
+		value := widget.NewMultiLineEntry()
+		value.Wrapping = fyne.TextWrapWord
+		value.SetMinRowsVisible(3)
+		r := &mappingRow{value: value, mode: widget.NewSelect(modes, func(string) { e.update() })}
 		r.value.OnChanged = func(string) { e.update() }
 		e.rows[f] = r
-		form.Append(f, container.NewBorder(nil, nil, r.mode, nil, r.value))
+		form.Append(fieldLabel(tr, f), container.NewBorder(nil, nil, container.NewVBox(widen(r.mode)), nil, r.value))
 	}
 	e.zone = widget.NewEntry()
 	e.zone.OnChanged = func(string) { e.update() }
 	form.Append(tr.T("ui.mapping.timezone"), e.zone)
-	e.enumCase = widget.NewSelect([]string{mapping.CaseLower, mapping.CaseTitle, mapping.CaseAsIs}, func(string) { e.update() })
-	form.Append(tr.T("ui.mapping.enum_case"), e.enumCase)
+	e.enumCase = widget.NewSelect([]string{tr.T("ui.mapping.case.lower"), tr.T("ui.mapping.case.title"),
+		tr.T("ui.mapping.case.asis")}, func(string) { e.update() })
+	form.Append(tr.T("ui.mapping.enum_case"), container.NewHBox(widen(e.enumCase)))
 	e.fill(cfg)
 
 	e.save = widget.NewButton(tr.T("ui.action.save"), e.saveConfig)
@@ -81,9 +91,9 @@ func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
 	split := container.NewHSplit(container.NewVScroll(form),
 		container.NewBorder(widget.NewLabelWithStyle(tr.T("ui.mapping.preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			nil, nil, nil, container.NewVScroll(e.preview)))
-	split.Offset = 0.6
+	split.Offset = 0.62
 	e.w.SetContent(container.NewBorder(help, container.NewHBox(e.save, e.reset), nil, nil, split))
-	e.w.Resize(fyne.NewSize(1000, 640))
+	e.w.Resize(fyne.NewSize(1300, 700))
 	e.update()
 	return e
 }
@@ -97,6 +107,7 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 		r := e.rows[f]
 		r.mode.SetSelectedIndex(modeNone)
 		r.value.SetText("")
+		r.fallback = ""
 		for _, rule := range cfg.Rules {
 			if rule.Field != f {
 				continue
@@ -104,6 +115,7 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 			if len(rule.Params) > 0 {
 				r.mode.SetSelectedIndex(modeParam)
 				r.value.SetText(strings.Join(rule.Params, ", "))
+				r.fallback = rule.Const
 			} else {
 				r.mode.SetSelectedIndex(modeConst)
 				r.value.SetText(rule.Const)
@@ -111,25 +123,38 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 		}
 	}
 	e.zone.SetText(cfg.TimeZone)
-	e.enumCase.SetSelected(cfg.EnumCase)
+	e.enumCase.SetSelectedIndex(max(slices.Index(enumCases, cfg.EnumCase), 0))
+}
+
+// enumCases are the casings in the order of their choice.
+var enumCases = []string{mapping.CaseLower, mapping.CaseTitle, mapping.CaseAsIs}
+
+// fieldLabel names a TQM field in plain words, with its API name.
+func fieldLabel(tr Tr, f string) string {
+	k := vm.FieldKey(f)
+	if s := tr.T(k); s != k {
+		return s + " (" + f + ")"
+	}
+	return f
 }
 
 // config reads the form.
 func (e *mappingEditor) config() mapping.Config {
-	c := mapping.Config{TimeZone: strings.TrimSpace(e.zone.Text), SourceZone: e.source, EnumCase: e.enumCase.Selected}
+	c := mapping.Config{TimeZone: strings.TrimSpace(e.zone.Text), SourceZone: e.source,
+		EnumCase: enumCases[max(e.enumCase.SelectedIndex(), 0)]}
 	for _, f := range mapping.Fields {
 		r := e.rows[f]
 		v := strings.TrimSpace(r.value.Text)
 		switch r.mode.SelectedIndex() {
 		case modeParam:
 			var ps []string
-			for _, p := range strings.Split(v, ",") {
+			for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' }) {
 				if p = strings.TrimSpace(p); p != "" {
 					ps = append(ps, p)
 				}
 			}
 			if len(ps) > 0 {
-				c.Rules = append(c.Rules, mapping.Rule{Field: f, Params: ps})
+				c.Rules = append(c.Rules, mapping.Rule{Field: f, Params: ps, Const: r.fallback})
 			}
 		case modeConst:
 			if v != "" {
@@ -154,11 +179,10 @@ func (e *mappingEditor) update() {
 		res, err := e.b.Preview(ctx, c)
 		text := e.tr.T("ui.mapping.preview_none")
 		if err == nil {
-			text = vm.FormatResult(res)
-			if verr := mapping.Validate(res, mapping.ValidateOptions{Now: time.Now(), TimeZone: c.TimeZone,
-				FileLinkRequired: true}); verr != nil {
-				text += "\n\n" + verr.Error()
-			}
+			verr := mapping.Validate(res, mapping.ValidateOptions{Now: time.Now(), TimeZone: c.TimeZone,
+				FileLinkRequired: true})
+			text = e.tr.T("ui.mapping.preview_zone", map[string]any{"Zone": c.TimeZone}) + "\n\n" +
+				vm.PreviewText(res, verr, func(k string, d map[string]any) string { return e.tr.T(k, d) })
 		}
 		e.u.onUI(func() { e.preview.SetText(text) })
 	}()

@@ -7,15 +7,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestScreenshotDemo starts the real binary in demo mode in a real window
-// (Xvfb under make test), simulates a call, waits until the window's table
-// shows it delivered, photographs the display and checks the picture.
-func TestScreenshotDemo(t *testing.T) {
+// tourScenes are the screenshots the tour must produce (screenshot.go).
+var tourScenes = []string{"main-1-normal", "main-2-retry", "main-3-attention", "main-4-invalid", "main-5-failed",
+	"details-failed", "details-mango-data", "details-mango-raw", "details-request", "resend-delivered-confirm",
+	"mapping-editor", "settings-demo", "wizard-0-intro", "wizard-1-step", "wizard-2-step", "wizard-3-step",
+	"wizard-4-step", "wizard-5-step", "wizard-6-waiting", "wizard-7-url"}
+
+// TestScreenshotTour starts the real binary in demo mode in a real window
+// (Xvfb at 1366×768 under make test), lets it simulate each kind of call
+// and open each screen, and photographs the display at every scene. The
+// app checks at each scene that what it shows is there and that nothing
+// it can measure is cut off; the test checks that every scene was taken
+// and rendered.
+func TestScreenshotTour(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		if os.Getenv("MANGOTQM_KEYRING_TEST") == "1" { // the full suite: a display is required
 			t.Fatal("no DISPLAY: make test runs this under xvfb-run")
@@ -31,7 +41,9 @@ func TestScreenshotDemo(t *testing.T) {
 	if out == "" {
 		out = t.TempDir()
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	dir := filepath.Join(out, "desktop")
+	_ = os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "mangotqm")
@@ -39,12 +51,8 @@ func TestScreenshotDemo(t *testing.T) {
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
-	shot := filepath.Join(out, "demo-main-window.png")
-	for _, f := range []string{shot, shot + ".txt", shot + ".taken", shot + ".err"} {
-		_ = os.Remove(f)
-	}
 	cmd := exec.Command(bin, "--demo", "--data-dir", t.TempDir(), "--lang", "ru")
-	cmd.Env = append(os.Environ(), "MANGOTQM_SCREENSHOT="+shot)
+	cmd.Env = append(os.Environ(), "MANGOTQM_SCREENSHOT="+dir)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -61,58 +69,79 @@ func TestScreenshotDemo(t *testing.T) {
 			<-done
 		}
 	}()
-	deadline := time.After(90 * time.Second)
-	for {
-		if _, err := os.Stat(shot + ".txt"); err == nil {
-			break
+
+	taken := map[string]bool{}
+	deadline := time.After(5 * time.Minute)
+	for finished := false; !finished; {
+		ready, _ := filepath.Glob(filepath.Join(dir, "*.ready"))
+		for _, r := range ready {
+			name := strings.TrimSuffix(filepath.Base(r), ".ready")
+			if taken[name] {
+				continue
+			}
+			shot := filepath.Join(dir, name+".png")
+			if b, err := exec.Command("sh", "-c", `xwd -root -silent | convert xwd:- png:"$0"`, shot).CombinedOutput(); err != nil {
+				t.Fatalf("screenshot %s: %v\n%s", name, err, b)
+			}
+			taken[name] = true
+			_ = os.WriteFile(filepath.Join(dir, name+".taken"), nil, 0o644)
 		}
 		select {
 		case err := <-exited:
-			e, _ := os.ReadFile(shot + ".err")
-			t.Fatalf("the app exited (%v) before showing the call: %s\n%s", err, e, logs.String())
+			if e, _ := os.ReadFile(filepath.Join(dir, "tour.err")); len(e) > 0 {
+				t.Fatalf("the tour failed: %s\n%s", e, logs.String())
+			}
+			if err != nil {
+				t.Fatalf("the app exited with %v\n%s", err, logs.String())
+			}
+			finished = true
 		case <-deadline:
-			t.Fatalf("the window never showed the simulated call as delivered\n%s", logs.String())
+			t.Fatalf("the tour did not finish; taken %v\n%s", taken, logs.String())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	xwd := exec.Command("sh", "-c", `xwd -root -silent | convert xwd:- png:"$0"`, shot)
-	if b, err := xwd.CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v\n%s", err, b)
+	if _, err := os.Stat(filepath.Join(dir, "tour.done")); err != nil {
+		t.Fatalf("the app quit before the end of the tour\n%s", logs.String())
 	}
-	_ = os.WriteFile(shot+".taken", nil, 0o644)
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("the app exited with %v\n%s", err, logs.String())
+	for _, name := range tourScenes {
+		if !taken[name] {
+			t.Errorf("no screenshot of %s", name)
+			continue
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the app did not quit after the screenshot")
+		if n := colours(t, filepath.Join(dir, name+".png")); n < 8 {
+			t.Errorf("%s has %d colours: the window did not render", name, n)
+		}
+		for _, f := range []string{".ready", ".taken"} {
+			_ = os.Remove(filepath.Join(dir, name+f))
+		}
 	}
+	// What the window showed is Russian: no i18n key leaked into it.
+	for _, name := range tourScenes {
+		b, _ := os.ReadFile(filepath.Join(dir, name+".txt"))
+		if leakedKey.Match(b) {
+			t.Errorf("%s shows an untranslated key:\n%s", name, b)
+		}
+	}
+	t.Logf("screenshots: %s", dir)
+}
 
-	dump, _ := os.ReadFile(shot + ".txt")
-	lines := strings.Split(string(dump), "\n")
-	caller := strings.TrimPrefix(lines[0], "caller: ")
-	delivered := strings.TrimPrefix(lines[1], "delivered: ")
-	cells := string(dump[strings.Index(string(dump), "cells:"):])
-	if caller == "" || !strings.Contains(cells, caller) || !strings.Contains(cells, delivered) {
-		t.Fatalf("the rendered table does not show the call:\n%s", dump)
-	}
-	f, err := os.Open(shot)
+var leakedKey = regexp.MustCompile(`\bui\.[a-z_]+\.`)
+
+func colours(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	img, err := png.Decode(f)
 	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
+		t.Fatalf("%s is not a PNG: %v", path, err)
 	}
-	if n := colours(img); n < 8 {
-		t.Fatalf("screenshot has %d colours: the window did not render", n)
-	}
-	t.Logf("screenshot: %s", shot)
+	return countColours(img)
 }
 
-func colours(img image.Image) int {
+func countColours(img image.Image) int {
 	seen := map[[3]uint32]bool{}
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y += 4 {

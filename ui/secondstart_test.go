@@ -114,7 +114,7 @@ func TestSecondStartWithSavedSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := colours(img); n < 8 {
+	if n := countColours(img); n < 8 {
 		t.Fatalf("screenshot has %d colours: the window did not render", n)
 	}
 	for _, v := range saved {

@@ -34,6 +34,8 @@ func showSettings(u *UI) {
 	login.SetChecked(on)
 	muted := widget.NewCheck(u.tr.T("ui.settings.muted"), nil)
 	muted.SetChecked(u.settings.Muted())
+	minimized := widget.NewCheck(u.tr.T("ui.settings.start_minimized"), nil)
+	minimized.SetChecked(u.settings.StartMinimized())
 	domain := widget.NewEntry()
 	domain.SetText(cfg.NgrokDomain)
 	tqmURL := widget.NewEntry()
@@ -67,12 +69,13 @@ func showSettings(u *UI) {
 		widget.NewFormItem(u.tr.T("ui.settings.language"), lang),
 		widget.NewFormItem("", login),
 		widget.NewFormItem("", muted),
+		widget.NewFormItem("", minimized),
 		widget.NewFormItem(u.tr.T("ui.wizard.ngrok.domain"), domain),
 		widget.NewFormItem(u.tr.T("ui.settings.tqm_url"), tqmURL),
 		widget.NewFormItem(u.tr.T("ui.settings.tqm_api"), api),
-		widget.NewFormItem(u.tr.T("ui.settings.sources"), sources),
-		widget.NewFormItem(u.tr.T("ui.settings.audio"), audioSel),
-		widget.NewFormItem(u.tr.T("ui.settings.reconcile"), reconcileSel),
+		widget.NewFormItem(u.tr.T("ui.settings.sources"), widen(sources)),
+		widget.NewFormItem(u.tr.T("ui.settings.audio"), widen(audioSel)),
+		widget.NewFormItem(u.tr.T("ui.settings.reconcile"), widen(reconcileSel)),
 	)
 	keys := widget.NewButton(u.tr.T("ui.settings.change_keys"), func() {
 		kw := u.app.NewWindow(u.tr.T("ui.app.title"))
@@ -100,6 +103,7 @@ func showSettings(u *UI) {
 			return
 		}
 		u.setMuted(muted.Checked)
+		u.settings.SetStartMinimized(minimized.Checked)
 		if err := autostart.Set(entry, "", login.Checked); err != nil {
 			u.showError(w, "ui.error.autostart", err)
 			return
@@ -112,10 +116,20 @@ func showSettings(u *UI) {
 		dialog.ShowInformation(u.tr.T("ui.settings.title"), msg, w)
 	})
 	save.Importance = widget.HighImportance
+	var top fyne.CanvasObject
 	if u.demo {
 		keys.Disable()
+		// Demo mode says plainly what it talks to.
+		note := widget.NewLabel(u.tr.T("ui.settings.demo_note", map[string]any{"TQM": cfg.TQMURL}))
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.WarningImportance
+		top = note
 	}
-	w.SetContent(container.NewBorder(nil, container.NewHBox(save, keys), nil, nil, form))
-	w.Resize(fyne.NewSize(640, 420))
+	if !u.trayAvailable() {
+		minimized.SetText(u.tr.T("ui.settings.start_minimized") + " " + u.tr.T("ui.settings.no_tray"))
+	}
+	u.settingsWin = w
+	w.SetContent(container.NewBorder(top, container.NewHBox(save, keys), nil, nil, container.NewVScroll(form)))
+	w.Resize(fyne.NewSize(760, 520))
 	w.Show()
 }

@@ -37,7 +37,10 @@ func (m *mainWindow) buildFilters() fyne.CanvasObject {
 
 }
 
-// buildTable: the calls, newest first.
+// statusColumnWidth fits the longest status word («Требует внимания»).
+const statusColumnWidth float32 = 150
+
+// buildTable: the calls, newest first, and «Показать ещё» for older ones.
 func (m *mainWindow) buildTable() fyne.CanvasObject {
 	m.table = widget.NewTable(m.tableSize, m.newCell, m.updateCell)
 	m.table.ShowHeaderRow = true
@@ -48,19 +51,51 @@ func (m *mainWindow) buildTable() fyne.CanvasObject {
 			o.(*widget.Label).TextStyle.Bold = true
 		}
 	}
-	for i, w := range []float32{120, 120, 150, 60, 130, 60, 110} {
+	// Wide enough for «Требует внимания» and +7 (495) 137-07-10 at
+	// 1366×768 (see the screenshot test).
+	for i, w := range []float32{120, 160, 150, 64, statusColumnWidth, 74, 110} {
 		m.table.SetColumnWidth(i, w)
 	}
 	m.table.OnSelected = func(id widget.TableCellID) {
+		if m.syncing {
+			return // the selection follows its call after a reload
+		}
 		m.mu.Lock()
 		if id.Row >= 0 && id.Row < len(m.rows) {
 			m.selected = m.rows[id.Row].ID
 		}
 		m.mu.Unlock()
+		m.selColumn = id.Col
 		m.requestRefresh()
 	}
+	m.moreBtn = widget.NewButton(m.tr.T("ui.table.more", map[string]any{"N": vm.PageSize}), func() {
+		m.calls.ShowMore()
+		m.requestRefresh()
+	})
+	m.moreBtn.Hide()
+	return container.NewBorder(nil, container.NewHBox(m.moreBtn), nil, nil, m.table)
+}
 
-	return m.table
+// applyRows shows new rows and keeps the selection on the same call
+// (new calls arrive on top and would shift it to another one).
+func (m *mainWindow) applyRows(rows []vm.Row, more bool) {
+	m.mu.Lock()
+	m.rows = rows
+	sel := m.selected
+	m.mu.Unlock()
+	m.table.Refresh()
+	m.syncing = true
+	if i := vm.IndexOf(rows, sel); i >= 0 {
+		m.table.Select(widget.TableCellID{Row: i, Col: m.selColumn})
+	} else if sel != 0 {
+		m.table.UnselectAll()
+	}
+	m.syncing = false
+	if more {
+		m.moreBtn.Show()
+	} else {
+		m.moreBtn.Hide()
+	}
 }
 
 func (m *mainWindow) statusFilterLabel(s calls.Status) string {
@@ -107,6 +142,7 @@ func (m *mainWindow) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	m.mu.Unlock()
 	text := ""
 	l.Importance = widget.MediumImportance
+	l.TextStyle.Bold = false
 	switch id.Col {
 	case 0:
 		text = r.Time

@@ -84,6 +84,7 @@ type runner interface {
 	Config() config.Config
 	SetConfig(ctx context.Context, c config.Config) error
 	ReloadSecrets(ctx context.Context)
+	VPBXChecker() func(ctx context.Context, key, salt string) (int, error)
 }
 
 var (
@@ -108,7 +109,9 @@ type UI struct {
 	bridge      runner
 	main        *mainWindow
 	tray        *tray
-	finalWizard *wizard // first run: shows the webhook URL once known
+	finalWizard *wizard        // first run: shows the webhook URL once known
+	settingsWin fyne.Window    // the last settings window opened (screenshots)
+	tourMapping *mappingEditor // the screenshot tour's mapping editor
 
 	// testQueue is set by tests only: Fyne's test driver runs fyne.Do on
 	// the calling goroutine, so there UI updates from goroutines are queued
@@ -218,7 +221,16 @@ func (u *UI) run() {
 	c := u.bridge
 	u.main = newMainWindow(u, c)
 	u.setupTray()
-	u.main.show()
+	// Started minimised: the tray icon only — where a tray host exists to
+	// bring the window back, and never on the first run (its wizard shows).
+	hidden := vm.StartHidden(u.settings.StartMinimized(), u.trayAvailable(), u.finalWizard == nil && !u.demo)
+	if hidden {
+		u.log.Info("started minimised to the tray")
+	}
+	// First run: the wizard's last page stays in front until the user
+	// goes on to the main window.
+	hidden = hidden || u.finalWizard != nil
+	u.main.show(hidden)
 	go func() {
 		for attempt := 0; ; attempt++ {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

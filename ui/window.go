@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/bridge"
@@ -26,11 +27,14 @@ type mainWindow struct {
 	actions  vm.Actions
 	notifier vm.Notifier
 
-	mu       sync.Mutex
-	rows     []vm.Row
-	header   vm.Header
-	selected int64
-	visible  map[widget.TableCellID]string
+	mu        sync.Mutex
+	rows      []vm.Row
+	header    vm.Header
+	selected  int64
+	visible   map[widget.TableCellID]string
+	selColumn int  // UI goroutine: the column the user clicked in
+	syncing   bool // UI goroutine: the table's selection is being moved to its call
+	details   vm.Details
 
 	state, counts, demo  *widget.Label
 	recon                *widget.Label // the last reconcile with Mango (backfill.go)
@@ -38,10 +42,22 @@ type mainWindow struct {
 	copyBtn, pauseBtn    *widget.Button
 	exportBtn, folderBtn *widget.Button
 	simBtn               *widget.Button
+	simMenu              *widget.PopUpMenu
+	actionsBox           *fyne.Container
 	table                *widget.Table
+	moreBtn              *widget.Button
+	chart                *chartView
 	detailHead           *widget.Label
 	raw, request, tries  *widget.Label
+	requestZone          *widget.Label
+	tabs                 *container.AppTabs
+	fields               *widget.Form
+	shownFields          []vm.KV
+	rawToggle            *widget.Button
+	rawScroll            *container.Scroll
+	fieldsScroll         *container.Scroll
 	resendBtn            *widget.Button
+	confirm              *dialog.ConfirmDialog
 	statusSel, periodSel *widget.Select
 	search               *widget.Entry
 
@@ -64,7 +80,7 @@ func newMainWindow(u *UI, b vm.Backend) *mainWindow {
 	}
 	m.w = u.app.NewWindow(title)
 	m.w.SetContent(m.build())
-	m.w.Resize(fyne.NewSize(1180, 720))
+	m.w.Resize(fyne.NewSize(1240, 720))
 	m.w.SetMaster()
 	return m
 }
@@ -72,11 +88,14 @@ func newMainWindow(u *UI, b vm.Backend) *mainWindow {
 func (m *mainWindow) build() fyne.CanvasObject {
 	split := container.NewHSplit(m.buildTable(), m.buildDetails())
 	split.Offset = 0.62
-	return container.NewBorder(container.NewVBox(m.buildHeader(), widget.NewSeparator(), m.buildFilters()),
+	top := container.NewBorder(nil, nil, nil, m.buildChart(), m.buildHeader())
+	return container.NewBorder(container.NewVBox(top, widget.NewSeparator(), m.buildFilters()),
 		m.buildActions(), nil, nil, split)
 }
 
-func (m *mainWindow) show() {
+// show starts the window's updates and shows it, unless hidden: started
+// minimised to the tray (the tray's «Показать окно» shows it).
+func (m *mainWindow) show(hidden bool) {
 	m.w.SetCloseIntercept(func() {
 		if m.u.trayAvailable() {
 			m.w.Hide()
@@ -84,7 +103,9 @@ func (m *mainWindow) show() {
 		}
 		m.app.Quit()
 	})
-	m.w.Show()
+	if !hidden {
+		m.w.Show()
+	}
 	go m.loop()
 	m.requestRefresh()
 }
@@ -143,17 +164,18 @@ func (m *mainWindow) reload() {
 	if sel != 0 {
 		d, derr = vm.LoadDetails(ctx, m.b, sel, m.u.redactor.Redact)
 	}
-	rows := m.calls.Rows()
+	chart, cerr := vm.LoadChart(ctx, m.b)
+	rows, more := m.calls.Rows(), m.calls.HasMore()
 	fresh := m.notifier.New(h.Incidents)
 	m.u.onUI(func() {
 		if herr == nil {
 			m.applyHeader(h)
 		}
 		if rerr == nil {
-			m.mu.Lock()
-			m.rows = rows
-			m.mu.Unlock()
-			m.table.Refresh()
+			m.applyRows(rows, more)
+		}
+		if cerr == nil {
+			m.chart.set(chart)
 		}
 		if sel != 0 && derr == nil {
 			m.applyDetails(d)
@@ -162,7 +184,7 @@ func (m *mainWindow) reload() {
 			m.app.SendNotification(fyne.NewNotification(m.tr.T("ui.notify.title"), in.Message))
 		}
 		m.u.updateTray(h)
-		m.u.firstRunURL(h.URL)
+		m.u.firstRunURL(h)
 	})
 }
 

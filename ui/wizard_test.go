@@ -19,8 +19,17 @@ import (
 
 func newTestWizard(t *testing.T) (*wizard, *memSecrets, *int) {
 	t.Helper()
+	return newTestWizardOn(t, nil)
+}
+
+// newTestWizardOn runs the wizard over mem (a new keychain when nil).
+func newTestWizardOn(t *testing.T, mem *memSecrets) (*wizard, *memSecrets, *int) {
+	t.Helper()
 	u := newTestUI(t, nil)
-	mem := u.keychain.(*memSecrets)
+	if mem != nil {
+		u.keychain = mem
+	}
+	mem = u.keychain.(*memSecrets)
 	b, err := bridge.Open(context.Background(), bridge.Options{DataDir: t.TempDir(), Secrets: mem})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +38,11 @@ func newTestWizard(t *testing.T) (*wizard, *memSecrets, *int) {
 	u.bridge = b
 	done := 0
 	w := test.NewTempWindow(t, widget.NewLabel(""))
-	return newWizard(u, w, func() { done++ }), mem, &done
+	z := newWizard(u, w, true, func() { done++ })
+	z.pending.Wait()
+	u.flush()
+	test.Tap(z.start)
+	return z, mem, &done
 }
 
 // step types values into the current step's fields and taps Next.
@@ -140,7 +153,7 @@ func TestMappingEditorPreviewsAndSaves(t *testing.T) {
 	e := newMappingEditor(u, f)
 	e.pending.Wait()
 	u.flush()
-	if !strings.Contains(e.preview.Text, "id: CT-77") {
+	if !strings.Contains(e.preview.Text, "(id): CT-77") || !strings.Contains(e.preview.Text, "Europe/Moscow") {
 		t.Fatalf("preview:\n%s", e.preview.Text)
 	}
 	field := mapping.Fields[0]

@@ -45,8 +45,9 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Demo, error) 
 		},
 		Sender: bridge.NewTQMSender(bridge.TQMOptions{BaseURL: tqm.URL(), API: string(config.TQMv2),
 			Key: func(context.Context) (string, error) { return sandboxKey, nil }, Logger: log}),
-		Logger: log,
-		Demo:   true,
+		Logger:   log,
+		Demo:     true,
+		Schedule: Schedule,
 	})
 	if err != nil {
 		tqm.Close()
@@ -64,11 +65,11 @@ var groups = []string{"Отдел продаж", "Поддержка", "Бухг
 // Simulate sends one realistic calltracking "call end" webhook to this
 // bridge's own receiver and returns the stored call's row.
 func (d *Demo) Simulate(ctx context.Context) (int64, error) {
-	eps := d.Endpoints()
-	if len(eps) == 0 {
-		return 0, errors.New("the receiver is not running yet")
-	}
-	now := time.Now()
+	return d.send(ctx, realistic(time.Now()))
+}
+
+// realistic is a calltracking "call end" webhook as Mango sends it.
+func realistic(now time.Time) url.Values {
 	talk := time.Duration(20+rand.IntN(400)) * time.Second
 	id := fmt.Sprintf("DEMO-%d", now.UnixNano()%1e12)
 	q := url.Values{}
@@ -82,6 +83,15 @@ func (d *Demo) Simulate(ctx context.Context) (int64, error) {
 	q.Set("callType", "1")
 	q.Set("callStatus", "1110")
 	q.Set("utm_source", "yandex")
+	return q
+}
+
+// send posts one webhook to the receiver and returns the stored row.
+func (d *Demo) send(ctx context.Context, q url.Values) (int64, error) {
+	eps := d.Endpoints()
+	if len(eps) == 0 {
+		return 0, errors.New("the receiver is not running yet")
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, eps[0].URL+"?"+q.Encode(), nil)
 	if err != nil {
 		return 0, err

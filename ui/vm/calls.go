@@ -3,10 +3,11 @@ package vm
 import (
 	"context"
 	"fmt"
-	"mangotqm/app/calls"
 	"strings"
 	"sync"
 	"time"
+
+	"mangotqm/app/calls"
 )
 
 // Period filters calls by when they were received.
@@ -21,12 +22,18 @@ const (
 // PeriodKeys are the i18n keys of the period choices, in Period order.
 var PeriodKeys = []string{"ui.period.all", "ui.period.today", "ui.period.week"}
 
-// StatusWaiting is the filter choice for queued and retrying calls.
+// StatusWaiting selects queued and retrying calls together (the header's
+// «В очереди» count); the filter lists the table's own words instead.
 const StatusWaiting calls.Status = "waiting"
 
-// FilterStatuses are the status filter's choices ("" = all), in order.
-var FilterStatuses = []calls.Status{"", StatusWaiting, calls.StatusSending, calls.StatusDelivered, calls.StatusFailed,
-	calls.StatusAttention, calls.StatusInvalid, calls.StatusDuplicate, calls.StatusSkipped}
+// FilterStatuses are the status filter's choices ("" = all), in order: the
+// same statuses, with the same words, as the table's status column.
+var FilterStatuses = []calls.Status{"", calls.StatusQueued, calls.StatusRetrying, calls.StatusSending,
+	calls.StatusDelivered, calls.StatusFailed, calls.StatusAttention, calls.StatusInvalid, calls.StatusDuplicate,
+	calls.StatusSkipped}
+
+// PageSize is how many more calls «Показать ещё» shows.
+const PageSize = 200
 
 // Row is one line of the calls table.
 type Row struct {
@@ -37,8 +44,8 @@ type Row struct {
 	Duration string // m:ss
 	Status   calls.Status
 	Tone     Tone
-	Attempts int
-	Note     string // why it waits / failed
+	Attempts int    // tries listed in the details (every stored attempt)
+	Note     string // why it waits / failed / was not sent
 	Source   calls.Source
 }
 
@@ -51,7 +58,9 @@ type Calls struct {
 	status calls.Status // "" = all
 	period Period
 	search string
+	pages  int // pages of PageSize shown (1 + «Показать ещё» presses)
 	rows   []Row
+	more   bool // older calls exist beyond the rows
 }
 
 // NewCalls returns the table model; now nil = time.Now.
@@ -59,21 +68,41 @@ func NewCalls(b Backend, now func() time.Time) *Calls {
 	if now == nil {
 		now = time.Now
 	}
-	return &Calls{b: b, now: now}
+	return &Calls{b: b, now: now, pages: 1}
 }
 
-// SetFilter changes the filters; call Refresh after.
+// SetFilter changes the filters and goes back to the first page; call
+// Refresh after.
 func (c *Calls) SetFilter(status calls.Status, p Period, search string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.status, c.period, c.search = status, p, strings.TrimSpace(search)
+	c.pages = 1
 }
+
+// ShowMore adds one page of older calls; call Refresh after.
+func (c *Calls) ShowMore() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pages++
+}
+
+// HasMore reports whether older calls exist beyond the rows shown.
+func (c *Calls) HasMore() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.more
+}
+
+// shown is how many rows the table shows at most.
+func (c *Calls) shown() int { return c.pages * PageSize }
 
 // Filter returns the store filter for the current settings.
 func (c *Calls) Filter() calls.Filter {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	f := calls.Filter{Search: c.search, Limit: 1000}
+	// One more than shown tells whether «Показать ещё» has anything to show.
+	f := calls.Filter{Search: c.search, Limit: c.shown() + 1}
 	switch c.status {
 	case "":
 	case StatusWaiting:
@@ -95,18 +124,48 @@ func (c *Calls) Filter() calls.Filter {
 
 // Refresh reloads the rows.
 func (c *Calls) Refresh(ctx context.Context) error {
-	list, err := c.b.Calls(ctx, c.Filter())
+	f := c.Filter()
+	list, err := c.b.Calls(ctx, f)
 	if err != nil {
 		return fmt.Errorf("load calls: %w", err)
+	}
+	more := len(list) >= f.Limit
+	if more {
+		list = list[:f.Limit-1]
+	}
+	ids := make([]int64, len(list))
+	for i, call := range list {
+		ids[i] = call.ID
+	}
+	// The table counts the tries the details list: every stored attempt,
+	// also those before a resend and those that did not count towards
+	// the retry schedule.
+	tries, err := c.b.AttemptCounts(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("load attempt counts: %w", err)
 	}
 	rows := make([]Row, len(list))
 	for i, call := range list {
 		rows[i] = RowOf(call)
+		if n, ok := tries[call.ID]; ok {
+			rows[i].Attempts = n
+		}
 	}
 	c.mu.Lock()
-	c.rows = rows
+	c.rows, c.more = rows, more
 	c.mu.Unlock()
 	return nil
+}
+
+// IndexOf returns the position of call row id among rows (-1 if absent):
+// the selection follows the call, not the position, when new calls arrive.
+func IndexOf(rows []Row, id int64) int {
+	for i, r := range rows {
+		if r.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // Rows returns the current rows.
@@ -123,8 +182,8 @@ func RowOf(call calls.Call) Row {
 		note = call.LastError
 	}
 	return Row{
-		ID: call.ID, Time: call.Received.Local().Format("02.01 15:04:05"), Caller: call.Caller,
-		Operator: call.Operator, Duration: fmt.Sprintf("%d:%02d", call.Duration/60, call.Duration%60),
+		ID: call.ID, Time: call.Received.Local().Format("02.01 15:04:05"), Caller: FormatPhone(call.Caller),
+		Operator: call.Operator, Duration: FormatCallLength(CallSeconds(call)),
 		Status: call.Status, Tone: StatusTone(call.Status), Attempts: call.Attempts, Note: note, Source: call.Source,
 	}
 }

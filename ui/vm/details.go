@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"sort"
 	"strings"
+	"time"
 
 	"mangotqm/app/calls"
 	"mangotqm/app/mapping"
@@ -12,25 +15,37 @@ import (
 
 // Details is what the details pane shows for one call.
 type Details struct {
-	Row      Row
-	CallID   string
-	Raw      string // pretty JSON of the Mango request as received
-	Params   string // pretty JSON of the parsed parameters
-	Request  string // the mapped TQM request, one "field: value" per line
-	Attempts []AttemptLine
-	Reason   string
-	Unknown  bool // sent, outcome unknown
+	Row    Row
+	CallID string
+	Raw    string // pretty JSON of the Mango request as received
+	Params string // pretty JSON of the parsed parameters
+	// Fields are the webhook's parameters, decoded, sorted by name: the
+	// «Данные Mango» table.
+	Fields  []KV
+	Request string // the mapped TQM request, one "field: value" per line
+	// RequestZone is the time zone of the request's dates (the mapping's
+	// TQM zone): TQM's dates carry no offset.
+	RequestZone string
+	Attempts    []AttemptLine
+	Reason      string
+	Unknown     bool // sent, outcome unknown
 	// CanResend: the call can be put back in the queue.
 	CanResend bool
+	// ConfirmResend: TQM already has the call; sending it again makes a
+	// second import there, so the user is asked first.
+	ConfirmResend bool
 }
+
+// KV is one parameter of a webhook.
+type KV struct{ Name, Value string }
 
 // AttemptLine is one try in the timeline.
 type AttemptLine struct {
 	Time          string
 	Outcome       calls.Outcome // the label is "ui.outcome."+Outcome
 	HTTPStatus    int
-	Duration      string
-	Response      string // TQM's reply
+	Duration      time.Duration // rendered with FormatDuration
+	Response      string        // TQM's reply
 	Error         string
 	CorrelationID string // TQM's x-correlation-id
 }
@@ -49,15 +64,57 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact) (Deta
 		return Details{}, fmt.Errorf("load call %d: %w", row, err)
 	}
 	d := Details{Row: RowOf(call), CallID: call.CallID, Raw: redact(pretty(call.Raw)),
-		Params: redact(pretty(call.Params)), Request: redact(prettyRequest(call.Request)),
-		Reason: redact(call.Reason), Unknown: call.OutcomeUnknown, CanResend: call.Status.Resendable()}
+		Params: redact(pretty(call.Params)), Fields: fields(call.Params, redact),
+		Request: redact(prettyRequest(call.Request)),
+		Reason:  redact(call.Reason), Unknown: call.OutcomeUnknown, CanResend: call.Status.Resendable(),
+		ConfirmResend: call.Status == calls.StatusDelivered}
 	d.Row.Note = redact(d.Row.Note)
+	d.Row.Attempts = len(atts)
+	if m, err := b.Mapping(ctx); err == nil {
+		d.RequestZone = m.TimeZone
+	}
+	if d.RequestZone == "" {
+		d.RequestZone = mapping.Default().TimeZone
+	}
 	for _, a := range atts {
 		d.Attempts = append(d.Attempts, AttemptLine{Time: a.Started.Local().Format("02.01 15:04:05"),
-			Outcome: a.Outcome, HTTPStatus: a.HTTPStatus, Duration: a.Duration.String(),
+			Outcome: a.Outcome, HTTPStatus: a.HTTPStatus, Duration: a.Duration,
 			Response: redact(a.Response), Error: redact(a.Error), CorrelationID: a.CorrelationID})
 	}
 	return d, nil
+}
+
+// fields decodes the stored parameters (a JSON object of strings) into
+// sorted name → value pairs. Values arrive URL-decoded from the receiver;
+// a value that is itself still percent-encoded is decoded once more.
+func fields(params string, redact Redact) []KV {
+	if strings.TrimSpace(params) == "" {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(params), &m); err != nil {
+		return nil
+	}
+	out := make([]KV, 0, len(m))
+	for k, v := range m {
+		var s string
+		switch t := v.(type) {
+		case string:
+			s = t
+		case nil:
+		default:
+			b, _ := json.Marshal(t)
+			s = string(b)
+		}
+		if strings.Contains(s, "%") {
+			if u, err := url.QueryUnescape(s); err == nil {
+				s = u
+			}
+		}
+		out = append(out, KV{Name: k, Value: redact(s)})
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out
 }
 
 func pretty(s string) string {

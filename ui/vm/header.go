@@ -21,8 +21,9 @@ const (
 // Header is the status header and the tray state.
 type Header struct {
 	TunnelState tunnel.State
-	TunnelKey   string // i18n key of the tunnel problem, if any
-	URL         string // calltracking webhook URL ("" until the tunnel is online)
+	TunnelKey   string        // i18n key of the tunnel problem, if any
+	Tunnel      tunnel.Status // the whole status: its message's fields (error code…)
+	URL         string        // calltracking webhook URL ("" until the tunnel is online)
 	Endpoints   []bridge.Endpoint
 	Paused      bool
 	Counts      calls.Counts
@@ -43,7 +44,7 @@ func LoadHeader(ctx context.Context, b Backend) (Header, error) {
 		return Header{}, fmt.Errorf("load incidents: %w", err)
 	}
 	ts := b.TunnelStatus()
-	h := Header{TunnelState: ts.State, TunnelKey: ts.MessageKey, Endpoints: b.Endpoints(), Paused: b.Paused(),
+	h := Header{TunnelState: ts.State, TunnelKey: ts.MessageKey, Tunnel: ts, Endpoints: b.Endpoints(), Paused: b.Paused(),
 		Counts: counts, Incidents: inc, Demo: b.Demo()}
 	if len(h.Endpoints) > 0 {
 		h.URL = h.Endpoints[0].URL

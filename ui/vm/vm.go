@@ -10,6 +10,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/demo"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
 )
@@ -34,12 +35,29 @@ type Backend interface {
 	MarkURLCopied(ctx context.Context, url string) error
 	DataDir() string
 	Demo() bool
+	// AttemptCounts: the tries stored per call row (the table's column).
+	AttemptCounts(ctx context.Context, rows []int64) (map[int64]int, error)
+	// DailyCounts: calls per local day, the last days days, today last.
+	DailyCounts(ctx context.Context, days int) ([]bridge.DayCount, error)
 }
 
 // Simulator is a Backend that simulates Mango calls (demo mode).
 type Simulator interface {
 	Simulate(ctx context.Context) (int64, error)
 }
+
+// Scenario is a kind of simulated call (demo mode).
+type Scenario = demo.Scenario
+
+// ScenarioKey is the i18n key of a scenario's menu item.
+func ScenarioKey(s Scenario) string { return "ui.demo.sim." + string(s) }
+
+// ScenarioSimulator simulates each Scenario (demo mode).
+type ScenarioSimulator interface {
+	SimulateScenario(ctx context.Context, s Scenario) (int64, error)
+}
+
+var _ ScenarioSimulator = (*demo.Demo)(nil)
 
 // Tone is the colour class of a status.
 type Tone int

@@ -13,6 +13,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/demo"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
 )
@@ -33,6 +34,7 @@ type Fake struct {
 	dataDir   string
 	demo      bool
 	subs      []chan bridge.Event
+	daily     []bridge.DayCount
 
 	// what the UI did
 	filters   []calls.Filter
@@ -41,6 +43,7 @@ type Fake struct {
 	copied    []string
 	saved     []mapping.Config
 	simulated int
+	scenarios []demo.Scenario
 }
 
 // New returns a fake with an online tunnel at url (none if "").
@@ -147,7 +150,12 @@ func (f *Fake) Calls(_ context.Context, flt calls.Filter) ([]calls.Call, error) 
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	limit := flt.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	out = out[min(flt.Offset, len(out)):]
+	return out[:min(limit, len(out))], nil
 }
 
 // Call implements vm.Backend.
@@ -291,6 +299,59 @@ func (f *Fake) Simulate(context.Context) (int64, error) {
 	f.simulated++
 	f.mu.Unlock()
 	return f.AddCall(calls.Call{CallID: "SIM", Caller: "74950000000", Status: calls.StatusQueued, Received: time.Now()}), nil
+}
+
+// AttemptCounts implements vm.Backend: the attempts stored with AddCall.
+func (f *Fake) AttemptCounts(_ context.Context, rows []int64) (map[int64]int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	out := map[int64]int{}
+	for _, r := range rows {
+		if n := len(f.attempts[r]); n > 0 {
+			out[r] = n
+		}
+	}
+	return out, nil
+}
+
+// SetDaily sets what DailyCounts returns.
+func (f *Fake) SetDaily(d []bridge.DayCount) { f.mu.Lock(); f.daily = slices.Clone(d); f.mu.Unlock() }
+
+// DailyCounts implements vm.Backend: the days set with SetDaily (the last
+// days of them), else days empty days ending today.
+func (f *Fake) DailyCounts(_ context.Context, days int) ([]bridge.DayCount, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	if len(f.daily) > 0 {
+		return slices.Clone(f.daily[max(0, len(f.daily)-days):]), nil
+	}
+	now := time.Now()
+	out := make([]bridge.DayCount, days)
+	for i := range out {
+		out[i].Day = time.Date(now.Year(), now.Month(), now.Day()-(days-1-i), 0, 0, 0, 0, now.Location())
+	}
+	return out, nil
+}
+
+// SimulateScenario implements vm.ScenarioSimulator: a queued call.
+func (f *Fake) SimulateScenario(ctx context.Context, s demo.Scenario) (int64, error) {
+	f.mu.Lock()
+	f.scenarios = append(f.scenarios, s)
+	f.mu.Unlock()
+	return f.Simulate(ctx)
+}
+
+// Scenarios returns the scenarios SimulateScenario was asked for.
+func (f *Fake) Scenarios() []demo.Scenario {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.scenarios)
 }
 
 // Filters returns every filter Calls was asked with.
