@@ -235,6 +235,25 @@ func (m *mainWindow) checkNotClipped() error {
 			problems = append(problems, fmt.Sprintf("status %q needs %.0f px, the column has %.0f", word, need, statusColumnWidth))
 		}
 	}
+	var total float32
+	for _, w := range columnWidths {
+		total += w
+	}
+	if tw := m.table.Size().Width; total > tw {
+		problems = append(problems, fmt.Sprintf("the table's columns need %.0f px, the table has %.0f", total, tw))
+	}
+	for i, key := range columns {
+		h := widget.NewLabelWithStyle(m.tr.T(key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		if need := h.MinSize().Width; need > columnWidths[i] {
+			problems = append(problems, fmt.Sprintf("column %q needs %.0f px, it has %.0f", m.tr.T(key), need, columnWidths[i]))
+		}
+	}
+	for _, src := range []calls.Source{calls.SourceCalltracking, calls.SourceVPBX, calls.SourceReconcile, calls.SourceBackfill} {
+		word := m.tr.T(vm.SourceKey(src))
+		if need := widget.NewLabel(word).MinSize().Width; need > columnWidths[6] {
+			problems = append(problems, fmt.Sprintf("source %q needs %.0f px, the column has %.0f", word, need, columnWidths[6]))
+		}
+	}
 	winW := m.w.Canvas().Size().Width
 	for _, o := range m.actionsBox.Objects {
 		b, ok := o.(*widget.Button)

@@ -40,6 +40,9 @@ func (m *mainWindow) buildFilters() fyne.CanvasObject {
 // statusColumnWidth fits the longest status word («Требует внимания»).
 const statusColumnWidth float32 = 150
 
+// columnWidths are the widths of columns, in order.
+var columnWidths = []float32{118, 146, 152, 60, statusColumnWidth, 84, 90}
+
 // buildTable: the calls, newest first, and «Показать ещё» for older ones.
 func (m *mainWindow) buildTable() fyne.CanvasObject {
 	m.table = widget.NewTable(m.tableSize, m.newCell, m.updateCell)
@@ -51,9 +54,9 @@ func (m *mainWindow) buildTable() fyne.CanvasObject {
 			o.(*widget.Label).TextStyle.Bold = true
 		}
 	}
-	// Wide enough for «Требует внимания» and +7 (495) 137-07-10 at
-	// 1366×768 (see the screenshot test).
-	for i, w := range []float32{120, 160, 150, 64, statusColumnWidth, 74, 110} {
+	// Wide enough for «Требует внимания» and +7 (495) 137-07-10, and all
+	// of them within the table at 1366×768 (see the screenshot test).
+	for i, w := range columnWidths {
 		m.table.SetColumnWidth(i, w)
 	}
 	m.table.OnSelected = func(id widget.TableCellID) {
