@@ -64,6 +64,11 @@ type Call struct {
 	OutcomeUnknown bool
 	Delivered      time.Time
 	Updated        time.Time
+	// Notes: what the receiver flagged about the webhook (e.g. parameters
+	// kept as received).
+	Notes string
+	// RawCut: Raw holds only the first MaxRawBody bytes of the body.
+	RawCut bool
 }
 
 // Attempt is one try to deliver a call.
@@ -81,7 +86,7 @@ type Attempt struct {
 
 const callCols = `id, source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
 	received_at, status, reason, request, tqm_id, attempts, next_attempt_at, last_error, correlation_id,
-	outcome_unknown, delivered_at, updated_at`
+	outcome_unknown, delivered_at, updated_at, notes, raw_cut`
 
 type scanner interface{ Scan(...any) error }
 
@@ -92,10 +97,11 @@ func scanCall(sc scanner) (Call, error) {
 	var unknown int
 	err := sc.Scan(&c.ID, &c.Source, &callID, &dup, &c.Raw, &c.Params, &c.Caller, &c.Operator, &started,
 		&c.Duration, &received, &c.Status, &c.Reason, &c.Request, &c.TQMID, &c.Attempts, &next,
-		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated)
+		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated, &c.Notes, &c.RawCut)
 	if err != nil {
 		return Call{}, err
 	}
+	c.Raw = expandRaw(c.Raw, c.Params)
 	c.CallID = callID.String
 	c.DuplicateOf = dup.Int64
 	c.Started, c.Received, c.NextAttempt = fromMS(started), fromMS(received), fromMS(next)
@@ -355,24 +361,39 @@ func (s *Store) Counts(ctx context.Context, dayStart time.Time) (Counts, error) 
 // ErrNotResendable is returned when a call cannot be sent again.
 var ErrNotResendable = errors.New("this call cannot be resent")
 
-// Resend puts one call back in the queue for an immediate try.
+// Resend puts one call back in the queue for an immediate try. An invalid
+// call is accepted too (it is parsed and mapped again on that try, so a
+// fixed mapping applies), and so is one stuck "sending" for longer than
+// SendingStaleAfter (its last outcome is unknown). A duplicate, or a call
+// being sent right now, is refused with ErrNotResendable.
 func (s *Store) Resend(ctx context.Context, id int64) error {
 	now := s.nowMS()
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM calls WHERE id = ?`, id).Scan(&status)
+		var updated int64
+		err := tx.QueryRowContext(ctx, `SELECT status, updated_at FROM calls WHERE id = ?`, id).Scan(&status, &updated)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("call #%d: %w", id, ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
 		}
+		unknown := 0
 		switch status {
-		case StatusDuplicate, StatusInvalid, StatusSending:
-			return fmt.Errorf("call #%d is %s: %w", id, status, ErrNotResendable)
+		case StatusDuplicate:
+			return fmt.Errorf("call #%d is a duplicate of another call: %w", id, ErrNotResendable)
+		case StatusSending:
+			if now-updated < SendingStaleAfter.Milliseconds() {
+				return fmt.Errorf("call #%d is being sent right now: %w", id, ErrNotResendable)
+			}
+			unknown = 1 // TQM may have it already
+			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
+				VALUES (?,?,?,?)`, id, now, OutcomeUnknown, MessageStuck); err != nil {
+				return fmt.Errorf("resend call #%d: %w", id, err)
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0, next_attempt_at = ?,
-			updated_at = ? WHERE id = ?`, StatusQueued, now, now, id)
+			outcome_unknown = MAX(outcome_unknown, ?), updated_at = ? WHERE id = ?`, StatusQueued, now, unknown, now, id)
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
 		}
