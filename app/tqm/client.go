@@ -131,7 +131,8 @@ type Result struct {
 	Body          string        // excerpt of the answer (≤ 2 KiB), key redacted; for 3xx, why it was not followed
 	Duration      time.Duration // from sending to the end of the excerpt
 	// RetryAfter is the wait TQM asked for with a 429 or 503 (Retry-After
-	// in seconds or as an HTTP date, capped at MaxRetryAfter); 0 if none.
+	// in seconds or as an HTTP date, at least a second, capped at
+	// MaxRetryAfter); 0 if none.
 	RetryAfter time.Duration
 	// KeyFingerprint identifies the key that was sent (see Fingerprint);
 	// set when TQM rejected it (AuthRejected), so the caller can tell
@@ -403,7 +404,9 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 	res.CorrelationID = resp.Header.Get("X-Correlation-Id")
 	res.Class = Classify(resp.StatusCode)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		res.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			res.RetryAfter = max(d, time.Second) // "now" (or a past date) still means: not in a burst
+		}
 	}
 	if res.Class == AuthRejected {
 		res.KeyFingerprint = Fingerprint(key)
