@@ -35,14 +35,16 @@ func (s tqmSender) Send(ctx context.Context, _ store.Call, fields []mapping.Fiel
 		Duration: r.Duration, RetryAfter: r.RetryAfter, KeyFingerprint: r.KeyFingerprint}, err
 }
 
-func (s tqmSender) KeyFingerprint(ctx context.Context) (string, error) { return s.c.KeyFingerprint(ctx) }
+func (s tqmSender) KeyFingerprint(ctx context.Context) (string, error) {
+	return s.c.KeyFingerprint(ctx)
+}
 
 // mutableKey is a key that can be changed while the worker runs (the
 // keychain or the environment after a fix).
 type mutableKey struct{ v atomic.Value }
 
-func newKey(k string) *mutableKey { m := &mutableKey{}; m.v.Store(k); return m }
-func (m *mutableKey) set(k string)   { m.v.Store(k) }
+func newKey(k string) *mutableKey  { m := &mutableKey{}; m.v.Store(k); return m }
+func (m *mutableKey) set(k string) { m.v.Store(k) }
 func (m *mutableKey) get(context.Context) (string, error) {
 	return m.v.Load().(string), nil
 }
