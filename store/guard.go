@@ -29,8 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // Files next to the database.
@@ -162,13 +160,6 @@ func quickCheck(ctx context.Context, db *sql.DB, dir, path string) error {
 		return damaged(dir, path, fmt.Errorf("quick_check: %v", problems))
 	}
 	return nil
-}
-
-// isDamage tells whether an SQLite error means the file is not a sound
-// database.
-func isDamage(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrCorrupt || se.Code == sqlite3.ErrNotADB)
 }
 
 func damaged(dir, path string, cause error) error {

@@ -6,8 +6,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // ErrDatabaseGone: the database file was deleted or replaced under the
@@ -106,17 +104,5 @@ func (s *Store) Fault() error {
 // isStorageFault tells whether a write error is the storage failing (disk
 // full, I/O error, damaged or vanished file), not a rule of the data.
 func isStorageFault(err error) bool {
-	if errors.Is(err, ErrDatabaseGone) {
-		return true
-	}
-	var se sqlite3.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code {
-	case sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCorrupt, sqlite3.ErrNotADB, sqlite3.ErrCantOpen,
-		sqlite3.ErrReadonly, sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrNomem, sqlite3.ErrProtocol:
-		return true
-	}
-	return false
+	return errors.Is(err, ErrDatabaseGone) || sqliteFault(err)
 }
