@@ -327,7 +327,9 @@ func TestFaultTQMHangs(t *testing.T) {
 	defer fake.Close()
 	fake.SetDelay(time.Hour)
 	dir := t.TempDir()
-	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: passthrough()})
+	// The retry waits 15 s: long enough to be seen, and to let TQM recover.
+	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(),
+		extra: []string{"--audio", "passthrough", "--retry-schedule", "15s,100ms,100ms"}})
 	defer p.stop(t)
 	if code, err := send(context.Background(), p.url, newWebhook("HANG-1", time.Now().Add(-time.Minute))); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
@@ -345,21 +347,38 @@ func TestFaultTQMHangs(t *testing.T) {
 	waitFor(t, "delivered after TQM answers again", 30*time.Second, allDelivered(t, dir, "HANG-1"))
 }
 
+// recordingServer serves an MP3 for every path (a recording link that
+// downloads without credentials).
+func recordingServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	mp3 := testaudio.MP3(t, 9, true)
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/mpeg")
+		_, _ = w.Write(mp3)
+	}))
+	t.Cleanup(rec.Close)
+	return rec
+}
+
 // TestFaultRetryAfter: a 429 with Retry-After holds every request back
-// until then and does not use up one of the call's tries.
+// until then and does not use up one of the call's tries. (Recordings are
+// uploaded, the default audio mode.)
 func TestFaultRetryAfter(t *testing.T) {
 	fake := tqmfake.New(tqmKey)
 	defer fake.Close()
 	fake.FailNextRetryAfter(1, http.StatusTooManyRequests, "2")
+	rec := recordingServer(t)
 	dir := t.TempDir()
-	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: passthrough()})
+	p := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: []string{"--rate", "50"}})
 	defer p.stop(t)
 	end := time.Now().Add(-time.Minute)
 	var ids []string
 	for i := 0; i < 5; i++ {
 		id := fmt.Sprint("RA-", i)
 		ids = append(ids, id)
-		if code, err := send(context.Background(), p.url, newWebhook(id, end)); err != nil || code != 200 {
+		h := newWebhook(id, end)
+		h.record = rec.URL + "/" + id + ".mp3"
+		if code, err := send(context.Background(), p.url, h); err != nil || code != 200 {
 			t.Fatalf("webhook: %d %v", code, err)
 		}
 	}
@@ -368,10 +387,15 @@ func TestFaultRetryAfter(t *testing.T) {
 	if len(rej) != 1 || rej[0].Status != 429 {
 		t.Fatalf("rejections %+v", rej)
 	}
+	// Requests already on their way when the 429 came back may land just
+	// after it; none may start later until Retry-After is over.
 	for _, a := range fake.Accepted() {
-		if d := a.At.Sub(rej[0].At); d > 0 && d < 1900*time.Millisecond {
+		if d := a.At.Sub(rej[0].At); d > 300*time.Millisecond && d < 1900*time.Millisecond {
 			t.Fatalf("a request %v after the 429 with Retry-After: 2", d)
 		}
+	}
+	if last := fake.Accepted()[len(fake.Accepted())-1]; last.At.Sub(rej[0].At) < 1900*time.Millisecond {
+		t.Fatalf("the rate-limited call was sent again %v after the 429", last.At.Sub(rej[0].At))
 	}
 	for id, c := range statusOf(t, dir) {
 		if c.Attempts != 1 {
@@ -386,12 +410,7 @@ func TestFaultRetryAfter(t *testing.T) {
 func TestFaultRejectedKey(t *testing.T) {
 	fake := tqmfake.New("the-corrected-key-0123456789")
 	defer fake.Close()
-	mp3 := testaudio.MP3(t, 9, true)
-	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "audio/mpeg")
-		_, _ = w.Write(mp3)
-	}))
-	defer rec.Close()
+	rec := recordingServer(t)
 	dir := t.TempDir()
 	env := secretsEnv() // carries the old key, tqmKey
 	opts := serveOpts{dataDir: dir, tqmURL: fake.URL(), env: env, extra: []string{"--rate", "50"}}
