@@ -5,14 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"mangotqm/app/calls"
 	"strings"
 	"time"
+
+	"mangotqm/app/calls"
 )
 
 const callCols = `id, source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
 	received_at, status, reason, request, tqm_id, attempts, next_attempt_at, last_error, correlation_id,
-	outcome_unknown, delivered_at, updated_at`
+	outcome_unknown, delivered_at, updated_at, notes, raw_cut`
 
 type scanner interface{ Scan(...any) error }
 
@@ -23,10 +24,11 @@ func scanCall(sc scanner) (calls.Call, error) {
 	var unknown int
 	err := sc.Scan(&c.ID, &c.Source, &callID, &dup, &c.Raw, &c.Params, &c.Caller, &c.Operator, &started,
 		&c.Duration, &received, &c.Status, &c.Reason, &c.Request, &c.TQMID, &c.Attempts, &next,
-		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated)
+		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated, &c.Notes, &c.RawCut)
 	if err != nil {
 		return calls.Call{}, err
 	}
+	c.Raw = expandRaw(c.Raw, c.Params)
 	c.CallID = callID.String
 	c.DuplicateOf = dup.Int64
 	c.Started, c.Received, c.NextAttempt = fromMS(started), fromMS(received), fromMS(next)
@@ -265,23 +267,39 @@ func (s *Store) Counts(ctx context.Context, dayStart time.Time) (calls.Counts, e
 	return c, nil
 }
 
-// Resend puts one call back in the queue for an immediate try.
+// Resend puts one call back in the queue for an immediate try. An invalid
+// call is accepted too (it is parsed and mapped again on that try, so a
+// fixed mapping applies), and so is one stuck "sending" for longer than
+// SendingStaleAfter (its last outcome is unknown). A duplicate, or a call
+// being sent right now, is refused with calls.ErrNotResendable.
 func (s *Store) Resend(ctx context.Context, id int64) error {
 	now := s.nowMS()
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var status calls.Status
-		err := tx.QueryRowContext(ctx, `SELECT status FROM calls WHERE id = ?`, id).Scan(&status)
+		var updated int64
+		err := tx.QueryRowContext(ctx, `SELECT status, updated_at FROM calls WHERE id = ?`, id).Scan(&status, &updated)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("call #%d: %w", id, calls.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
 		}
-		if !status.Resendable() {
-			return fmt.Errorf("call #%d is %s: %w", id, status, calls.ErrNotResendable)
+		unknown := 0
+		switch status {
+		case calls.StatusDuplicate:
+			return fmt.Errorf("call #%d is a duplicate of another call: %w", id, calls.ErrNotResendable)
+		case calls.StatusSending:
+			if now-updated < SendingStaleAfter.Milliseconds() {
+				return fmt.Errorf("call #%d is being sent right now: %w", id, calls.ErrNotResendable)
+			}
+			unknown = 1 // TQM may have it already
+			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
+				VALUES (?,?,?,?)`, id, now, calls.OutcomeUnknown, MessageStuck); err != nil {
+				return fmt.Errorf("resend call #%d: %w", id, err)
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0, next_attempt_at = ?,
-			updated_at = ? WHERE id = ?`, calls.StatusQueued, now, now, id)
+			outcome_unknown = MAX(outcome_unknown, ?), updated_at = ? WHERE id = ?`, calls.StatusQueued, now, unknown, now, id)
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
 		}

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"mangotqm/app/calls"
 	"time"
+
+	"mangotqm/app/calls"
 )
 
 // maxBatch bounds how many webhooks share one commit.
@@ -24,6 +25,8 @@ type NewCall struct {
 	Duration int64 // seconds
 	// Invalid, when not empty, stores the call as invalid with this reason.
 	Invalid string
+	// Notes: what the receiver flagged about a usable call (one per line).
+	Notes string
 }
 
 // Intaken tells what happened to a stored webhook.
@@ -72,10 +75,15 @@ func (s *Store) Intake(ctx context.Context, c NewCall) (Intaken, error) {
 func (s *Store) commitLoop() {
 	defer close(s.done)
 	batch := make([]intakeReq, 0, maxBatch)
+	check := time.NewTicker(FileCheckEvery)
+	defer check.Stop()
 	for {
 		select {
 		case req := <-s.intake:
 			batch = append(batch[:0], req)
+		case <-check.C:
+			_ = s.health.checkFile() // an idle store notices a deleted file too
+			continue
 		case <-s.stop:
 			// Drain what was queued before Close.
 			for {
@@ -114,6 +122,14 @@ func (s *Store) commitBatch(batch []intakeReq) {
 		}
 		return nil
 	})
+	if err != nil && len(batch) > 1 && !errors.Is(err, ErrDatabaseGone) {
+		// One bad member (a damaged page, an odd value) must not take the
+		// healthy webhooks down with it: each is tried on its own.
+		for _, req := range batch {
+			s.commitBatch([]intakeReq{req})
+		}
+		return
+	}
 	for i, req := range batch {
 		if err != nil {
 			req.res <- intakeRes{err: fmt.Errorf("store webhook: %w", err)}
@@ -154,12 +170,13 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 	if params == "" {
 		params = "{}"
 	}
+	raw, cut := compactRaw(c.Raw, params)
 	res, err := tx.Exec(`INSERT INTO calls
 		(source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
-		 received_at, status, reason, next_attempt_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		c.Source, callID, dupOf, c.Raw, params, c.Caller, c.Operator, nullMS(c.Started), c.Duration,
-		now, status, reason, next, now)
+		 received_at, status, reason, next_attempt_at, updated_at, notes, raw_cut)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		c.Source, callID, dupOf, raw, params, c.Caller, c.Operator, nullMS(c.Started), c.Duration,
+		now, status, reason, next, now, c.Notes, cut)
 	if err != nil {
 		return Intaken{}, fmt.Errorf("insert call: %w", err)
 	}
@@ -171,7 +188,23 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 }
 
 // writeTx runs fn in one immediate transaction on the writer connection.
+// The database file must still be the one opened, before and after the
+// commit: a commit into a deleted file would be lost at the next start.
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.tx(ctx, fn)
+	switch {
+	case err == nil:
+		s.health.wrote(nil)
+	case isStorageFault(err):
+		s.health.wrote(err)
+	}
+	return err
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.health.checkFile(); err != nil {
+		return err
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -183,5 +216,5 @@ func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return s.health.checkFile()
 }

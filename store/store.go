@@ -39,6 +39,14 @@ type Options struct {
 	NoGroupCommit bool
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// MustExist refuses to create a database (read-only commands).
+	MustExist bool
+	// OnFault is told when writes start failing (disk full, I/O error,
+	// the file deleted or replaced: err names it) and, with nil, when they
+	// work again. The bridge raises and clears an incident with it. It is
+	// called from the writing goroutine: it must not block or write to the
+	// store.
+	OnFault func(err error)
 }
 
 // Store is the database handle. It is safe for concurrent use.
@@ -50,6 +58,8 @@ type Store struct {
 
 	intake    chan intakeReq
 	noGroup   bool
+	health    *health
+	lock      *os.File
 	closeOnce sync.Once
 	stop      chan struct{}
 	done      chan struct{}
@@ -58,10 +68,35 @@ type Store struct {
 // Open opens (creating if needed) the database in dir, applies migrations and
 // starts the intake committer. The file is created with mode 0600.
 func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	if err := prepareDir(dir); err != nil {
+		return nil, err
+	}
+	lock, err := takeLock(dir, false)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("the database in %s is being restored; try again when that is done", dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(ctx, dir, opt)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func open(ctx context.Context, dir string, opt Options) (*Store, error) {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
 	}
 	path := filepath.Join(dir, FileName)
+	created, err := checkExisting(dir, path, opt.MustExist)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create database file: %w", err)
@@ -81,9 +116,36 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	if err := w.PingContext(ctx); err != nil {
 		_ = w.Close()
+		if isDamage(err) {
+			return nil, damaged(dir, path, err)
+		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if !created {
+		if err := quickCheck(ctx, w, dir, path); err != nil {
+			_ = w.Close()
+			return nil, err
+		}
+	}
+	if err := migrate(ctx, w, func(ctx context.Context) error {
+		if created {
+			return nil
+		}
+		_, err := backupTo(ctx, w, BackupDir(dir), now(), "before-upgrade")
+		return err
+	}); err != nil {
+		_ = w.Close()
+		if isDamage(err) {
+			return nil, damaged(dir, path, err)
+		}
+		return nil, err
+	}
+	if err := writeMarker(dir, now()); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	h, err := newHealth(path, opt.OnFault)
+	if err != nil {
 		_ = w.Close()
 		return nil, err
 	}
@@ -98,14 +160,12 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		path:    path,
 		w:       w,
 		r:       r,
-		now:     time.Now,
+		now:     now,
 		intake:  make(chan intakeReq, 1024),
 		noGroup: opt.NoGroupCommit,
+		health:  h,
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
-	}
-	if opt.Now != nil {
-		s.now = opt.Now
 	}
 	go s.commitLoop()
 	return s, nil
@@ -136,7 +196,9 @@ func dsn(path, mode, sync string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+// migrate applies pending migrations; before is called first when there
+// are any (it backs the database up).
+func migrate(ctx context.Context, db *sql.DB, before func(context.Context) error) error {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -144,6 +206,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if !pending {
+		return nil
+	}
+	if err := before(ctx); err != nil {
+		return fmt.Errorf("back up before upgrading the database: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
@@ -162,6 +234,9 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		err = errors.Join(s.r.Close(), s.w.Close())
+		if s.lock != nil {
+			_ = s.lock.Close() // releases the shared lock
+		}
 	})
 	return err
 }

@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mangotqm/app/calls"
 	"sort"
 	"strings"
 	"time"
+
+	"mangotqm/app/calls"
 )
 
 // DefaultJoinWindow is how far apart the start times of the calltracking and
@@ -284,8 +285,10 @@ func mergeInto(ctx context.Context, tx *sql.Tx, earlier, later calls.Call, now i
 	if err != nil {
 		return false, fmt.Errorf("merge parameters: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE calls SET params = ?, caller = ?, operator = ?, updated_at = ?
-		WHERE id = ?`, string(b), caller, operator, now, earlier.ID); err != nil {
+	// The raw request stays as received: a part derived from the old
+	// parameters is written out before they change.
+	if _, err := tx.ExecContext(ctx, `UPDATE calls SET params = ?, raw = ?, caller = ?, operator = ?, updated_at = ?
+		WHERE id = ?`, string(b), materializeRaw(earlier.Raw), caller, operator, now, earlier.ID); err != nil {
 		return false, fmt.Errorf("merge parameters: %w", err)
 	}
 	return true, nil

@@ -29,7 +29,6 @@ import (
 
 // Setting keys.
 const (
-	settingPaused    = "delivery.paused"
 	settingCopiedURL = "tunnel.copied_url"
 )
 
@@ -144,11 +143,16 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 	if opts.ProbeInterval == 0 && opts.Tunnel == TunnelNgrok {
 		opts.ProbeInterval = tunnelProbeInterval
 	}
-	st, err := store.Open(ctx, opts.DataDir, store.Options{})
+	var b *Bridge
+	st, err := store.Open(ctx, opts.DataDir, store.Options{OnFault: func(err error) {
+		if b != nil {
+			b.storageFault(err)
+		}
+	}})
 	if err != nil {
 		return nil, err
 	}
-	b := &Bridge{opts: opts, log: opts.Logger, store: st, events: hub.New(Event{Kind: EventStarted, At: opts.Now()})}
+	b = &Bridge{opts: opts, log: opts.Logger, store: st, events: hub.New(Event{Kind: EventStarted, At: opts.Now()})}
 	if err := b.load(ctx); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -166,19 +170,16 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 		Now:              opts.Now,
 		Logger:           b.log.With("part", "delivery"),
 		OnCall:           func(row int64) { b.publish(Event{Kind: EventCall, CallRow: row}) },
+		OnResume:         func() { b.publish(Event{Kind: EventDelivery}) },
 		OnIncident:       b.incident,
 		OnPause: func() {
-			if err := st.SetSetting(context.Background(), settingPaused, true); err != nil {
+			if err := st.SetSetting(context.Background(), store.SettingPaused, true); err != nil {
 				b.log.Error("cannot save the paused state", "err", err)
 			}
 			b.publish(Event{Kind: EventDelivery})
 		},
 	})
-	var paused bool
-	if _, err := st.GetSetting(ctx, settingPaused, &paused); err != nil {
-		b.log.Warn("cannot read the paused state; sending", "err", err)
-	}
-	b.worker.SetPaused(paused)
+	// The worker restores a saved pause (and why) when it starts.
 	return b, nil
 }
 
@@ -267,9 +268,6 @@ func (b *Bridge) Start(ctx context.Context) error {
 	for _, id := range ids {
 		b.log.Warn("call was being sent when the app stopped: sent, outcome unknown; sending again", "row", id)
 	}
-	if b.worker.Paused() {
-		b.log.Warn("sending to TQM is paused (saved from an earlier run); calls are received and kept")
-	}
 	b.watch(tun)
 
 	// Delivery runs whether or not the tunnel comes up: what is stored is sent.
@@ -281,6 +279,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 		defer close(b.runDone)
 		_ = b.worker.Run(runCtx)
 	}()
+	go b.store.RunBackups(runCtx, store.BackupDir(b.opts.DataDir), store.BackupEvery, b.log.With("part", "backup"))
 	b.startReconcile()
 	return b.OpenTunnel(ctx)
 }
@@ -338,14 +337,7 @@ func (b *Bridge) OpenTunnel(ctx context.Context) error {
 	}
 	base = strings.TrimRight(base, "/")
 	prefix := receiver.Prefix(secret)
-	srv := &http.Server{
-		Handler:           recv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelDebug),
-	}
+	srv := receiver.NewServer(recv, b.log.With("part", "receiver"))
 	b.mu.Lock()
 	if b.closed || b.tun != tun {
 		b.mu.Unlock()

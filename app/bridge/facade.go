@@ -11,6 +11,7 @@ import (
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
+	"mangotqm/store"
 	"mangotqm/tunnel"
 )
 
@@ -89,20 +90,25 @@ func (b *Bridge) clearFailedIncident(ctx context.Context) {
 	}
 }
 
-// SetPaused pauses or resumes sending (receiving goes on).
+// SetPaused pauses or resumes sending (receiving goes on). Resuming clears
+// whatever paused it, a rejected key included (the next send tells).
 func (b *Bridge) SetPaused(ctx context.Context, paused bool) error {
-	if err := b.store.SetSetting(ctx, settingPaused, paused); err != nil {
+	if paused {
+		if err := b.store.SetSetting(ctx, store.SettingPaused, true); err != nil {
+			return err
+		}
+		b.worker.SetPaused(true)
+	} else if err := b.worker.Resume(ctx); err != nil {
 		return err
-	}
-	b.worker.SetPaused(paused)
-	if !paused {
-		b.incident(delivery.IncidentKeyRejected, false, "")
-		b.worker.Wake()
 	}
 	b.log.Info("delivery state changed by the user", "paused", paused)
 	b.publish(Event{Kind: EventDelivery})
 	return nil
 }
+
+// PausedReason says why sending is paused ("" when it is not):
+// store.PauseByUser or store.PauseByKeyRejected.
+func (b *Bridge) PausedReason() string { return b.worker.PausedReason() }
 
 // Paused reports whether sending is paused.
 func (b *Bridge) Paused() bool { return b.worker.Paused() }

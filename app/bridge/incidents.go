@@ -14,7 +14,19 @@ const (
 	IncidentTunnelDown = "tunnel_down"
 	IncidentBadSign    = "vpbx_bad_signature"
 	IncidentMono       = "mono_recording"
+	IncidentStorage    = "storage"
 )
+
+// storageFault opens (err != nil) or clears the storage incident: the
+// database file is gone, damaged or the disk is full; the receiver answers
+// 503 meanwhile, so Mango retries and nothing acknowledged is lost.
+func (b *Bridge) storageFault(err error) {
+	if err == nil {
+		b.incident(IncidentStorage, false, "")
+		return
+	}
+	b.incident(IncidentStorage, true, b.text("core.storage_fault", map[string]any{"Error": err.Error()}))
+}
 
 // watchTunnel forwards tunnel states to subscribers and raises one
 // "tunnel down" incident when the tunnel stays offline for TunnelDownAfter.

@@ -7,6 +7,7 @@ import (
 	"mangotqm/app/calls"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mapping"
+	"mangotqm/app/recordings"
 	"mangotqm/app/tqm"
 )
 
@@ -47,12 +48,10 @@ func (s *tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Fie
 		fs[i] = tqm.Field{Name: f.Name, Value: f.Value}
 	}
 	r, err := s.c.Send(ctx, fs)
-	return toSendResult(r), err
+	return recordings.Result(r), err
 }
 
-func toSendResult(r tqm.Result) delivery.SendResult {
-	cls := map[tqm.Class]delivery.Class{tqm.Accepted: delivery.Accepted, tqm.Retry: delivery.Retry,
-		tqm.AuthRejected: delivery.AuthRejected, tqm.Rejected: delivery.Rejected}[r.Class]
-	return delivery.SendResult{Class: cls, HTTPStatus: r.HTTPStatus, CorrelationID: r.CorrelationID,
-		Body: r.Body, Duration: r.Duration}
+// KeyFingerprint implements delivery.KeyFingerprinter.
+func (s *tqmSender) KeyFingerprint(ctx context.Context) (string, error) {
+	return s.c.KeyFingerprint(ctx)
 }

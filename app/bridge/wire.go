@@ -192,6 +192,18 @@ func (l *liveSender) Send(ctx context.Context, c calls.Call, fields []mapping.Fi
 	return s.Send(ctx, c, fields)
 }
 
+// KeyFingerprint implements delivery.KeyFingerprinter through the current
+// sender, so a key rejected by TQM is compared with the key now stored.
+func (l *liveSender) KeyFingerprint(ctx context.Context) (string, error) {
+	l.mu.Lock()
+	s := l.s
+	l.mu.Unlock()
+	if kf, ok := s.(delivery.KeyFingerprinter); ok {
+		return kf.KeyFingerprint(ctx)
+	}
+	return "", nil
+}
+
 // applySender builds the sender for the configuration in effect.
 func (b *Bridge) applySender(ctx context.Context) {
 	cfg := b.Config()

@@ -44,6 +44,11 @@ type Call struct {
 	OutcomeUnknown bool
 	Delivered      time.Time
 	Updated        time.Time
+	// Notes: what the receiver flagged about the webhook (e.g. parameters
+	// kept as received).
+	Notes string
+	// RawCut: Raw holds only the first part of a body too long to keep.
+	RawCut bool
 }
 
 // Attempt is one try to deliver a call.

@@ -82,7 +82,7 @@ func TestStatusPredicates(t *testing.T) {
 		t.Error("ParseStatus accepted a filter pseudo-status")
 	}
 	for s, want := range map[Status]bool{StatusFailed: true, StatusDelivered: true, StatusDuplicate: false,
-		StatusInvalid: false, StatusSending: false, StatusAttention: true} {
+		StatusInvalid: true, StatusSending: false, StatusAttention: true} {
 		if s.Resendable() != want {
 			t.Errorf("%s.Resendable() = %v", s, !want)
 		}

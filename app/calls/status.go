@@ -89,9 +89,12 @@ func Next(from Status, o Outcome, retriesLeft bool) (Status, error) {
 }
 
 // Resendable reports whether the user may send a call in status s again.
+// An invalid call may: its webhook is parsed and mapped again on that try,
+// so a fixed mapping applies. (A call stuck "sending" is accepted by the
+// store once it is stale.)
 func (s Status) Resendable() bool {
 	switch s {
-	case StatusDuplicate, StatusInvalid, StatusSending:
+	case StatusDuplicate, StatusSending:
 		return false
 	}
 	return true

@@ -33,7 +33,7 @@ func IsCommand(args []string) bool {
 		return false
 	}
 	switch args[0] {
-	case "serve", "calls", "resend", "sync-operators", "backfill", "help", "-h", "--help", "-help", "version", "--version":
+	case "serve", "calls", "resend", "resume", "restore", "sync-operators", "backfill", "help", "-h", "--help", "-help", "version", "--version":
 		return true
 	}
 	return false
@@ -48,6 +48,8 @@ Usage:
   mangotqm calls [flags]        list stored calls
   mangotqm resend [flags] ID    send a call again
   mangotqm resend [flags] --failed-since 2026-11-01
+  mangotqm resume [flags]       resume sending to TQM (after a pause or a rejected key)
+  mangotqm restore --from FILE  bring back a backup of the database (no bridge may run)
   mangotqm sync-operators       copy Mango's employees into TQM as operators
   mangotqm backfill --from T [--to T]  load a past period's calls from Mango's statistics
 
@@ -70,6 +72,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = syncOperators(ctx, args[1:], stdout, stderr)
 	case "backfill":
 		err = backfill(ctx, args[1:], stdout, stderr)
+	case "resume":
+		err = Resume(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = Restore(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mangotqm", Version)
 	default:
@@ -121,7 +127,7 @@ func openStore(ctx context.Context, dir string) (*store.Store, error) {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
 		return nil, fmt.Errorf("no mangotqm database in %s (has the bridge run with this --data-dir?): %w", dir, err)
 	}
-	return store.Open(ctx, dir, store.Options{})
+	return store.Open(ctx, dir, store.Options{MustExist: true})
 }
 
 // callJSON is the --json shape of a call.

@@ -1,7 +1,15 @@
 // Package delivery drains the calls outbox into TQM: it claims due calls,
 // maps and validates them, sends them at a smooth rate, and records every
-// try. A call is never dropped: a TQM outage means "retrying", a rejected
-// key pauses sending, a call TQM refuses needs the user's attention.
+// try. A call is never dropped: a TQM outage means "retrying", a 429 slows
+// the whole sender down (Retry-After is honoured, the try is not counted),
+// a rejected key pauses sending until the key changes, a call TQM refuses
+// needs the user's attention.
+//
+// What the bridge wires (see Config): Outbox (the store: it also persists
+// the pause and re-queues stuck calls when it implements PauseStore and
+// StuckSweeper), Sender (its KeyFingerprint, if any, lets a paused worker
+// notice a corrected key), OnPause/OnResume/OnIncident for the window, and
+// Resume for the window's button and `mangotqm resume`.
 package delivery
 
 import (
@@ -10,8 +18,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"mangotqm/app/calls"
 	"mangotqm/app/mango"
@@ -43,7 +55,12 @@ type SendResult struct {
 	CorrelationID string
 	Body          string // excerpt of TQM's answer, or why Wait/Skip
 	Duration      time.Duration
-	RetryAfter    time.Duration // for Wait
+	// RetryAfter: for Wait, when to look again; for Retry, the wait TQM
+	// asked for (Retry-After of a 429 or 503), 0 if none.
+	RetryAfter time.Duration
+	// KeyFingerprint: for AuthRejected, the fingerprint of the key TQM
+	// rejected (tqm.Fingerprint); "" if unknown.
+	KeyFingerprint string
 }
 
 // Sender sends one mapped call to TQM. err describes a failure without an
@@ -57,6 +74,26 @@ type Outbox interface {
 	Claim(ctx context.Context) (calls.Call, bool, error)
 	Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
+}
+
+// PauseStore keeps the pause across restarts (*store.Store). When
+// Config.Pauses is nil and the Outbox implements it, the Outbox is used.
+type PauseStore interface {
+	LoadPause(ctx context.Context) (store.Pause, error)
+	SavePause(ctx context.Context, p store.Pause) error
+}
+
+// StuckSweeper re-queues calls left "sending" (*store.Store); used when the
+// Outbox implements it.
+type StuckSweeper interface {
+	RequeueStuck(ctx context.Context, before time.Time, skip func(row int64) bool) ([]int64, error)
+}
+
+// KeyFingerprinter reads the fingerprint of the TQM key that would be sent
+// now (*tqm.Client, recordings.Sender). Used when the Sender implements it
+// and Config.KeyFingerprint is nil.
+type KeyFingerprinter interface {
+	KeyFingerprint(ctx context.Context) (string, error)
 }
 
 // Incident kinds raised by delivery.
@@ -77,8 +114,28 @@ type Config struct {
 	Mapping  func(ctx context.Context) (mapping.Config, error)
 	Schedule []time.Duration // waits after failed tries; default SvixSchedule
 	Rate     float64         // requests per second, evenly spaced; default 5
-	// MaxInFlight bounds concurrent requests; default 4.
+	// MaxInFlight bounds concurrent requests; default InFlightFor(Rate),
+	// enough for the rate to be reached while TQM answers within a second.
 	MaxInFlight int
+	// SendTimeout is the deadline of one Send (recording download and
+	// upload included); default DefaultSendTimeout. A send past it is
+	// abandoned and the call retried.
+	SendTimeout time.Duration
+	// RateLimitWait is how long the whole sender holds back after a 429
+	// without Retry-After; default 30 s.
+	RateLimitWait time.Duration
+	// Pauses persists the pause; default: the Outbox, if it is a PauseStore.
+	Pauses PauseStore
+	// KeyFingerprint reads the current TQM key's fingerprint; default: the
+	// Sender's, if it is a KeyFingerprinter.
+	KeyFingerprint func(ctx context.Context) (string, error)
+	// PauseCheckEvery: while paused, how often the saved pause and the key
+	// are looked at again; default 5 s.
+	PauseCheckEvery time.Duration
+	// SweepEvery: how often calls stuck "sending" for more than StuckAfter
+	// (default store.SendingStaleAfter) are re-queued; default 1 min.
+	SweepEvery time.Duration
+	StuckAfter time.Duration
 	// FileLinkRequired says, at each try, whether calls are sent by link
 	// (fileLink must be present); nil = never.
 	FileLinkRequired func() bool
@@ -92,17 +149,40 @@ type Config struct {
 	OnIncident func(kind string, open bool, message string)
 	// OnPause is told when delivery pauses itself (TQM rejected the key).
 	OnPause func()
+	// OnResume is told when delivery resumes by itself (the key changed, or
+	// the saved pause was cleared by `mangotqm resume`) or through Resume.
+	OnResume func()
+}
+
+// DefaultSendTimeout is the default Config.SendTimeout.
+const DefaultSendTimeout = 5 * time.Minute
+
+// InFlightFor is the default number of concurrent sends for a rate: the
+// rate times one second (a TQM answering within a second does not slow
+// delivery below the rate), at least 4 and at most 128.
+func InFlightFor(perSecond float64) int {
+	return int(min(max(math.Ceil(perSecond), 4), 128))
 }
 
 // Worker is the outbox relay.
 type Worker struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	limiter *rate.Limiter
+	sweeper StuckSweeper
 
-	wake   chan struct{}
-	mu     sync.Mutex
-	paused bool
-	resume chan struct{}
+	wake chan struct{}
+
+	mu         sync.Mutex
+	paused     bool
+	reason     string // store.PauseByUser, store.PauseByKeyRejected
+	rejectedFP string // fingerprint of the rejected key
+	since      time.Time
+	status     int  // HTTP status of the rejection
+	persisted  bool // the pause is in the PauseStore
+	resume     chan struct{}
+	holdUntil  time.Time // global back-off (429/503 with Retry-After)
+	inFlight   map[int64]bool
 
 	inflight sync.WaitGroup
 	sendCtx  context.Context
@@ -118,7 +198,22 @@ func New(cfg Config) *Worker {
 		cfg.Rate = 5
 	}
 	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 4
+		cfg.MaxInFlight = InFlightFor(cfg.Rate)
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
+	if cfg.RateLimitWait <= 0 {
+		cfg.RateLimitWait = 30 * time.Second
+	}
+	if cfg.PauseCheckEvery <= 0 {
+		cfg.PauseCheckEvery = 5 * time.Second
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	if cfg.StuckAfter <= 0 {
+		cfg.StuckAfter = store.SendingStaleAfter
 	}
 	if cfg.Drain <= 0 {
 		cfg.Drain = 10 * time.Second
@@ -129,9 +224,21 @@ func New(cfg Config) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Pauses == nil {
+		if ps, ok := cfg.Outbox.(PauseStore); ok {
+			cfg.Pauses = ps
+		}
+	}
+	if cfg.KeyFingerprint == nil {
+		if kf, ok := cfg.Sender.(KeyFingerprinter); ok {
+			cfg.KeyFingerprint = kf.KeyFingerprint
+		}
+	}
+	sweeper, _ := cfg.Outbox.(StuckSweeper)
 	sendCtx, cancel := context.WithCancel(context.Background())
 	return &Worker{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
-		resume: make(chan struct{}), sendCtx: sendCtx, cancel: cancel}
+		limiter: rate.NewLimiter(rate.Limit(cfg.Rate), 1), sweeper: sweeper,
+		resume: make(chan struct{}), inFlight: map[int64]bool{}, sendCtx: sendCtx, cancel: cancel}
 }
 
 // Wake tells the worker a call may be due now (a new webhook arrived).
@@ -142,18 +249,29 @@ func (w *Worker) Wake() {
 	}
 }
 
-// SetPaused pauses or resumes sending. Receiving is never paused.
+// SetPaused pauses or resumes sending. Receiving is never paused. The
+// caller persists the flag (store.SettingPaused); a pause set here counts
+// as the user's.
 func (w *Worker) SetPaused(p bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.paused == p {
+	if p {
+		if !w.paused {
+			w.reason, w.rejectedFP, w.since, w.status = store.PauseByUser, "", w.cfg.Now(), 0
+		}
+		w.paused = true
 		return
 	}
-	w.paused = p
-	if !p {
-		close(w.resume)
-		w.resume = make(chan struct{})
+	w.unpauseLocked()
+}
+
+func (w *Worker) unpauseLocked() {
+	if !w.paused {
+		return
 	}
+	w.paused, w.reason, w.rejectedFP, w.persisted = false, "", "", false
+	close(w.resume)
+	w.resume = make(chan struct{})
 }
 
 // Paused reports whether sending is paused.
@@ -161,6 +279,49 @@ func (w *Worker) Paused() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.paused
+}
+
+// PausedReason says why sending is paused: store.PauseByKeyRejected (TQM
+// answered 401/403; it resumes by itself once the key differs from the
+// rejected one), store.PauseByUser, or "" when sending.
+func (w *Worker) PausedReason() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.paused {
+		return ""
+	}
+	return w.reason
+}
+
+// Resume resumes sending whatever paused it: the saved pause is cleared
+// (the PauseStore, if any), the "key rejected" incident too, and OnResume
+// is told. The window's button and `mangotqm resume` (through the saved
+// pause, noticed within PauseCheckEvery) end up here.
+func (w *Worker) Resume(ctx context.Context) error {
+	if w.cfg.Pauses != nil {
+		if err := w.cfg.Pauses.SavePause(ctx, store.Pause{}); err != nil {
+			return fmt.Errorf("save that delivery resumed: %w", err)
+		}
+	}
+	w.resumed("delivery resumed")
+	return nil
+}
+
+// resumed clears the pause in memory and tells everyone.
+func (w *Worker) resumed(why string, attrs ...any) {
+	w.mu.Lock()
+	was := w.paused
+	w.unpauseLocked()
+	w.mu.Unlock()
+	if !was {
+		return
+	}
+	w.log.Info(why, attrs...)
+	w.incident(IncidentKeyRejected, false, "")
+	if w.cfg.OnResume != nil {
+		w.cfg.OnResume()
+	}
+	w.Wake()
 }
 
 func (w *Worker) pausedCh() (bool, <-chan struct{}) {
@@ -174,9 +335,12 @@ func (w *Worker) pausedCh() (bool, <-chan struct{}) {
 // "outcome unknown" and sent again on the next start).
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.drain()
-	interval := time.Duration(float64(time.Second) / w.cfg.Rate)
+	w.startup(ctx)
+	var bg sync.WaitGroup
+	bg.Add(1)
+	go func() { defer bg.Done(); w.background(ctx) }()
+	defer bg.Wait()
 	slots := make(chan struct{}, w.cfg.MaxInFlight)
-	var nextSlot time.Time
 	for {
 		if p, resumed := w.pausedCh(); p {
 			select {
@@ -186,18 +350,23 @@ func (w *Worker) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		// Smooth rate: request starts are at least interval apart; no bursts.
-		if d := nextSlot.Sub(w.cfg.Now()); d > 0 {
+		// TQM asked the whole sender to slow down.
+		if d := w.hold(); d > 0 {
 			if !sleep(ctx, d) {
 				return nil
 			}
+			continue
+		}
+		// Smooth rate: request starts are at least 1/Rate apart; no bursts.
+		if err := w.limiter.Wait(ctx); err != nil {
+			return nil
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
-		if w.Paused() { // paused while we waited for a slot
+		if w.Paused() || w.hold() > 0 { // changed while we waited for a slot
 			<-slots
 			continue
 		}
@@ -220,13 +389,189 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		nextSlot = w.cfg.Now().Add(interval)
+		w.setInFlight(c.ID, true)
 		w.notify(c.ID)
 		w.inflight.Add(1)
 		go func() {
-			defer func() { <-slots; w.inflight.Done() }()
-			w.process(c)
+			defer w.inflight.Done()
+			w.process(c, func() { <-slots })
 		}()
+	}
+}
+
+func (w *Worker) hold() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.holdUntil.Sub(w.cfg.Now())
+}
+
+// holdOff makes the whole sender wait d (a later end wins).
+func (w *Worker) holdOff(d time.Duration, why string) {
+	until := w.cfg.Now().Add(d)
+	w.mu.Lock()
+	later := until.After(w.holdUntil)
+	if later {
+		w.holdUntil = until
+	}
+	w.mu.Unlock()
+	if later {
+		w.log.Warn("TQM asked to slow down; no request goes out until then", "why", why, "until", until, "wait", d)
+	}
+}
+
+func (w *Worker) setInFlight(row int64, on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if on {
+		w.inFlight[row] = true
+	} else {
+		delete(w.inFlight, row)
+	}
+}
+
+func (w *Worker) isInFlight(row int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.inFlight[row]
+}
+
+// startup reads the saved pause and says at once whether sending is
+// paused and why.
+func (w *Worker) startup(ctx context.Context) {
+	if w.cfg.Pauses != nil {
+		p, err := w.cfg.Pauses.LoadPause(ctx)
+		if err != nil {
+			w.log.Warn("cannot read the saved delivery pause", "err", err)
+		} else if p.Paused {
+			w.mu.Lock()
+			if !w.paused {
+				w.paused = true
+			}
+			w.reason, w.rejectedFP, w.since, w.status, w.persisted = p.Reason, p.KeyFingerprint, p.Since, p.HTTPStatus, true
+			w.mu.Unlock()
+		}
+	}
+	w.mu.Lock()
+	paused, reason, since := w.paused, w.reason, w.since
+	w.mu.Unlock()
+	if !paused {
+		return
+	}
+	switch reason {
+	case store.PauseByKeyRejected:
+		if w.cfg.KeyFingerprint == nil {
+			// The key cannot be compared with the rejected one: try once;
+			// a key still wrong pauses again at the first answer.
+			w.resumed("delivery was paused because TQM rejected the access key; the key cannot be compared here, so one call is sent to check it",
+				"paused_since", since)
+			return
+		}
+		w.log.Warn("delivery is paused: TQM rejected the access key; it resumes by itself once the key is changed (or run: mangotqm resume)",
+			"paused_since", since)
+		w.checkPause(ctx)
+	default:
+		w.log.Warn("delivery is paused (by the user); webhooks are still received and stored", "paused_since", since)
+	}
+}
+
+// background re-checks a pause and sweeps stuck calls until ctx ends.
+func (w *Worker) background(ctx context.Context) {
+	pause := time.NewTicker(w.cfg.PauseCheckEvery)
+	defer pause.Stop()
+	sweep := time.NewTicker(w.cfg.SweepEvery)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pause.C:
+			if w.Paused() {
+				w.checkPause(ctx)
+			}
+		case <-sweep.C:
+			w.sweep(ctx)
+		}
+	}
+}
+
+// checkPause resumes a paused worker whose saved pause was cleared
+// elsewhere (mangotqm resume), or whose rejected key has been replaced.
+func (w *Worker) checkPause(ctx context.Context) {
+	w.mu.Lock()
+	reason, rejected, persisted := w.reason, w.rejectedFP, w.persisted
+	w.mu.Unlock()
+	if w.cfg.Pauses != nil && persisted {
+		p, err := w.cfg.Pauses.LoadPause(ctx)
+		if err == nil && !p.Paused {
+			w.resumed("the saved pause was cleared (mangotqm resume); delivery resumed")
+			return
+		}
+	}
+	if reason != store.PauseByKeyRejected || w.cfg.KeyFingerprint == nil {
+		return
+	}
+	fp, err := w.cfg.KeyFingerprint(ctx)
+	if err != nil || fp == rejected {
+		return
+	}
+	if w.cfg.Pauses != nil {
+		if err := w.cfg.Pauses.SavePause(ctx, store.Pause{}); err != nil {
+			w.log.Error("the TQM key was changed, but resuming cannot be saved; staying paused", "err", err)
+			return
+		}
+	}
+	w.resumed("the TQM access key was changed since TQM rejected it; delivery resumed")
+}
+
+// pauseForKey pauses sending after TQM rejected the key fp.
+func (w *Worker) pauseForKey(ctx context.Context, fp string, status int) {
+	w.mu.Lock()
+	same := w.paused && w.reason == store.PauseByKeyRejected && w.rejectedFP == fp
+	if !w.paused {
+		w.since = w.cfg.Now()
+	}
+	w.paused, w.reason, w.rejectedFP, w.status = true, store.PauseByKeyRejected, fp, status
+	since := w.since
+	w.mu.Unlock()
+	if same {
+		return
+	}
+	if w.cfg.OnPause != nil {
+		w.cfg.OnPause() // first: the saved reason must be newer than the flag OnPause may write
+	}
+	if w.cfg.Pauses != nil {
+		err := w.cfg.Pauses.SavePause(ctx, store.Pause{Paused: true, Reason: store.PauseByKeyRejected,
+			KeyFingerprint: fp, Since: since.UTC(), HTTPStatus: status})
+		if err != nil {
+			w.log.Error("cannot save the delivery pause; it holds until the app stops", "err", err)
+		} else {
+			w.mu.Lock()
+			w.persisted = true
+			w.mu.Unlock()
+		}
+	}
+}
+
+// sweep re-queues calls stuck "sending" (an outcome that could not be
+// recorded), leaving the ones this worker still handles.
+func (w *Worker) sweep(ctx context.Context) {
+	if w.sweeper == nil {
+		return
+	}
+	ids, err := w.sweeper.RequeueStuck(ctx, w.cfg.Now().Add(-w.cfg.StuckAfter), w.isInFlight)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Error("cannot look for calls stuck in sending", "err", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		w.log.Warn("call was stuck in sending (its outcome could not be recorded): sending it again; TQM may receive it twice",
+			"row", id, "stuck_for_more_than", w.cfg.StuckAfter)
+		w.notify(id)
+	}
+	if len(ids) > 0 {
+		w.Wake()
 	}
 }
 
@@ -289,14 +634,17 @@ func (w *Worker) incident(kind string, open bool, msg string) {
 	}
 }
 
-// process maps, validates, sends and records one claimed call.
-func (w *Worker) process(c calls.Call) {
+// process maps, validates, sends and records one claimed call; release
+// frees its in-flight slot once the try is over.
+func (w *Worker) process(c calls.Call, release func()) {
 	ctx := w.sendCtx
 	started := w.cfg.Now()
 	log := w.log.With("row", c.ID, "call_id", c.CallID, "attempt", c.Attempts)
+	c = w.reparse(c)
 
 	fields, request, problem := w.prepare(ctx, c)
 	if problem != "" {
+		release()
 		log.Warn("call needs attention", "reason", problem)
 		w.finish(ctx, c, calls.Attempt{Started: started, Outcome: calls.OutcomeAttention, Error: problem},
 			store.Update{Status: calls.StatusAttention, Reason: problem, Request: request, LastError: problem, Uncount: true})
@@ -309,12 +657,19 @@ func (w *Worker) process(c calls.Call) {
 		}
 	}
 
-	res, err := w.cfg.Sender.Send(ctx, c, fields)
+	sctx, cancel := context.WithTimeout(ctx, w.cfg.SendTimeout)
+	res, err := w.cfg.Sender.Send(sctx, c, fields)
+	timedOut := errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+	cancel()
+	release()
 	a := calls.Attempt{Started: started, Duration: res.Duration, HTTPStatus: res.HTTPStatus,
 		Response: res.Body, CorrelationID: res.CorrelationID}
 	u := store.Update{Request: request, TQMID: tqmID, CorrelationID: res.CorrelationID}
 	if err != nil {
 		a.Error = err.Error()
+	}
+	if timedOut && err != nil {
+		a.Error = fmt.Sprintf("no result within %s (the send's deadline); %s", w.cfg.SendTimeout, err)
 	}
 	switch {
 	case err == nil && res.Class == Accepted:
@@ -324,13 +679,15 @@ func (w *Worker) process(c calls.Call) {
 		w.incident(IncidentKeyRejected, false, "")
 	case err == nil && res.Class == AuthRejected:
 		a.Outcome = calls.OutcomePaused
-		msg := fmt.Sprintf("TQM rejected the access key (HTTP %d); sending is paused until the key is fixed", res.HTTPStatus)
+		msg := fmt.Sprintf("TQM rejected the access key (HTTP %d); sending is paused until the key is changed", res.HTTPStatus)
 		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusQueued, w.cfg.Now(), msg, true
-		log.Error("TQM rejected the access key; pausing delivery", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID)
-		w.SetPaused(true)
-		if w.cfg.OnPause != nil {
-			w.cfg.OnPause()
+		log.Error("TQM rejected the access key; pausing delivery until the key is changed (or: mangotqm resume)",
+			"http_status", res.HTTPStatus, "correlation_id", res.CorrelationID)
+		fp := res.KeyFingerprint
+		if fp == "" && w.cfg.KeyFingerprint != nil {
+			fp, _ = w.cfg.KeyFingerprint(ctx)
 		}
+		w.pauseForKey(ctx, fp, res.HTTPStatus)
 		w.incident(IncidentKeyRejected, true, msg)
 	case err == nil && res.Class == Wait:
 		a.Outcome = calls.OutcomeWaiting
@@ -345,18 +702,32 @@ func (w *Worker) process(c calls.Call) {
 	case err == nil && res.Class == Rejected:
 		a.Outcome = calls.OutcomeAttention
 		msg := fmt.Sprintf("TQM refused the call (HTTP %d): %s", res.HTTPStatus, res.Body)
-		if res.HTTPStatus == 0 { // refused before sending (e.g. no usable recording)
+		if res.HTTPStatus == 0 { // not sent: refused before TQM was asked (e.g. no usable recording)
 			msg = res.Body
+			log.Warn("call needs attention; it was not sent", "reason", res.Body)
+		} else {
+			log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
 		}
 		u.Status, u.Reason, u.LastError = calls.StatusAttention, msg, msg
-		log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
+	case res.HTTPStatus == http.StatusTooManyRequests:
+		// Rate limited: not the call's fault, not one of its tries; the
+		// whole sender waits.
+		wait := res.RetryAfter
+		if wait <= 0 {
+			wait = w.cfg.RateLimitWait
+		}
+		a.Outcome = calls.OutcomeRetry
+		msg := fmt.Sprintf("TQM is limiting the request rate (HTTP 429); sending again in %s; not counted as a failed try", wait.Round(time.Second))
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusRetrying, w.cfg.Now().Add(wait), msg, true
+		w.holdOff(wait, "HTTP 429")
+		log.Warn("TQM rate-limited the call; it waits without using up a try", "retry_after", wait, "next_attempt", u.NextAttempt)
 	default: // Retry, or no answer at all
 		a.Outcome = calls.OutcomeRetry
 		msg := a.Error
 		if msg == "" {
 			msg = fmt.Sprintf("TQM answered HTTP %d", res.HTTPStatus)
 		}
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) && !timedOut {
 			// Cut short by shutdown: TQM may have it.
 			msg = calls.MessageUnknownOutcome
 			a.Outcome = calls.OutcomeUnknown
@@ -368,15 +739,60 @@ func (w *Worker) process(c calls.Call) {
 			log.Error("call failed for good; it can be resent", "err", msg)
 			w.incident(IncidentCallFailed, true, u.Reason)
 		} else {
-			u.Status, u.NextAttempt = calls.StatusRetrying, w.cfg.Now().Add(w.cfg.Schedule[c.Attempts-1])
-			log.Warn("TQM not reachable; will retry", "err", msg, "http_status", res.HTTPStatus,
+			wait := w.cfg.Schedule[c.Attempts-1]
+			if res.RetryAfter > 0 { // a 503 with Retry-After: not before TQM said
+				wait = max(wait, res.RetryAfter)
+				w.holdOff(res.RetryAfter, fmt.Sprintf("HTTP %d with Retry-After", res.HTTPStatus))
+			}
+			u.Status, u.NextAttempt = calls.StatusRetrying, w.cfg.Now().Add(wait)
+			log.Warn("try failed; will retry", "err", msg, "http_status", res.HTTPStatus,
 				"next_attempt", u.NextAttempt)
 		}
 	}
 	w.finish(ctx, c, a, u)
 }
 
+// finish records a try. When that fails (disk full, a locked or vanished
+// file), it keeps trying in the background with a growing pause until it
+// works or the worker stops: the call must not stay "sending". Meanwhile
+// the call counts as in flight (the sweeper leaves it alone).
 func (w *Worker) finish(ctx context.Context, c calls.Call, a calls.Attempt, u store.Update) {
+	err := w.record(ctx, c, a, u)
+	if err == nil {
+		return
+	}
+	if ctx.Err() != nil {
+		w.setInFlight(c.ID, false)
+		w.log.Error("cannot record the delivery result; the call is re-queued on the next start", "row", c.ID, "err", err)
+		return
+	}
+	w.log.Error("cannot record the delivery result; trying again", "row", c.ID, "err", err)
+	w.inflight.Add(1)
+	go func() {
+		defer w.inflight.Done()
+		wait := 500 * time.Millisecond
+		for {
+			if !sleep(ctx, wait) {
+				w.setInFlight(c.ID, false)
+				w.log.Error("the delivery result was never recorded; the call is re-queued on the next start", "row", c.ID)
+				return
+			}
+			err := w.record(ctx, c, a, u)
+			if err == nil {
+				w.log.Info("delivery result recorded after all", "row", c.ID)
+				return
+			}
+			if errors.Is(err, calls.ErrNotFound) {
+				w.setInFlight(c.ID, false)
+				return
+			}
+			wait = min(wait*2, 30*time.Second)
+		}
+	}()
+}
+
+// record writes a try's outcome; on success the call is no longer in flight.
+func (w *Worker) record(ctx context.Context, c calls.Call, a calls.Attempt, u store.Update) error {
 	if ctx.Err() != nil {
 		// Shutting down: record the outcome anyway, briefly.
 		var cancel context.CancelFunc
@@ -384,12 +800,48 @@ func (w *Worker) finish(ctx context.Context, c calls.Call, a calls.Attempt, u st
 		defer cancel()
 	}
 	if err := w.cfg.Outbox.Finish(ctx, c.ID, a, u); err != nil {
-		// The row stays "sending" and is recovered on the next start.
-		w.log.Error("cannot record the delivery result", "row", c.ID, "err", err)
-		return
+		return err
 	}
+	w.setInFlight(c.ID, false)
 	w.notify(c.ID)
 	w.Wake() // the worker may have gone idle while this call was in flight
+	return nil
+}
+
+// reparse reads a calltracking call's parameters again from its raw
+// request with today's parser, over the stored ones (which keep anything
+// merged in later): a call stored as invalid, or with parameters an older
+// parser dropped, is mapped from everything it carried.
+func (w *Worker) reparse(c calls.Call) calls.Call {
+	if c.Source != "calltracking" || c.Raw == "" {
+		return c
+	}
+	var req mango.Request
+	if json.Unmarshal([]byte(c.Raw), &req) != nil || (req.Query == "" && req.Body == "" && req.BodyBase64 == nil) {
+		return c
+	}
+	if req.BodyBase64 != nil {
+		req.Body = string(req.BodyBase64)
+	}
+	parsed, _ := mango.Parse(req, time.UTC) // its error is about the call, not about reading it
+	if len(parsed.Params) == 0 {
+		return c
+	}
+	p := mango.Params{}
+	_ = json.Unmarshal([]byte(c.Params), &p)
+	changed := false
+	for k, v := range parsed.Params {
+		if old, ok := p[k]; !ok || old != v {
+			p[k], changed = v, true
+		}
+	}
+	if !changed {
+		return c
+	}
+	if b, err := json.Marshal(p); err == nil {
+		c.Params = string(b)
+	}
+	return c
 }
 
 // prepare maps and validates a call. problem is non-empty when the call

@@ -44,6 +44,9 @@ type Call struct {
 	Caller   string
 	Group    string
 	Duration int64 // seconds
+	// Notes name the parameters kept as received because they were not
+	// properly encoded (a stray ';' or a lone '%'): flagged, never fatal.
+	Notes []string
 }
 
 // Parse reads a calltracking webhook: the query string and, for POST, a form
@@ -52,8 +55,8 @@ type Call struct {
 // the error explains why the call is unusable (the caller stores it as
 // invalid with that reason). loc is the zone assumed for dates without one.
 func Parse(r Request, loc *time.Location) (Call, error) {
-	p, perr := params(r)
-	c := Call{Params: p}
+	p, notes, perr := params(r)
+	c := Call{Params: p, Notes: notes}
 	if perr != nil {
 		return c, perr
 	}
@@ -82,19 +85,11 @@ func Parse(r Request, loc *time.Location) (Call, error) {
 	return c, nil
 }
 
-func params(r Request) (Params, error) {
+func params(r Request) (Params, []string, error) {
 	p := Params{}
-	q, qerr := url.ParseQuery(r.Query)
-	for k, vs := range q {
-		if len(vs) > 0 {
-			p[k] = vs[len(vs)-1]
-		}
-	}
-	if qerr != nil {
-		return p, fmt.Errorf("malformed query string: %w", qerr)
-	}
+	notes := parseForm(r.Query, "query", p)
 	if strings.TrimSpace(r.Body) == "" {
-		return p, nil
+		return p, notes, nil
 	}
 	mt, _, _ := mime.ParseMediaType(r.ContentType)
 	body := strings.TrimSpace(r.Body)
@@ -102,27 +97,58 @@ func params(r Request) (Params, error) {
 	case mt == "application/json" || (mt == "" || mt == "text/plain") && strings.HasPrefix(body, "{"):
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(body), &obj); err != nil {
-			return p, fmt.Errorf("malformed JSON body: %w", err)
+			return p, notes, fmt.Errorf("malformed JSON body: %w", err)
 		}
 		for k, v := range obj {
 			p[k] = scalar(v)
 		}
 	case mt == "application/x-www-form-urlencoded" || mt == "" || mt == "text/plain":
-		f, err := url.ParseQuery(body)
-		for k, vs := range f {
-			if len(vs) > 0 {
-				p[k] = vs[len(vs)-1]
-			}
-		}
-		if err != nil {
-			return p, fmt.Errorf("malformed form body: %w", err)
-		}
+		notes = append(notes, parseForm(body, "body", p)...)
 	case mt == "multipart/form-data":
-		return p, errors.New("multipart bodies are not supported by the calltracking webhook")
+		return p, notes, errors.New("multipart bodies are not supported by the calltracking webhook")
 	default:
-		return p, fmt.Errorf("unsupported content type %q", mt)
+		return p, notes, fmt.Errorf("unsupported content type %q", mt)
 	}
-	return p, nil
+	return p, notes, nil
+}
+
+// maxNotes bounds the notes of one request (a hostile query could hold
+// thousands of broken parameters).
+const maxNotes = 20
+
+// parseForm reads "k=v&k=v" into p one parameter at a time (a later value
+// wins). Unlike url.ParseQuery it never drops a parameter: a name or value
+// with a lone '%' or an invalid escape is kept exactly as received, and a
+// stray ';' (which url.ParseQuery refuses) stays part of the value; each
+// such parameter is named in the returned notes. where is "query" or "body".
+func parseForm(s, where string, p Params) (notes []string) {
+	note := func(name, why string) {
+		if len(notes) < maxNotes {
+			notes = append(notes, fmt.Sprintf("%s parameter %q kept as received: %s", where, truncate(name, 40), why))
+		}
+	}
+	for piece := range strings.SplitSeq(s, "&") {
+		if piece == "" {
+			continue
+		}
+		rawKey, rawVal, _ := strings.Cut(piece, "=")
+		key, kerr := url.QueryUnescape(rawKey)
+		if kerr != nil {
+			key = rawKey
+		}
+		val, verr := url.QueryUnescape(rawVal)
+		if verr != nil {
+			val = rawVal
+		}
+		switch {
+		case kerr != nil || verr != nil:
+			note(key, "it is not properly %-encoded")
+		case strings.Contains(piece, ";"):
+			note(key, "it holds an unencoded ';'")
+		}
+		p[key] = val
+	}
+	return notes
 }
 
 func scalar(v any) string {

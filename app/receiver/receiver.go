@@ -1,6 +1,10 @@
-// Package receiver is the HTTP side Mango calls. Every request under the
+// Package receiver is the HTTP side Mango calls. Every GET or POST under the
 // secret prefix /mango/<secret>/ is stored in SQLite before it is answered;
-// a wrong secret is answered 404 and nothing is stored.
+// HEAD is answered without storing anything; a wrong secret is answered 404,
+// nothing is stored, and such requests are logged as a count at most once a
+// minute. At most MaxConcurrent requests are handled at once (503 above),
+// and NewServer gives the http.Server settings that keep slow clients from
+// holding the intake up.
 package receiver
 
 import (
@@ -13,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"mangotqm/app/mango"
@@ -42,6 +47,8 @@ type Receiver struct {
 	// OnStored is told about every stored webhook (wake delivery, refresh UI).
 	onStored func(store.Intaken)
 	extra    map[string]http.Handler
+	slots    chan struct{}
+	refusals *refusals
 }
 
 // Config of a Receiver.
@@ -51,7 +58,17 @@ type Config struct {
 	Zone     *time.Location // zone for Mango dates without one
 	Logger   *slog.Logger
 	OnStored func(store.Intaken)
+	// MaxConcurrent bounds the requests handled at once (each may hold a
+	// body of up to MaxBody in memory); over it the answer is 503 with
+	// Retry-After. Default DefaultMaxConcurrent.
+	MaxConcurrent int
+	// RefusalSummaryEvery is the least time between two log lines about
+	// wrong-secret requests (default one minute).
+	RefusalSummaryEvery time.Duration
 }
+
+// DefaultMaxConcurrent is the default Config.MaxConcurrent.
+const DefaultMaxConcurrent = 256
 
 // New returns a receiver.
 func New(cfg Config) *Receiver {
@@ -61,8 +78,15 @@ func New(cfg Config) *Receiver {
 	if cfg.Zone == nil {
 		cfg.Zone = time.UTC
 	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.RefusalSummaryEvery <= 0 {
+		cfg.RefusalSummaryEvery = time.Minute
+	}
 	return &Receiver{secret: cfg.Secret, store: cfg.Store, zone: cfg.Zone, log: cfg.Logger,
-		onStored: cfg.OnStored, extra: map[string]http.Handler{}}
+		onStored: cfg.OnStored, extra: map[string]http.Handler{}, slots: make(chan struct{}, cfg.MaxConcurrent),
+		refusals: &refusals{log: cfg.Logger, every: cfg.RefusalSummaryEvery}}
 }
 
 // Handle adds a handler for a sub-path under the secret prefix (e.g. the
@@ -74,6 +98,15 @@ func Prefix(secret string) string { return "/mango/" + secret + "/" }
 
 // ServeHTTP implements http.Handler.
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	select {
+	case r.slots <- struct{}{}:
+		defer func() { <-r.slots }()
+	default:
+		// Too many at once: the sender retries (Mango does on 5xx).
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+		return
+	}
 	rest, ok := strings.CutPrefix(req.URL.Path, "/mango/")
 	if !ok {
 		http.NotFound(w, req)
@@ -82,7 +115,7 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	secret, sub, _ := strings.Cut(rest, "/")
 	if r.secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(r.secret)) != 1 {
 		// Never log the path: it would carry a guess or the secret itself.
-		r.log.Warn("request with a wrong webhook secret refused", "method", req.Method)
+		r.refusals.add(req.Method)
 		http.NotFound(w, req)
 		return
 	}
@@ -121,8 +154,14 @@ func ReadBody(req *http.Request) (body []byte, tooLarge bool, err error) {
 }
 
 func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
-	if req.Method != http.MethodGet && req.Method != http.MethodPost && req.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, POST")
+	if req.Method == http.MethodHead {
+		// A check that the URL works (uptime probes, link previews): it
+		// is not a webhook, so nothing is stored or sent.
+		w.Header().Set("Content-Type", "application/json")
+		return
+	}
+	if req.Method != http.MethodGet && req.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
@@ -142,7 +181,8 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 		ContentType: req.Header.Get("Content-Type"), Body: string(body)}
 	call, perr := mango.Parse(raw, r.zone)
 	nc := store.NewCall{Source: "calltracking", Raw: raw.JSON(), Params: paramsJSON(call.Params),
-		Caller: call.Caller, Operator: call.Group, Started: call.Start, Duration: call.Duration}
+		Caller: call.Caller, Operator: call.Group, Started: call.Start, Duration: call.Duration,
+		Notes: strings.Join(call.Notes, "\n")}
 	if perr != nil {
 		nc.Invalid = perr.Error()
 	} else {
@@ -164,6 +204,9 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 	default:
 		r.log.Info("webhook stored", "row", in.ID, "call_id", call.CallID)
 	}
+	if len(call.Notes) > 0 {
+		r.log.Warn("webhook parameters kept as received", "row", in.ID, "notes", call.Notes)
+	}
 	if r.onStored != nil {
 		r.onStored(in)
 	}
@@ -184,3 +227,93 @@ func paramsJSON(p mango.Params) string {
 
 // ErrNoSecret is returned when a receiver is built without a secret.
 var ErrNoSecret = errors.New("webhook secret is empty")
+
+// refusals counts wrong-secret requests and logs them as one summary line
+// at most once per `every`: the first at once, later ones when the period
+// is over (a timer flushes a count that no later request would).
+type refusals struct {
+	log   *slog.Logger
+	every time.Duration
+
+	mu      sync.Mutex
+	count   int64
+	methods map[string]int64
+	last    time.Time
+	armed   bool
+	total   int64
+}
+
+func (f *refusals) add(method string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.count++
+	f.total++
+	if f.methods == nil {
+		f.methods = map[string]int64{}
+	}
+	if len(f.methods) < 8 {
+		f.methods[method]++
+	}
+	if f.armed {
+		return
+	}
+	if since := time.Since(f.last); since < f.every {
+		f.armed = true
+		time.AfterFunc(f.every-since, f.flush)
+		return
+	}
+	f.logLocked()
+}
+
+func (f *refusals) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.armed = false
+	if f.count > 0 {
+		f.logLocked()
+	}
+}
+
+func (f *refusals) logLocked() {
+	f.log.Warn("requests with a wrong webhook secret refused (404, nothing stored)",
+		"count", f.count, "by_method", f.methods, "total_since_start", f.total)
+	f.count, f.methods, f.last = 0, nil, time.Now()
+}
+
+// WrongSecretRequests is how many requests with a wrong secret were refused.
+func (r *Receiver) WrongSecretRequests() int64 {
+	r.refusals.mu.Lock()
+	defer r.refusals.mu.Unlock()
+	return r.refusals.total
+}
+
+// Server settings for the receiver (NewServer).
+const (
+	// ReadHeaderTimeout: a client gets this long to send its headers; a
+	// slow one is cut off instead of holding a connection.
+	ReadHeaderTimeout = 5 * time.Second
+	// ReadTimeout bounds reading one whole request, body included.
+	ReadTimeout = 30 * time.Second
+	// MaxHeaderBytes bounds the request line and headers (Mango's longest
+	// query string is a few kilobytes).
+	MaxHeaderBytes = 64 << 10
+)
+
+// NewServer returns the http.Server the receiver should be served with:
+// short header and body deadlines and a small header limit, so that many
+// slow or idle connections cannot keep real webhooks from being read, and
+// net/http's own error lines go to log at debug level.
+func NewServer(h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      ReadTimeout + 30*time.Second, // storing may wait for the disk
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}

@@ -236,25 +236,41 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 	log := s.log.With("row", ci.row, "call_id", c.CallID)
 
 	// 1. The webhook's own recording link, when it needs no credentials.
+	var linkDown *linkError // the link could not be reached (network, 5xx): worth retrying
 	if ci.link != "" {
 		if s.cfg.Mode == ModeLink {
 			why := s.probe(ctx, ci.link)
-			if why == "" {
+			if why == nil {
 				log.Info("sending the call by its public recording link")
 				return s.sendByLink(ctx, fields, ci.link)
 			}
-			log.Info("the webhook's recording link is not usable without credentials; uploading instead", "why", why)
+			if why.transient {
+				linkDown = why
+				log.Warn("the webhook's recording link cannot be reached", "why", why.why)
+			} else {
+				log.Info("the webhook's recording link is not usable without credentials; uploading instead", "why", why.why)
+			}
 		} else {
 			data, why := s.fetch(ctx, ci.link)
-			if why == "" {
+			if why == nil {
 				log.Info("recording taken from the webhook's link", "bytes", len(data))
 				return s.upload(ctx, ci, fields, data, "the webhook's recording link")
 			}
-			log.Info("the webhook's recording link is not usable without credentials; looking the recording up in Mango", "why", why)
+			if why.transient {
+				linkDown = why
+				log.Warn("the webhook's recording link cannot be reached", "why", why.why)
+			} else {
+				log.Info("the webhook's recording link is not usable without credentials; looking the recording up in Mango", "why", why.why)
+			}
 		}
 	}
 
 	// 2. Mango's VPBX API.
+	if s.cfg.VPBX == nil && linkDown != nil {
+		// Network trouble on the way to the recording: TQM was not asked;
+		// the call is retried on the normal schedule.
+		return delivery.SendResult{Class: delivery.Retry}, fmt.Errorf("the recording could not be downloaded from the webhook's link (TQM was not asked): %s", linkDown.why)
+	}
 	if s.cfg.VPBX == nil {
 		if ci.short() || ci.missed {
 			return skip(ci), nil
@@ -512,47 +528,55 @@ func (s *Sender) mono(ci call) {
 	s.cfg.OnMono()
 }
 
+// linkError says why a recording link gave no audio; transient when the
+// link could not be reached (no answer, timeout, 5xx, 429, 408) rather
+// than refused or not audio. It never contains the link.
+type linkError struct {
+	why       string
+	transient bool
+}
+
 // fetch downloads a webhook recording link without credentials. why is
-// empty when data is audio; it never contains the link.
-func (s *Sender) fetch(ctx context.Context, link string) (data []byte, why string) {
+// nil when data is audio.
+func (s *Sender) fetch(ctx context.Context, link string) (data []byte, why *linkError) {
 	resp, why := s.get(ctx, link, false)
-	if why != "" {
+	if why != nil {
 		return nil, why
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxSize+1))
 	if err != nil {
-		return nil, "download cut short: " + scrub(err).Error()
+		return nil, &linkError{"download cut short: " + scrub(err).Error(), true}
 	}
 	if Sniff(data) == "" {
-		return nil, "the link does not give an MP3 or WAV file (" + contentType(resp) + ")"
+		return nil, &linkError{why: "the link does not give an MP3 or WAV file (" + contentType(resp) + ")"}
 	}
-	return data, ""
+	return data, nil
 }
 
 // probe checks that a link gives audio without credentials, reading only
 // its first bytes.
-func (s *Sender) probe(ctx context.Context, link string) (why string) {
+func (s *Sender) probe(ctx context.Context, link string) (why *linkError) {
 	resp, why := s.get(ctx, link, true)
-	if why != "" {
+	if why != nil {
 		return why
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
 	if Sniff(head) == "" {
-		return "the link does not give an MP3 or WAV file (" + contentType(resp) + ")"
+		return &linkError{why: "the link does not give an MP3 or WAV file (" + contentType(resp) + ")"}
 	}
-	return ""
+	return nil
 }
 
-func (s *Sender) get(ctx context.Context, link string, head bool) (*http.Response, string) {
+func (s *Sender) get(ctx context.Context, link string, head bool) (*http.Response, *linkError) {
 	u, err := url.Parse(link)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "not an http(s) link"
+		return nil, &linkError{why: "not an http(s) link"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, "bad link"
+		return nil, &linkError{why: "bad link"}
 	}
 	req.Header.Set("User-Agent", "mangotqm")
 	if head {
@@ -560,13 +584,15 @@ func (s *Sender) get(ctx context.Context, link string, head bool) (*http.Respons
 	}
 	resp, err := s.cfg.HTTP.Do(req)
 	if err != nil {
-		return nil, "no answer: " + scrub(err).Error()
+		return nil, &linkError{"no answer from the recording's server: " + scrub(err).Error(), true}
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
 		_ = resp.Body.Close()
-		return nil, fmt.Sprintf("HTTP %d", resp.StatusCode)
+		c := resp.StatusCode
+		return nil, &linkError{fmt.Sprintf("the recording's server answered HTTP %d", c),
+			c >= 500 || c == http.StatusTooManyRequests || c == http.StatusRequestTimeout}
 	}
-	return resp, ""
+	return resp, nil
 }
 
 func contentType(r *http.Response) string {
@@ -619,8 +645,26 @@ func attention(why string) delivery.SendResult {
 }
 
 func result(r tqm.Result) delivery.SendResult {
+	return Result(r)
+}
+
+// Result turns a TQM client result into a delivery result (Retry-After
+// and the rejected key's fingerprint included).
+func Result(r tqm.Result) delivery.SendResult {
 	cls := map[tqm.Class]delivery.Class{tqm.Accepted: delivery.Accepted, tqm.Retry: delivery.Retry,
 		tqm.AuthRejected: delivery.AuthRejected, tqm.Rejected: delivery.Rejected}[r.Class]
 	return delivery.SendResult{Class: cls, HTTPStatus: r.HTTPStatus, CorrelationID: r.CorrelationID,
-		Body: r.Body, Duration: r.Duration}
+		Body: r.Body, Duration: r.Duration, RetryAfter: r.RetryAfter, KeyFingerprint: r.KeyFingerprint}
+}
+
+// ErrNoFingerprint: the TQM client cannot tell which key it sends.
+var ErrNoFingerprint = errors.New("the TQM client cannot fingerprint its key")
+
+// KeyFingerprint implements delivery.KeyFingerprinter with the TQM
+// client's (a paused worker compares it with the rejected key's).
+func (s *Sender) KeyFingerprint(ctx context.Context) (string, error) {
+	if kf, ok := s.cfg.TQM.(delivery.KeyFingerprinter); ok {
+		return kf.KeyFingerprint(ctx)
+	}
+	return "", ErrNoFingerprint
 }

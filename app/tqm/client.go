@@ -8,6 +8,8 @@ package tqm
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -127,6 +130,59 @@ type Result struct {
 	CorrelationID string        // x-correlation-id, recorded whenever TQM sends it
 	Body          string        // excerpt of the answer (≤ 2 KiB), key redacted; for 3xx, why it was not followed
 	Duration      time.Duration // from sending to the end of the excerpt
+	// RetryAfter is the wait TQM asked for with a 429 or 503 (Retry-After
+	// in seconds or as an HTTP date, at least a second, capped at
+	// MaxRetryAfter); 0 if none.
+	RetryAfter time.Duration
+	// KeyFingerprint identifies the key that was sent (see Fingerprint);
+	// set when TQM rejected it (AuthRejected), so the caller can tell
+	// later whether the key has been changed since.
+	KeyFingerprint string
+}
+
+// MaxRetryAfter caps a Retry-After: a larger value (or a date further off)
+// is read as this.
+const MaxRetryAfter = 6 * time.Hour
+
+// Fingerprint identifies a key without revealing it: the first 16 hex
+// digits of its SHA-256. Surrounding spaces are ignored.
+func Fingerprint(key string) string {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(key)))
+	return hex.EncodeToString(sum[:8])
+}
+
+// KeyFingerprint reads the current key and returns its Fingerprint.
+func (c *Client) KeyFingerprint(ctx context.Context) (string, error) {
+	k, err := c.key(ctx)
+	if err != nil {
+		return "", err
+	}
+	return Fingerprint(k), nil
+}
+
+// ParseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
+// date (RFC 9110 §10.2.3), relative to now. ok is false when h is empty or
+// unreadable; a date in the past gives 0. The result is capped at
+// MaxRetryAfter.
+func ParseRetryAfter(h string, now time.Time) (d time.Duration, ok bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter, true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	t, err := http.ParseTime(h)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(t.Sub(now), 0), MaxRetryAfter), true
 }
 
 // Client sends calls to TQM. The zero value sends to TQM's cloud with the v2
@@ -144,7 +200,8 @@ type Client struct {
 	// CheckRedirect says. Default: a client with Timeout.
 	HTTP *http.Client
 	// Timeout bounds one request (default DefaultTimeout when HTTP is nil;
-	// with HTTP set, it applies only when > 0, on top of HTTP's own).
+	// with HTTP set, it applies on top of HTTP's own, and DefaultTimeout
+	// applies when neither is set: no request is without a deadline).
 	Timeout time.Duration
 }
 
@@ -307,9 +364,13 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 	if err != nil {
 		return Result{Class: AuthRejected}, err
 	}
-	if c.HTTP != nil && c.Timeout > 0 {
+	// Every request has a deadline: a hanging TQM must not hold a sender.
+	if t := c.Timeout; c.HTTP != nil && (t > 0 || c.HTTP.Timeout <= 0) {
+		if t <= 0 {
+			t = DefaultTimeout
+		}
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
 	var rd io.Reader
@@ -342,6 +403,14 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 	res.HTTPStatus = resp.StatusCode
 	res.CorrelationID = resp.Header.Get("X-Correlation-Id")
 	res.Class = Classify(resp.StatusCode)
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			res.RetryAfter = max(d, time.Second) // "now" (or a past date) still means: not in a burst
+		}
+	}
+	if res.Class == AuthRejected {
+		res.KeyFingerprint = Fingerprint(key)
+	}
 	text := strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), key, "[redacted]")
 	text = truncate(text, bodyExcerpt)
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {

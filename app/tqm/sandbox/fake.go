@@ -109,7 +109,7 @@ type Server struct {
 	rejected  []Rejection
 	stats     Stats
 	outage    int
-	failNext  []int
+	failNext  []injected
 	flaky     float64
 	rng       *mrand.Rand
 	delay     time.Duration
@@ -169,12 +169,23 @@ func (s *Server) SetOutage(status int) { s.mu.Lock(); s.outage = status; s.mu.Un
 // ClearOutage ends an outage.
 func (s *Server) ClearOutage() { s.mu.Lock(); s.outage = 0; s.mu.Unlock() }
 
+// injected is one failure FailNext queued.
+type injected struct {
+	status     int
+	retryAfter string
+}
+
 // FailNext answers the next n requests with status (after any outage).
-func (s *Server) FailNext(n, status int) {
+func (s *Server) FailNext(n, status int) { s.FailNextRetryAfter(n, status, "") }
+
+// FailNextRetryAfter answers the next n requests with status and, when
+// retryAfter is not empty, a Retry-After header with that value (seconds
+// or an HTTP date), as a rate-limiting gateway does.
+func (s *Server) FailNextRetryAfter(n, status int, retryAfter string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := 0; i < n; i++ {
-		s.failNext = append(s.failNext, status)
+		s.failNext = append(s.failNext, injected{status, retryAfter})
 	}
 }
 
@@ -313,8 +324,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.stats.Requests++
 	delay, key, injected := s.delay, s.key, s.outage
+	retryAfter := ""
 	if injected == 0 && len(s.failNext) > 0 {
-		injected, s.failNext = s.failNext[0], s.failNext[1:]
+		injected, retryAfter = s.failNext[0].status, s.failNext[0].retryAfter
+		s.failNext = s.failNext[1:]
 	}
 	if injected == 0 && s.flaky > 0 && s.rng.Float64() < s.flaky {
 		injected = http.StatusServiceUnavailable
@@ -332,6 +345,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, known := routes[r.URL.Path]
 	if injected != 0 {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		s.reject(w, r, corr, &requestError{status: injected, msg: "injected failure"}, true, bestEffortID(r, rt))
 		return
 	}
