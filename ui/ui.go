@@ -74,6 +74,16 @@ func Run(o Options) int {
 	return u.exitCode
 }
 
+// openBridge opens the desktop's bridge on its data folder.
+func (u *UI) openBridge(ctx context.Context) (*bridge.Bridge, error) {
+	tun := u.tunnel
+	if tun == "" {
+		tun = bridge.TunnelNgrok
+	}
+	return bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: tun,
+		Listen: "127.0.0.1:0", Lang: u.tr.Lang, Version: u.version, Logger: u.log})
+}
+
 // runner is what the app runs: a bridge, or the demo's (which also
 // simulates calls).
 type runner interface {
@@ -85,6 +95,8 @@ type runner interface {
 	SetConfig(ctx context.Context, c config.Config) error
 	ReloadSecrets(ctx context.Context)
 	VPBXChecker() func(ctx context.Context, key, salt string) (int, error)
+	Backup(ctx context.Context) (string, error)
+	Backups() []string
 }
 
 var (
@@ -117,6 +129,9 @@ type UI struct {
 	// the calling goroutine, so there UI updates from goroutines are queued
 	// and applied by the test goroutine instead.
 	testQueue chan func()
+	// tunnel is how the bridge is reached (tests: bridge.TunnelNone;
+	// "" = ngrok, the desktop's way).
+	tunnel bridge.TunnelKind
 }
 
 // onUI runs f on the UI goroutine (fyne.Do); see testQueue.
@@ -152,8 +167,7 @@ func (u *UI) start() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		b, err := bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: bridge.TunnelNgrok,
-			Lang: u.tr.Lang, Version: u.version, Logger: u.log})
+		b, err := u.openBridge(ctx)
 		if err != nil {
 			fyne.Do(func() {
 				w.Close()
