@@ -59,11 +59,43 @@ fyne() {
   "$bin/fyne" "$@"
 }
 
+# go_with_version writes build/tools/go-version, a `go` that links the release
+# version into every build (-X mangotqm/app/cli.Version). `fyne package
+# --os windows` builds twice (the second time with the icon/manifest .syso)
+# and passes GOFLAGS' -ldflags only to the first build, so the version is
+# added here instead; fyne runs $GO when it is set.
+go_with_version() {
+  local w=$root/build/tools/go-version
+  mkdir -p "$(dirname "$w")"
+  cat >"$w" <<WRAP
+#!/usr/bin/env bash
+x='-X=mangotqm/app/cli.Version=$version'
+if [ "\${1:-}" != build ]; then exec $(command -v go) "\$@"; fi
+args=(); seen=0
+while ((\$#)); do
+  case \$1 in
+    -ldflags) args+=("\$1" "\$2 \$x"); seen=1; shift 2; continue ;;
+    -ldflags=*) args+=("\$1 \$x"); seen=1 ;;
+    *) args+=("\$1") ;;
+  esac
+  shift
+done
+((seen)) || args=(build -ldflags "\$x" "\${args[@]:1}")
+exec $(command -v go) "\${args[@]}"
+WRAP
+  chmod +x "$w"
+  GO_WITH_VERSION=$w
+}
+
 windows_exe() {
   command -v x86_64-w64-mingw32-gcc >/dev/null || { echo "x86_64-w64-mingw32-gcc missing: run scripts/deps.sh" >&2; exit 1; }
   local key exe src
-  key=$( { sources | sort -z | xargs -0 sha256sum; go version; x86_64-w64-mingw32-gcc --version | head -1;
-           echo "$FYNE_TOOL $ldflags"; } | sha256sum | cut -c1-16)
+  # The key covers what goes into the exe: Go sources (not tests), modules,
+  # FyneApp.toml, assets, this script and the toolchains.
+  key=$( { sources | grep -zE '(\.go|^go\.(mod|sum)|^FyneApp\.toml|^assets/.*|^scripts/dist\.sh)$' |
+             grep -zv '_test\.go$' | sort -z | xargs -0 sha256sum
+           go version; x86_64-w64-mingw32-gcc --version | head -1; echo "$FYNE_TOOL $version"; } |
+         sha256sum | cut -c1-16)
   exe=$root/build/cache/windows-$key/mangotqm.exe
   if [ -f "$exe" ]; then
     echo "windows: mangotqm.exe is up to date (build/cache/windows-$key)" >&2
@@ -71,11 +103,13 @@ windows_exe() {
     echo "windows: building mangotqm.exe $version with fyne package (cgo via mingw-w64; ~10 min cold)…" >&2
     src=$root/build/src-windows
     copy_sources "$src"
-    (cd "$src" && CC=x86_64-w64-mingw32-gcc GOARCH=amd64 GOFLAGS="$ldflags" \
+    go_with_version
+    (cd "$src" && CC=x86_64-w64-mingw32-gcc GOARCH=amd64 GO="$GO_WITH_VERSION" \
       fyne package --os windows --release --name mangotqm --app-version "$version" --app-build "$buildno")
     mkdir -p "$(dirname "$exe")"
     mv "$src/mangotqm.exe" "$exe.tmp" && mv "$exe.tmp" "$exe"
     rm -rf "$src"
+    find "$root/build/cache" -maxdepth 1 -name 'windows-*' ! -name "windows-$key" -exec rm -rf {} +
   fi
   WINDOWS_EXE=$exe
 }

@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 step "Wine prefix"
 wine wineboot -i >/dev/null 2>&1 || true
-wineserver -w
+timeout 120 wineserver -w || true
 [ -d "$WINEPREFIX/drive_c/windows/system32" ] || { echo "wineboot did not create the prefix" >&2; exit 1; }
 x86_64-w64-mingw32-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   packaging/wine/bcryptprimitives.c -ladvapi32

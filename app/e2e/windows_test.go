@@ -194,22 +194,38 @@ func TestWindowsDefaultDataDir(t *testing.T) {
 	for k, v := range secretsEnv() {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	stdout := &syncBuffer{}
-	stderr := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	waitFor(t, "serve to print its webhook URL", 60*time.Second, func() bool {
-		return strings.Contains(stdout.String(), "webhook-url: ")
-	})
+	stderr := serveUntilReady(t, cmd)
 	if _, err := os.Stat(db); err != nil {
-		t.Fatalf("no database in %%LOCALAPPDATA%%\\mangotqm: %v\n%s", err, stderr.String())
+		t.Fatalf("no database in %%LOCALAPPDATA%%\\mangotqm: %v\n%s", err, stderr)
 	}
 	if entries, _ := os.ReadDir(home); len(entries) > 0 {
 		t.Errorf("mangotqm.exe wrote into $HOME: %v", entries)
 	}
+}
+
+// serveUntilReady starts a "serve" command, waits for its webhook-url line,
+// ends it and returns what it logged.
+func serveUntilReady(t *testing.T, cmd *exec.Cmd) string {
+	t.Helper()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() { _ = cmd.Process.Kill(); <-exited }()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(stdout.String(), "webhook-url: ") {
+		select {
+		case <-exited:
+			t.Fatalf("%s ended before it was ready:\n%s", cmd, stderr.String())
+		case <-deadline:
+			t.Fatalf("%s printed no webhook-url within a minute:\n%s", cmd, stderr.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return stderr.String()
 }
 
 // TestWindowsConsole: the exe is linked for the GUI subsystem, yet started
@@ -435,7 +451,6 @@ func TestWindowsInstaller(t *testing.T) {
 			}
 			return true
 		})
-		_ = exec.Command("wineserver", "-w").Run()
 	}
 
 	// 1. Silent install with the defaults.
@@ -463,7 +478,12 @@ func TestWindowsInstaller(t *testing.T) {
 			t.Errorf("installed mangotqm.exe says %q, want %q", got, "mangotqm "+want)
 		}
 	}
-	run("mangotqm.exe calls --json", wine(exe, "calls", "--json"))
+	serveCmd := wine(exe, "serve", "--listen", "127.0.0.1:0", "--tunnel", "none", "--tqm-url", "http://127.0.0.1:9", "--secrets", "env")
+	serveCmd.Env = os.Environ()
+	for k, v := range secretsEnv() {
+		serveCmd.Env = append(serveCmd.Env, k+"="+v)
+	}
+	serveUntilReady(t, serveCmd)
 	db := filepath.Join(dataDir, "mangotqm.db")
 	if !exists(db) {
 		t.Fatalf("the installed exe made no database at %s", db)
@@ -494,6 +514,9 @@ func TestWindowsInstaller(t *testing.T) {
 	// 5. Uninstall with /DELETEDATA: the database and the secrets go too.
 	cred := newCredTool(t)
 	cred.set(t, secrets.TQMKey, "installer-test-key-0a9b8c")
+	if _, ok := cred.get(t, secrets.TQMKey); !ok {
+		t.Fatal("could not put a key into Credential Manager")
+	}
 	run("setup.exe /S", wine(setup, "/S"))
 	uninstall("/DELETEDATA")
 	if exists(dataDir) {
