@@ -286,8 +286,14 @@ func (u *UI) showWindow() {
 
 func (u *UI) fatal(err error) {
 	u.log.Error("cannot start", "err", err)
+	detail := u.redactor.Redact(err.Error())
+	var held *instance.HeldError
+	if errors.As(err, &held) {
+		// Another bridge (mangotqm serve, say) works on this folder.
+		detail = u.tr.T("ui.error.owner_held", map[string]any{"Dir": held.Dir, "PID": held.PID})
+	}
 	w := u.app.NewWindow(u.tr.T("ui.app.title"))
-	w.SetContent(errorPane(u.tr, u.tr.T("ui.error.start"), u.redactor.Redact(err.Error()), func() { u.app.Quit() }))
+	w.SetContent(errorPane(u.tr, u.tr.T("ui.error.start"), detail, func() { u.app.Quit() }))
 	w.Resize(fyne.NewSize(560, 300))
 	w.Show()
 	u.exitCode = 1
