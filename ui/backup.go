@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"mangotqm/app/bridge"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
-
-	"mangotqm/store"
 )
 
 // backupSection: the database's backups in the settings window — how many
@@ -106,7 +106,7 @@ func (u *UI) restoreBackup(parent fyne.Window, from string) {
 		if err := old.Close(ctx); err != nil {
 			u.log.Warn("close before restore", "err", err)
 		}
-		replaced, rerr := store.Restore(ctx, u.dataDir, from)
+		replaced, rerr := bridge.Restore(ctx, u.dataDir, from)
 		if rerr != nil {
 			u.log.Error("restore failed", "from", from, "err", rerr)
 		} else {

@@ -273,3 +273,10 @@ func (b *Bridge) Backup(ctx context.Context) (string, error) {
 
 // Backups lists the database's backups, newest first.
 func (b *Bridge) Backups() []string { return store.Backups(store.BackupDir(b.opts.DataDir)) }
+
+// Restore puts the backup from in place of the database in dataDir (no
+// bridge may have it open: Close the running one first) and returns where
+// the replaced database is kept.
+func Restore(ctx context.Context, dataDir, from string) (replaced string, err error) {
+	return store.Restore(ctx, dataDir, from)
+}
