@@ -36,7 +36,7 @@ setup=$root/build/dist/mangotqm_${version}_windows_amd64_setup.exe
 [ -s "$zip" ] && [ -s "$setup" ] || { echo "dist did not produce $zip and $setup" >&2; exit 1; }
 
 scratch=$(mktemp -d /tmp/mangotqm-wine.XXXXXX)
-export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
 cleanup() {
   wineserver -k >/dev/null 2>&1 || true
   rm -rf "$scratch"
