@@ -36,7 +36,7 @@ setup=$root/build/dist/mangotqm_${version}_windows_amd64_setup.exe
 [ -s "$zip" ] && [ -s "$setup" ] || { echo "dist did not produce $zip and $setup" >&2; exit 1; }
 
 scratch=$(mktemp -d /tmp/mangotqm-wine.XXXXXX)
-export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
 cleanup() {
   wineserver -k >/dev/null 2>&1 || true
   rm -rf "$scratch"
@@ -78,6 +78,6 @@ export MANGOTQM_TEST_OUT=$out
 cases='^(TestServeDeliversMappedCalls|TestOutageThenRecovery|TestCrashSafety|TestSecretsNeverLeak|TestServeNgrokWithoutTokenFailsFast|TestWindows.*)$'
 xvfb-run -a -s "-screen 0 1280x900x24" \
   go test -tags migrated_fynedo -count=1 -timeout 30m -v -run "$cases" "$@" ./app/e2e 2>&1 |
-  tee "$scratch/e2e.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test\.go)' || true
-grep -q '^ok ' "$scratch/e2e.log" || { echo "app/e2e under Wine failed:"; tail -60 "$scratch/e2e.log"; exit 1; } >&2
+  tee "$out/windows-e2e.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test\.go)' || true
+grep -q '^ok ' "$out/windows-e2e.log" || { echo "app/e2e under Wine failed (full log: $out/windows-e2e.log):"; tail -60 "$out/windows-e2e.log"; exit 1; } >&2
 step "all Windows tests passed"
