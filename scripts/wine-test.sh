@@ -75,8 +75,8 @@ fi
 step "app/e2e against mangotqm.exe"
 export MANGOTQM_E2E_WINE=wine MANGOTQM_E2E_EXE=$exe MANGOTQM_E2E_SETUP=$setup MANGOTQM_E2E_VERSION=$version
 export MANGOTQM_TEST_OUT=$out
-cases='^(TestServeDeliversMappedCalls|TestOutageThenRecovery|TestCrashSafety|TestSecretsNeverLeak|TestServeNgrokWithoutTokenFailsFast|TestWindows.*)$'
-xvfb-run -a -s "-screen 0 1280x900x24" \
+cases='^(TestServeDeliversMappedCalls|TestOutageThenRecovery|TestCrashSafety|TestSecretsNeverLeak|TestServeNgrokWithoutTokenFailsFast|TestSecondServeOnOneFolderIsRefused|TestWindows.*)$'
+xvfb-run -a -s "-screen 0 1366x768x24" \
   go test -tags migrated_fynedo -count=1 -timeout 30m -v -run "$cases" "$@" ./app/e2e 2>&1 |
   tee "$out/windows-e2e.log" | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test\.go)' || true
 grep -q '^ok ' "$out/windows-e2e.log" || { echo "app/e2e under Wine failed (full log: $out/windows-e2e.log):"; tail -60 "$out/windows-e2e.log"; exit 1; } >&2

@@ -42,6 +42,8 @@ type Options struct {
 	// Screenshot (demo mode): simulate a call, save the window to this PNG
 	// and quit (the screenshot test).
 	Screenshot string
+	// ScreenshotScenes limits the tour to these scenes (nil = all).
+	ScreenshotScenes []string
 }
 
 // Run starts the desktop app and returns the process exit code.
@@ -57,7 +59,7 @@ func Run(o Options) int {
 		l = i18n.FromEnv()
 	}
 	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: o.Logger, dataDir: o.DataDir, demo: o.Demo,
-		version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, keychain: o.Secrets}
+		version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets}
 	lock, err := instance.Acquire(o.DataDir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
@@ -124,6 +126,7 @@ type UI struct {
 	finalWizard *wizard        // first run: shows the webhook URL once known
 	settingsWin fyne.Window    // the last settings window opened (screenshots)
 	tourMapping *mappingEditor // the screenshot tour's mapping editor
+	scenes      []string       // the tour's scenes to take (nil = all)
 
 	// testQueue is set by tests only: Fyne's test driver runs fyne.Do on
 	// the calling goroutine, so there UI updates from goroutines are queued

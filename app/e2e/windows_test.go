@@ -21,6 +21,7 @@ import (
 
 	"mangotqm/app/secrets"
 	"mangotqm/app/tqm/sandbox"
+	"mangotqm/assets/i18n"
 )
 
 func requireWine(t *testing.T) {
@@ -304,12 +305,15 @@ func TestWindowsDemoWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(out, "windows-demo-main-window.png")
-	for _, f := range []string{shot, shot + ".txt", shot + ".taken", shot + ".err"} {
-		_ = os.Remove(f)
-	}
+	_ = os.Remove(shot)
+	// The app's screenshot tour, its first scene only: a simulated call
+	// shown as delivered; the app writes main-1-normal.txt and .ready, the
+	// test photographs the display and writes .taken.
+	tour := t.TempDir()
+	scene := filepath.Join(tour, "main-1-normal")
 	dir := t.TempDir()
 	cmd := exec.Command(binary, "--demo", "--data-dir", dir, "--lang", "ru")
-	cmd.Env = append(os.Environ(), "MANGOTQM_SCREENSHOT="+shot)
+	cmd.Env = append(os.Environ(), "MANGOTQM_SCREENSHOT="+tour, "MANGOTQM_SCREENSHOT_SCENES=main-1-normal")
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -321,12 +325,12 @@ func TestWindowsDemoWindow(t *testing.T) {
 
 	deadline := time.After(3 * time.Minute)
 	for {
-		if _, err := os.Stat(shot + ".txt"); err == nil {
+		if _, err := os.Stat(scene + ".ready"); err == nil {
 			break
 		}
 		select {
 		case err := <-exited:
-			e, _ := os.ReadFile(shot + ".err")
+			e, _ := os.ReadFile(filepath.Join(tour, "tour.err"))
 			t.Fatalf("mangotqm.exe --demo exited (%v) before showing the call: %s\n%s", err, e, logs.String())
 		case <-deadline:
 			t.Fatalf("the window never showed the simulated call as delivered\n%s", logs.String())
@@ -357,7 +361,7 @@ func TestWindowsDemoWindow(t *testing.T) {
 	if b, err := xwd.CombinedOutput(); err != nil {
 		t.Fatalf("screenshot: %v\n%s", err, b)
 	}
-	_ = os.WriteFile(shot+".taken", nil, 0o644)
+	_ = os.WriteFile(scene+".taken", nil, 0o644)
 	select {
 	case err := <-exited:
 		if err != nil {
@@ -367,13 +371,11 @@ func TestWindowsDemoWindow(t *testing.T) {
 		t.Fatal("mangotqm.exe did not quit after the screenshot")
 	}
 
-	dump, _ := os.ReadFile(shot + ".txt")
-	lines := strings.Split(string(dump), "\n")
-	caller := strings.TrimPrefix(lines[0], "caller: ")
-	delivered := strings.TrimPrefix(lines[1], "delivered: ")
-	if i := strings.Index(string(dump), "cells:"); caller == "" || i < 0 ||
-		!strings.Contains(string(dump[i:]), caller) || !strings.Contains(string(dump[i:]), delivered) {
-		t.Fatalf("the rendered table does not show the call:\n%s", dump)
+	dump, _ := os.ReadFile(scene + ".txt")
+	delivered := i18n.T(i18n.RU, "ui.status.delivered", nil)
+	if i := strings.Index(string(dump), "cells:"); i < 0 || !strings.Contains(string(dump[i:]), delivered) ||
+		!strings.Contains(string(dump[i:]), "+7 (") {
+		t.Fatalf("the rendered table does not show the call as %q:\n%s", delivered, dump)
 	}
 	f, err := os.Open(shot)
 	if err != nil {
