@@ -24,6 +24,9 @@ func (t Tr) T(key string, data ...map[string]any) string {
 	return i18n.T(t.Lang, key, d)
 }
 
+// Data is T with explicit data: the view models' vm.TranslateData.
+func (t Tr) Data(key string, data map[string]any) string { return i18n.T(t.Lang, key, data) }
+
 func progress(text string) fyne.CanvasObject {
 	bar := widget.NewProgressBarInfinite()
 	return container.NewVBox(widget.NewLabel(text), bar)

@@ -70,26 +70,25 @@ const (
 	CodeHTTPStatus        = "delivery.http_status"
 	CodeGaveUp            = "delivery.gave_up"
 
-	CodeMissed             = "recording.missed"
-	CodeShort              = "recording.short"
-	CodeLinkDown           = "recording.link_down"
-	CodeNoLinkNoVPBX       = "recording.no_link_no_vpbx"
-	CodeLinkNeedsVPBX      = "recording.link_needs_vpbx"
-	CodeLockoutWait        = "recording.lockout_wait"
-	CodeNotYet             = "recording.not_yet"
-	CodeNoneAfter          = "recording.none_after"
-	CodeNotServedYet       = "recording.not_served_yet"
-	CodeNotServedAfter     = "recording.not_served_after"
-	CodeNotProvided        = "recording.not_provided"
-	CodeVPBXWait           = "recording.vpbx_wait"
-	CodeNoCredentials      = "recording.no_credentials"
-	CodeVPBXGaveUp         = "recording.vpbx_gave_up"
-	CodeLinkTooLarge       = "recording.link_too_large"
-	CodeMangoTooLarge      = "recording.mango_too_large"
-	CodeLinkNotAudio       = "recording.link_not_audio"
-	CodeMangoNotAudio      = "recording.mango_not_audio"
-	CodeRecordingTooLong   = "recording.too_long"
-	CodeRecordingUnhandled = "recording.unhandled"
+	CodeMissed           = "recording.missed"
+	CodeShort            = "recording.short"
+	CodeLinkDown         = "recording.link_down"
+	CodeNoLinkNoVPBX     = "recording.no_link_no_vpbx"
+	CodeLinkNeedsVPBX    = "recording.link_needs_vpbx"
+	CodeLockoutWait      = "recording.lockout_wait"
+	CodeNotYet           = "recording.not_yet"
+	CodeNoneAfter        = "recording.none_after"
+	CodeNotServedYet     = "recording.not_served_yet"
+	CodeNotServedAfter   = "recording.not_served_after"
+	CodeNotProvided      = "recording.not_provided"
+	CodeVPBXWait         = "recording.vpbx_wait"
+	CodeNoCredentials    = "recording.no_credentials"
+	CodeVPBXGaveUp       = "recording.vpbx_gave_up"
+	CodeLinkTooLarge     = "recording.link_too_large"
+	CodeMangoTooLarge    = "recording.mango_too_large"
+	CodeLinkNotAudio     = "recording.link_not_audio"
+	CodeMangoNotAudio    = "recording.mango_not_audio"
+	CodeRecordingTooLong = "recording.too_long"
 )
 
 // Parameter names used by several codes.
@@ -167,26 +166,25 @@ var codes = map[string]CodeInfo{
 	CodeHTTPStatus:        {"TQM answered HTTP {status}", []string{"status"}},
 	CodeGaveUp:            {"gave up after {tries} tries", []string{"tries"}},
 
-	CodeMissed:             {"missed call: there was no conversation, so Mango has no recording", nil},
-	CodeShort:              {"Mango does not record calls shorter than ~6 s", nil},
-	CodeLinkDown:           {"the recording could not be downloaded from the webhook's link (TQM was not asked): {error}", []string{ArgError}},
-	CodeNoLinkNoVPBX:       {"no recording: the webhook has no recording link and the Mango VPBX API is not set up (VPBX code and signing key)", nil},
-	CodeLinkNeedsVPBX:      {"no recording: the webhook's recording link cannot be downloaded without credentials and the Mango VPBX API is not set up (VPBX code and signing key)", nil},
-	CodeLockoutWait:        {"waiting for the recording: requests to Mango Office are paused until {until}", []string{"until"}},
-	CodeNotYet:             {"the recording is not in Mango Office yet; looking again every {every_dur} until {until}", []string{"every_dur", "until"}},
-	CodeNoneAfter:          {"no recording: Mango Office had none for this call {after_dur} after it ended", []string{"after_dur"}},
-	CodeNotServedYet:       {"the recording is announced but Mango Office does not serve it yet; trying again later", nil},
-	CodeNotServedAfter:     {"no recording: Mango Office still did not serve it {after_dur} after the call ended", []string{"after_dur"}},
-	CodeNotProvided:        {"no recording: Mango Office did not provide it ({missing} of {total} recordings not found, deleted, or too short to be saved)", []string{"missing", "total"}},
-	CodeVPBXWait:           {"waiting for the recording: {error}", []string{ArgError}},
-	CodeNoCredentials:      {"waiting for the recording: the Mango VPBX code or signing key is not set", nil},
-	CodeVPBXGaveUp:         {"no recording: Mango Office could not be asked for it within {after_dur} after the call ended ({error})", []string{"after_dur", ArgError}},
-	CodeLinkTooLarge:       {"the recording from the webhook's recording link is larger than {mb} MB, more than TQM accepts", []string{"mb"}},
-	CodeMangoTooLarge:      {"the recording from Mango Office is larger than {mb} MB, more than TQM accepts", []string{"mb"}},
-	CodeLinkNotAudio:       {"the recording from the webhook's recording link is neither MP3 nor WAV; TQM accepts only these", nil},
-	CodeMangoNotAudio:      {"the recording from Mango Office is neither MP3 nor WAV; TQM accepts only these", nil},
-	CodeRecordingTooLong:   {"the recording is about {length_dur} long; TQM accepts at most one hour", []string{"length_dur"}},
-	CodeRecordingUnhandled: {"{error}", []string{ArgError}},
+	CodeMissed:           {"missed call: there was no conversation, so Mango has no recording", nil},
+	CodeShort:            {"Mango does not record calls shorter than ~6 s", nil},
+	CodeLinkDown:         {"the recording could not be downloaded from the webhook's link (TQM was not asked): {error}", []string{ArgError}},
+	CodeNoLinkNoVPBX:     {"no recording: the webhook has no recording link and the Mango VPBX API is not set up (VPBX code and signing key)", nil},
+	CodeLinkNeedsVPBX:    {"no recording: the webhook's recording link cannot be downloaded without credentials and the Mango VPBX API is not set up (VPBX code and signing key)", nil},
+	CodeLockoutWait:      {"waiting for the recording: requests to Mango Office are paused until {until}", []string{"until"}},
+	CodeNotYet:           {"the recording is not in Mango Office yet; looking again every {every_dur} until {until}", []string{"every_dur", "until"}},
+	CodeNoneAfter:        {"no recording: Mango Office had none for this call {after_dur} after it ended", []string{"after_dur"}},
+	CodeNotServedYet:     {"the recording is announced but Mango Office does not serve it yet; trying again later", nil},
+	CodeNotServedAfter:   {"no recording: Mango Office still did not serve it {after_dur} after the call ended", []string{"after_dur"}},
+	CodeNotProvided:      {"no recording: Mango Office did not provide it ({missing} of {total} recordings not found, deleted, or too short to be saved)", []string{"missing", "total"}},
+	CodeVPBXWait:         {"waiting for the recording: {error}", []string{ArgError}},
+	CodeNoCredentials:    {"waiting for the recording: the Mango VPBX code or signing key is not set", nil},
+	CodeVPBXGaveUp:       {"no recording: Mango Office could not be asked for it within {after_dur} after the call ended ({error})", []string{"after_dur", ArgError}},
+	CodeLinkTooLarge:     {"the recording from the webhook's recording link is larger than {mb} MB, more than TQM accepts", []string{"mb"}},
+	CodeMangoTooLarge:    {"the recording from Mango Office is larger than {mb} MB, more than TQM accepts", []string{"mb"}},
+	CodeLinkNotAudio:     {"the recording from the webhook's recording link is neither MP3 nor WAV; TQM accepts only these", nil},
+	CodeMangoNotAudio:    {"the recording from Mango Office is neither MP3 nor WAV; TQM accepts only these", nil},
+	CodeRecordingTooLong: {"the recording is about {length_dur} long; TQM accepts at most one hour", []string{"length_dur"}},
 }
 
 // Codes lists every reason code, sorted.
