@@ -7,7 +7,7 @@ export CGO_ENABLED := 1
 TAGS ?= migrated_fynedo
 BIN  := build/mangotqm
 
-.PHONY: run test bench build deps demo clean vet
+.PHONY: run test test-windows dist bench build deps demo clean vet
 
 deps:
 	@scripts/deps.sh
@@ -24,12 +24,21 @@ demo: build
 test: deps
 	@scripts/test.sh
 
+# Only the Windows tests (mangotqm.exe and the installer under Wine).
+test-windows: deps
+	@scripts/wine-test.sh
+
+# Release artifacts in build/dist/ (see README, «Как сделать релиз»).
+dist: deps
+	@scripts/dist.sh
+
 bench: deps
 	@scripts/bench.sh
 
 vet:
 	gofmt -l . | tee /dev/stderr | (! read)
 	go vet -tags '$(TAGS)' ./...
+	GOOS=windows CGO_ENABLED=0 go vet ./app/instance ./app/autostart ./app/e2e/wincred ./packaging/...
 
 clean:
 	rm -rf build

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	_ "time/tzdata" // Windows has no zone database: Europe/Moscow must work there too
 
 	"mangotqm/app/applog"
@@ -92,5 +93,7 @@ func desktop(args []string, stderr io.Writer) int {
 		Redactor:   red,
 		Secrets:    &secrets.Keychain{},
 		Screenshot: os.Getenv("MANGOTQM_SCREENSHOT"),
+		ScreenshotScenes: strings.FieldsFunc(os.Getenv("MANGOTQM_SCREENSHOT_SCENES"),
+			func(r rune) bool { return r == ',' || r == ' ' }),
 	})
 }

@@ -9,6 +9,8 @@ pkgs=(
   xvfb xauth x11-apps x11-utils imagemagick        # screenshot tests under a virtual display
   dbus dbus-x11 gnome-keyring libsecret-tools      # real Secret Service for keychain tests
   lame sox                                         # test audio (generated, never downloaded)
+  gcc-mingw-w64-x86-64 nsis zip unzip              # Windows build and installer (make dist)
+  wine wine64                                      # Windows tests under Wine (scripts/wine-test.sh)
 )
 
 missing=()

@@ -79,15 +79,33 @@ func Backups(dir string) []string {
 	if err != nil {
 		return nil
 	}
-	var out []string
+	type backup struct {
+		path string
+		at   time.Time
+	}
+	var found []backup
 	for _, e := range ents {
 		n := e.Name()
 		if e.Type().IsRegular() && strings.HasPrefix(n, backupPrefix) && strings.HasSuffix(n, backupSuffix) {
-			out = append(out, filepath.Join(dir, n))
+			b := backup{path: filepath.Join(dir, n)}
+			if info, err := e.Info(); err == nil {
+				b.at = info.ModTime()
+			}
+			found = append(found, b)
 		}
 	}
-	slices.Sort(out)
-	slices.Reverse(out)
+	// Newest first by when it was written: names alone misorder two
+	// backups of one second ("…-150405.db" before "…-150405-2.db").
+	slices.SortFunc(found, func(a, b backup) int {
+		if c := b.at.Compare(a.at); c != 0 {
+			return c
+		}
+		return len(b.path) - len(a.path)
+	})
+	out := make([]string, len(found))
+	for i, b := range found {
+		out[i] = b.path
+	}
 	return out
 }
 

@@ -31,7 +31,8 @@ func (m *mainWindow) buildActions() fyne.CanvasObject {
 		actions.Add(b)
 	}
 	if m.b.Demo() {
-		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate")+" ▾", m.showSimMenu)
+		// "…": the menu opens on tap (Fyne's bundled font has no ▾, Windows has no fallback).
+		m.simBtn = widget.NewButton(m.tr.T("ui.action.simulate")+"…", m.showSimMenu)
 		m.simBtn.Importance = widget.HighImportance
 		actions.Add(m.simBtn)
 	}

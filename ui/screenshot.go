@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,7 +21,8 @@ import (
 	"mangotqm/ui/vm"
 )
 
-// The screenshot tour (demo mode, MANGOTQM_SCREENSHOT=<folder>): the app
+// The screenshot tour (demo mode, MANGOTQM_SCREENSHOT=<folder>, optionally
+// MANGOTQM_SCREENSHOT_SCENES=<name,name>): the app
 // goes through the scenes the screenshot test photographs — the main window
 // after each kind of simulated call, the details of a failed call, «Данные
 // Mango», the mapping editor, the settings, every wizard page. For each
@@ -142,6 +144,9 @@ func (u *UI) tour() error {
 		wizPage("7-url", func() { wiz.showURL(m.url.Text) }),
 	)
 	for _, s := range scenes {
+		if len(u.scenes) > 0 && !slices.Contains(u.scenes, s.name) {
+			continue
+		}
 		if err := u.scene(s); err != nil {
 			return fmt.Errorf("scene %s: %w", s.name, err)
 		}

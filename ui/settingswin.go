@@ -129,7 +129,8 @@ func showSettings(u *UI) {
 		minimized.SetText(u.tr.T("ui.settings.start_minimized") + " " + u.tr.T("ui.settings.no_tray"))
 	}
 	u.settingsWin = w
-	w.SetContent(container.NewBorder(top, container.NewHBox(save, keys), nil, nil, container.NewVScroll(form)))
+	body := container.NewVBox(form, widget.NewSeparator(), u.backupSection(w))
+	w.SetContent(container.NewBorder(top, container.NewHBox(save, keys), nil, nil, container.NewVScroll(body)))
 	w.Resize(fyne.NewSize(760, 520))
 	w.Show()
 }

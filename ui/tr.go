@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,11 +22,15 @@ func (t Tr) T(key string, data ...map[string]any) string {
 	if len(data) > 0 {
 		d = data[0]
 	}
-	return i18n.T(t.Lang, key, d)
+	return glyphs.Replace(i18n.T(t.Lang, key, d))
 }
 
+// glyphs replaces characters that Fyne's bundled font lacks (Windows has
+// no fallback font for them: they show as «�»); menu paths read «A > B».
+var glyphs = strings.NewReplacer("→", ">", "✓ ", "", "✓", "", "▾", "")
+
 // Data is T with explicit data: the view models' vm.TranslateData.
-func (t Tr) Data(key string, data map[string]any) string { return i18n.T(t.Lang, key, data) }
+func (t Tr) Data(key string, data map[string]any) string { return t.T(key, data) }
 
 func progress(text string) fyne.CanvasObject {
 	bar := widget.NewProgressBarInfinite()

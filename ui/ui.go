@@ -42,6 +42,8 @@ type Options struct {
 	// Screenshot (demo mode): simulate a call, save the window to this PNG
 	// and quit (the screenshot test).
 	Screenshot string
+	// ScreenshotScenes limits the tour to these scenes (nil = all).
+	ScreenshotScenes []string
 }
 
 // Run starts the desktop app and returns the process exit code.
@@ -57,7 +59,7 @@ func Run(o Options) int {
 		l = i18n.FromEnv()
 	}
 	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: o.Logger, dataDir: o.DataDir, demo: o.Demo,
-		version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, keychain: o.Secrets}
+		version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets}
 	lock, err := instance.Acquire(o.DataDir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
@@ -74,6 +76,16 @@ func Run(o Options) int {
 	return u.exitCode
 }
 
+// openBridge opens the desktop's bridge on its data folder.
+func (u *UI) openBridge(ctx context.Context) (*bridge.Bridge, error) {
+	tun := u.tunnel
+	if tun == "" {
+		tun = bridge.TunnelNgrok
+	}
+	return bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: tun,
+		Listen: "127.0.0.1:0", Lang: u.tr.Lang, Version: u.version, Logger: u.log})
+}
+
 // runner is what the app runs: a bridge, or the demo's (which also
 // simulates calls).
 type runner interface {
@@ -85,6 +97,8 @@ type runner interface {
 	SetConfig(ctx context.Context, c config.Config) error
 	ReloadSecrets(ctx context.Context)
 	VPBXChecker() func(ctx context.Context, key, salt string) (int, error)
+	Backup(ctx context.Context) (string, error)
+	Backups() []string
 }
 
 var (
@@ -112,11 +126,15 @@ type UI struct {
 	finalWizard *wizard        // first run: shows the webhook URL once known
 	settingsWin fyne.Window    // the last settings window opened (screenshots)
 	tourMapping *mappingEditor // the screenshot tour's mapping editor
+	scenes      []string       // the tour's scenes to take (nil = all)
 
 	// testQueue is set by tests only: Fyne's test driver runs fyne.Do on
 	// the calling goroutine, so there UI updates from goroutines are queued
 	// and applied by the test goroutine instead.
 	testQueue chan func()
+	// tunnel is how the bridge is reached (tests: bridge.TunnelNone;
+	// "" = ngrok, the desktop's way).
+	tunnel bridge.TunnelKind
 }
 
 // onUI runs f on the UI goroutine (fyne.Do); see testQueue.
@@ -152,8 +170,7 @@ func (u *UI) start() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		b, err := bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: bridge.TunnelNgrok,
-			Lang: u.tr.Lang, Version: u.version, Logger: u.log})
+		b, err := u.openBridge(ctx)
 		if err != nil {
 			fyne.Do(func() {
 				w.Close()
@@ -272,8 +289,14 @@ func (u *UI) showWindow() {
 
 func (u *UI) fatal(err error) {
 	u.log.Error("cannot start", "err", err)
+	detail := u.redactor.Redact(err.Error())
+	var held *instance.HeldError
+	if errors.As(err, &held) {
+		// Another bridge (mangotqm serve, say) works on this folder.
+		detail = u.tr.T("ui.error.owner_held", map[string]any{"Dir": held.Dir, "PID": held.PID})
+	}
 	w := u.app.NewWindow(u.tr.T("ui.app.title"))
-	w.SetContent(errorPane(u.tr, u.tr.T("ui.error.start"), u.redactor.Redact(err.Error()), func() { u.app.Quit() }))
+	w.SetContent(errorPane(u.tr, u.tr.T("ui.error.start"), detail, func() { u.app.Quit() }))
 	w.Resize(fyne.NewSize(560, 300))
 	w.Show()
 	u.exitCode = 1

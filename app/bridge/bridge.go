@@ -18,6 +18,7 @@ import (
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/hub"
+	"mangotqm/app/instance"
 	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
 	"mangotqm/app/secrets"
@@ -94,6 +95,7 @@ const tunnelProbeInterval = 15 * time.Minute
 
 // Bridge is the running bridge.
 type Bridge struct {
+	owner  *instance.Owner
 	opts   Options
 	log    *slog.Logger
 	store  *store.Store
@@ -143,6 +145,13 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 	if opts.ProbeInterval == 0 && opts.Tunnel == TunnelNgrok {
 		opts.ProbeInterval = tunnelProbeInterval
 	}
+	// One bridge per data folder: a second one (another serve, or serve
+	// beside the desktop app) is refused, naming the first one's PID.
+	// Commands that only add calls (resend, backfill) work alongside.
+	owner, err := instance.AcquireOwner(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	var b *Bridge
 	st, err := store.Open(ctx, opts.DataDir, store.Options{OnFault: func(err error) {
 		if b != nil {
@@ -150,11 +159,13 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 		}
 	}})
 	if err != nil {
+		_ = owner.Release()
 		return nil, err
 	}
-	b = &Bridge{opts: opts, log: opts.Logger, store: st, events: hub.New(Event{Kind: EventStarted, At: opts.Now()})}
+	b = &Bridge{owner: owner, opts: opts, log: opts.Logger, store: st, events: hub.New(Event{Kind: EventStarted, At: opts.Now()})}
 	if err := b.load(ctx); err != nil {
 		_ = st.Close()
+		_ = owner.Release()
 		return nil, err
 	}
 	b.sender = &liveSender{}
@@ -444,6 +455,9 @@ func (b *Bridge) Close(ctx context.Context) error {
 		unsub()
 	}
 	if err := b.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := b.owner.Release(); err != nil {
 		errs = append(errs, err)
 	}
 	for _, f := range b.onClose {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"mangotqm/app/calls"
@@ -257,4 +258,25 @@ func (b *Bridge) ReloadSecrets(ctx context.Context) {
 			b.log.Warn("tunnel not open with the new authtoken; it keeps trying", "err", err)
 		}
 	}
+}
+
+// Backup writes a consistent copy of the database into the data folder's
+// backups (the newest 7 are kept) and returns its path.
+func (b *Bridge) Backup(ctx context.Context) (string, error) {
+	p, err := b.store.Backup(ctx, store.BackupDir(b.opts.DataDir))
+	if err != nil {
+		return "", fmt.Errorf("back up the database: %w", err)
+	}
+	b.log.Info("database backed up by the user", "file", p)
+	return p, nil
+}
+
+// Backups lists the database's backups, newest first.
+func (b *Bridge) Backups() []string { return store.Backups(store.BackupDir(b.opts.DataDir)) }
+
+// Restore puts the backup from in place of the database in dataDir (no
+// bridge may have it open: Close the running one first) and returns where
+// the replaced database is kept.
+func Restore(ctx context.Context, dataDir, from string) (replaced string, err error) {
+	return store.Restore(ctx, dataDir, from)
 }

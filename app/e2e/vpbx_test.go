@@ -191,6 +191,22 @@ func (s *vpStack) row(t *testing.T, source, callID string) calls.Call {
 	return calls.Call{}
 }
 
+// settled reports whether every stored call is in a final state (nothing
+// left that delivery could claim).
+func (s *vpStack) settled(t *testing.T) bool {
+	t.Helper()
+	list, err := s.st.List(context.Background(), calls.Filter{Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if !c.Status.Final() {
+			return false
+		}
+	}
+	return true
+}
+
 // waiting reports whether the call has had a "waiting" try (its recording
 // was looked for and not found).
 func (s *vpStack) waiting(t *testing.T, source, callID string) bool {
@@ -290,7 +306,9 @@ func TestVPBXEventsBecomeCalls(t *testing.T) {
 	if monos != 1 {
 		t.Errorf("mono warnings: %d, want 1", monos)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Every call is in a final state: nothing is left that could be sent
+	// again, so the count is final too.
+	waitFor(t, "every call settled", 10*time.Second, func() bool { return s.settled(t) })
 	if n := len(s.tqm.Accepted()); n != 2 {
 		t.Fatalf("TQM has %d imports, want 2", n)
 	}
@@ -322,7 +340,8 @@ func TestBothSourcesOneImport(t *testing.T) {
 			})
 			s.event(t, "events/record/added", recordAdded("E-BOTH", "rec-both"))
 			waitFor(t, "the call at TQM", 20*time.Second, func() bool { return len(s.tqm.Accepted()) >= 1 })
-			time.Sleep(500 * time.Millisecond) // let a (wrong) second import show up
+			// Nothing claimable is left: a (wrong) second import cannot come.
+			waitFor(t, "every call settled", 10*time.Second, func() bool { return s.settled(t) })
 			if got := s.tqm.AcceptedIDs(); len(got) != 1 || got[ids[first]] != 1 {
 				t.Fatalf("TQM imports %v, want only %s once", got, ids[first])
 			}
@@ -366,7 +385,11 @@ func TestVPBXSignatures(t *testing.T) {
 		if len(list) != 1 || list[0].Source != "vpbx" || !strings.Contains(list[0].Raw, "E-BAD") || strings.Contains(list[0].Raw, vpKey) {
 			t.Fatalf("kept %+v", list)
 		}
-		time.Sleep(200 * time.Millisecond)
+		// The refused event is stored invalid, which is never claimed: with
+		// nothing claimable, no work can follow.
+		if !s.settled(t) {
+			t.Fatal("a refused event left a call to send")
+		}
 		if len(s.tqm.Accepted()) != 0 || len(s.mango.Requests()) != 0 {
 			t.Fatal("a refused event led to work")
 		}
@@ -385,7 +408,17 @@ func TestVPBXSignatures(t *testing.T) {
 			}
 			return true
 		})
-		time.Sleep(2 * time.Second) // many more tries (every 200 ms) while paused
+		// While the lockout guard holds, the calls are not tried again
+		// before it ends: their next tries are scheduled past it, so no
+		// second invalid request can reach Mango (a structural check, not a
+		// wait on the clock).
+		for i := range 4 {
+			c := s.row(t, "calltracking", fmt.Sprintf("CT-SIGN-%d", i))
+			if c.Status != calls.StatusRetrying || time.Until(c.NextAttempt) < 110*time.Second {
+				t.Fatalf("CT-SIGN-%d is %s with its next try in %s: before the 2-minute lockout ends", i, c.Status,
+					time.Until(c.NextAttempt).Round(time.Second))
+			}
+		}
 		if n, max := len(s.mango.InvalidRequests()), s.mango.MaxInvalidWithin(2*time.Minute); n != 1 || max != 1 {
 			t.Fatalf("%d invalid requests reached Mango (%d within 2 min); want exactly 1", n, max)
 		}

@@ -140,7 +140,7 @@ func TestDetails(t *testing.T) {
 		{calls.StatusQueued, true},
 		{calls.StatusSending, false},
 		{calls.StatusDuplicate, false},
-		{calls.StatusInvalid, false},
+		{calls.StatusInvalid, true}, // parsed and mapped again on the next try (issue 12)
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.status), func(t *testing.T) {
