@@ -74,7 +74,7 @@ func TestSecondStartWithSavedSecrets(t *testing.T) {
 		<-exited
 	}()
 
-	title := i18n.T(i18n.RU, "ui.app.title", nil)
+	title := Tr{Lang: i18n.RU}.T("ui.app.title") // as the app renders it
 	var width int
 	deadline := time.Now().Add(60 * time.Second)
 	for shown := false; ; {
