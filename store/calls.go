@@ -13,7 +13,7 @@ import (
 
 const callCols = `id, source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
 	received_at, status, reason, request, tqm_id, attempts, next_attempt_at, last_error, correlation_id,
-	outcome_unknown, delivered_at, updated_at, notes, raw_cut`
+	outcome_unknown, delivered_at, updated_at, notes, raw_cut, reason_coded, last_error_coded`
 
 type scanner interface{ Scan(...any) error }
 
@@ -22,9 +22,11 @@ func scanCall(sc scanner) (calls.Call, error) {
 	var callID sql.NullString
 	var dup, started, received, next, delivered, updated sql.NullInt64
 	var unknown int
+	var reasonCoded, lastCoded string
 	err := sc.Scan(&c.ID, &c.Source, &callID, &dup, &c.Raw, &c.Params, &c.Caller, &c.Operator, &started,
 		&c.Duration, &received, &c.Status, &c.Reason, &c.Request, &c.TQMID, &c.Attempts, &next,
-		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated, &c.Notes, &c.RawCut)
+		&c.LastError, &c.CorrelationID, &unknown, &delivered, &updated, &c.Notes, &c.RawCut,
+		&reasonCoded, &lastCoded)
 	if err != nil {
 		return calls.Call{}, err
 	}
@@ -34,6 +36,8 @@ func scanCall(sc scanner) (calls.Call, error) {
 	c.Started, c.Received, c.NextAttempt = fromMS(started), fromMS(received), fromMS(next)
 	c.Delivered, c.Updated = fromMS(delivered), fromMS(updated)
 	c.OutcomeUnknown = unknown != 0
+	c.ReasonCoded = calls.Stored(reasonCoded, c.Reason)
+	c.LastErrorCoded = calls.Stored(lastCoded, c.LastError)
 	return c, nil
 }
 
@@ -75,11 +79,11 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 // Update is the new delivery state of a call after a try.
 type Update struct {
 	Status        calls.Status
-	Reason        string
-	NextAttempt   time.Time // for queued/retrying
-	Request       string    // mapped request (JSON, no secrets)
+	Reason        calls.Reason // stored with its English text
+	NextAttempt   time.Time    // for queued/retrying
+	Request       string       // mapped request (JSON, no secrets)
 	TQMID         string
-	LastError     string
+	LastError     calls.Reason // stored with its English text
 	CorrelationID string
 	Delivered     time.Time
 	// Uncount takes the try back out of the attempts count (it did not
@@ -90,14 +94,18 @@ type Update struct {
 	OutcomeUnknown bool
 }
 
-// Finish records a try and the call's new state in one transaction.
+// Finish records a try and the call's new state in one transaction. The
+// attempt's error text defaults to its coded reason's English.
 func (s *Store) Finish(ctx context.Context, callRow int64, a calls.Attempt, u Update) error {
 	now := s.nowMS()
+	if a.Error == "" {
+		a.Error = a.ErrorCoded.English()
+	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO attempts
-			(call_row, started_at, duration_ms, http_status, outcome, response, error, correlation_id)
-			VALUES (?,?,?,?,?,?,?,?)`, callRow, s.ms(a.Started), a.Duration.Milliseconds(), a.HTTPStatus,
-			a.Outcome, a.Response, a.Error, a.CorrelationID); err != nil {
+			(call_row, started_at, duration_ms, http_status, outcome, response, error, correlation_id, error_coded)
+			VALUES (?,?,?,?,?,?,?,?,?)`, callRow, s.ms(a.Started), a.Duration.Milliseconds(), a.HTTPStatus,
+			a.Outcome, a.Response, a.Error, a.CorrelationID, a.ErrorCoded.Encode()); err != nil {
 			return fmt.Errorf("record attempt: %w", err)
 		}
 		uncount, unknown := 0, 0
@@ -107,14 +115,14 @@ func (s *Store) Finish(ctx context.Context, callRow int64, a calls.Attempt, u Up
 		if u.OutcomeUnknown {
 			unknown = 1
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, next_attempt_at = ?,
+		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, reason_coded = ?, next_attempt_at = ?,
 			request = CASE WHEN ? <> '' THEN ? ELSE request END,
 			tqm_id = CASE WHEN ? <> '' THEN ? ELSE tqm_id END,
-			last_error = ?, correlation_id = CASE WHEN ? <> '' THEN ? ELSE correlation_id END,
+			last_error = ?, last_error_coded = ?, correlation_id = CASE WHEN ? <> '' THEN ? ELSE correlation_id END,
 			delivered_at = ?, attempts = MAX(attempts - ?, 0), outcome_unknown = MAX(outcome_unknown, ?),
 			updated_at = ? WHERE id = ?`,
-			u.Status, u.Reason, nullMS(u.NextAttempt), u.Request, u.Request, u.TQMID, u.TQMID,
-			u.LastError, u.CorrelationID, u.CorrelationID, nullMS(u.Delivered), uncount, unknown, now, callRow)
+			u.Status, u.Reason.English(), u.Reason.Encode(), nullMS(u.NextAttempt), u.Request, u.Request, u.TQMID, u.TQMID,
+			u.LastError.English(), u.LastError.Encode(), u.CorrelationID, u.CorrelationID, nullMS(u.Delivered), uncount, unknown, now, callRow)
 		if err != nil {
 			return fmt.Errorf("update call: %w", err)
 		}
@@ -145,14 +153,8 @@ func (s *Store) RecoverInFlight(ctx context.Context) ([]int64, error) {
 		}
 		_ = rows.Close()
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
-				VALUES (?,?,?,?)`, id, now, calls.OutcomeUnknown, calls.MessageUnknownOutcome); err != nil {
-				return fmt.Errorf("log unknown outcome: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, outcome_unknown = 1,
-				next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-				calls.StatusRetrying, now, calls.MessageUnknownOutcome, now, id); err != nil {
-				return fmt.Errorf("re-queue in-flight call: %w", err)
+			if err := requeueUnknown(ctx, tx, id, now, calls.NewReason(calls.CodeUnknownStopped)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -231,7 +233,7 @@ func (s *Store) List(ctx context.Context, f calls.Filter) ([]calls.Call, error) 
 // Attempts returns a call's tries, oldest first.
 func (s *Store) Attempts(ctx context.Context, callRow int64) ([]calls.Attempt, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, call_row, started_at, duration_ms, http_status, outcome,
-		response, error, correlation_id FROM attempts WHERE call_row = ? ORDER BY id`, callRow)
+		response, error, correlation_id, error_coded FROM attempts WHERE call_row = ? ORDER BY id`, callRow)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
@@ -241,11 +243,13 @@ func (s *Store) Attempts(ctx context.Context, callRow int64) ([]calls.Attempt, e
 		var a calls.Attempt
 		var started sql.NullInt64
 		var dur int64
+		var coded string
 		if err := rows.Scan(&a.ID, &a.CallRow, &started, &dur, &a.HTTPStatus, &a.Outcome, &a.Response,
-			&a.Error, &a.CorrelationID); err != nil {
+			&a.Error, &a.CorrelationID, &coded); err != nil {
 			return nil, fmt.Errorf("list attempts: %w", err)
 		}
 		a.Started, a.Duration = fromMS(started), time.Duration(dur)*time.Millisecond
+		a.ErrorCoded = calls.Stored(coded, a.Error)
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -293,12 +297,13 @@ func (s *Store) Resend(ctx context.Context, id int64) error {
 				return fmt.Errorf("call #%d is being sent right now: %w", id, calls.ErrNotResendable)
 			}
 			unknown = 1 // TQM may have it already
-			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
-				VALUES (?,?,?,?)`, id, now, calls.OutcomeUnknown, MessageStuck); err != nil {
+			stuck := calls.NewReason(calls.CodeUnknownStuck)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error, error_coded)
+				VALUES (?,?,?,?,?)`, id, now, calls.OutcomeUnknown, stuck.English(), stuck.Encode()); err != nil {
 				return fmt.Errorf("resend call #%d: %w", id, err)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0, next_attempt_at = ?,
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', reason_coded = '', attempts = 0, next_attempt_at = ?,
 			outcome_unknown = MAX(outcome_unknown, ?), updated_at = ? WHERE id = ?`, calls.StatusQueued, now, unknown, now, id)
 		if err != nil {
 			return fmt.Errorf("resend call #%d: %w", id, err)
@@ -313,7 +318,7 @@ func (s *Store) ResendFailedSince(ctx context.Context, since time.Time) (int, er
 	now := s.nowMS()
 	var n int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', attempts = 0,
+		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = '', reason_coded = '', attempts = 0,
 			next_attempt_at = ?, updated_at = ? WHERE status IN (?, ?) AND received_at >= ?`,
 			calls.StatusQueued, now, now, calls.StatusFailed, calls.StatusAttention, since.UnixMilli())
 		if err != nil {

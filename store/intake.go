@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"mangotqm/app/calls"
@@ -23,8 +24,8 @@ type NewCall struct {
 	Operator string
 	Started  time.Time
 	Duration int64 // seconds
-	// Invalid, when not empty, stores the call as invalid with this reason.
-	Invalid string
+	// Invalid, when not zero, stores the call as invalid with this reason.
+	Invalid calls.Reason
 	// Notes: what the receiver flagged about a usable call (one per line).
 	Notes string
 }
@@ -140,13 +141,13 @@ func (s *Store) commitBatch(batch []intakeReq) {
 }
 
 func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
-	status, reason := calls.StatusQueued, ""
+	status, reason := calls.StatusQueued, calls.Reason{}
 	var callID sql.NullString
 	if c.CallID != "" {
 		callID = sql.NullString{String: c.CallID, Valid: true}
 	}
 	var dupOf sql.NullInt64
-	if c.Invalid != "" {
+	if !c.Invalid.IsZero() {
 		status, reason = calls.StatusInvalid, c.Invalid
 	}
 	if callID.Valid {
@@ -156,7 +157,7 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 		switch {
 		case err == nil:
 			dupOf = sql.NullInt64{Int64: existing, Valid: true}
-			status, reason = calls.StatusDuplicate, fmt.Sprintf("duplicate of call #%d", existing)
+			status, reason = calls.StatusDuplicate, calls.NewReason(calls.CodeDuplicate, calls.ArgOf, strconv.FormatInt(existing, 10))
 		case errors.Is(err, sql.ErrNoRows):
 		default:
 			return Intaken{}, fmt.Errorf("look up call id: %w", err)
@@ -173,10 +174,10 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 	raw, cut := compactRaw(c.Raw, params)
 	res, err := tx.Exec(`INSERT INTO calls
 		(source, call_id, duplicate_of, raw, params, caller, operator, started_at, duration_s,
-		 received_at, status, reason, next_attempt_at, updated_at, notes, raw_cut)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		 received_at, status, reason, next_attempt_at, updated_at, notes, raw_cut, reason_coded)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.Source, callID, dupOf, raw, params, c.Caller, c.Operator, nullMS(c.Started), c.Duration,
-		now, status, reason, next, now, c.Notes, cut)
+		now, status, reason.English(), next, now, c.Notes, cut, reason.Encode())
 	if err != nil {
 		return Intaken{}, fmt.Errorf("insert call: %w", err)
 	}

@@ -22,8 +22,8 @@ type MangoCall struct {
 	// NewCall is the row: Source is calls.SourceReconcile or
 	// calls.SourceBackfill, CallID the Mango entry id (required).
 	NewCall
-	// Skip, when not empty, stores the call as skipped with this reason.
-	Skip string
+	// Skip, when not zero, stores the call as skipped with this reason.
+	Skip calls.Reason
 	// Records are the call's recording ids; they are attached to the entry
 	// like announced recordings (AttachRecording), so delivery finds them.
 	Records []string
@@ -75,9 +75,9 @@ func (s *Store) ImportMango(ctx context.Context, cs []MangoCall, window time.Dur
 			if err != nil {
 				return err
 			}
-			if c.Skip != "" {
-				if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, next_attempt_at = NULL,
-					updated_at = ? WHERE id = ?`, calls.StatusSkipped, c.Skip, now, in.ID); err != nil {
+			if !c.Skip.IsZero() {
+				if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, reason_coded = ?, next_attempt_at = NULL,
+					updated_at = ? WHERE id = ?`, calls.StatusSkipped, c.Skip.English(), c.Skip.Encode(), now, in.ID); err != nil {
 					return fmt.Errorf("skip call: %w", err)
 				}
 				res.Skipped++
@@ -177,10 +177,6 @@ func knownTx(ctx context.Context, tx *sql.Tx, c NewCall, window time.Duration) (
 	return 0, false, nil
 }
 
-// ReasonReconciled is stored on a webhook or VPBX call that arrived after
-// Mango's statistics had brought the same call; "%d" is the earlier row.
-const ReasonReconciled = "same call as #%d, found earlier in Mango's call statistics"
-
 // JoinReconciled turns a webhook or VPBX-events row into a duplicate of an
 // earlier reconciled or backfilled copy of the same call (JoinStored's rule:
 // the entry id, else the caller and a start within window), in one
@@ -200,7 +196,7 @@ func (s *Store) JoinReconciled(ctx context.Context, row int64, window time.Durat
 			return nil
 		}
 		for _, src := range []calls.Source{calls.SourceReconcile, calls.SourceBackfill} {
-			of, merged, err = joinRow(ctx, tx, c, JoinRule{Other: src, Window: window, Reason: ReasonReconciled}, s.nowMS())
+			of, merged, err = joinRow(ctx, tx, c, JoinRule{Other: src, Window: window, Reason: calls.NewReason(calls.CodeJoinReconciled)}, s.nowMS())
 			if err != nil || of != 0 {
 				return err
 			}

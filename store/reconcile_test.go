@@ -48,7 +48,7 @@ func TestImportMangoKnown(t *testing.T) {
 		{"reconciled other call, same caller and time", mangoCall(calls.SourceReconcile, "E11x", "79161234567", t0).NewCall,
 			mangoCall(calls.SourceBackfill, "E11", "79161234567", t0), false},
 		{"invalid calltracking row does not count", NewCall{Source: calls.SourceCalltracking, Raw: "{}", Caller: "79161234567",
-			Started: t0, Invalid: "broken"}, mangoCall(calls.SourceReconcile, "E12", "79161234567", t0), false},
+			Started: t0, Invalid: calls.NewReason(calls.CodeNoCallID)}, mangoCall(calls.SourceReconcile, "E12", "79161234567", t0), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,7 +75,7 @@ func TestImportMangoOnce(t *testing.T) {
 	st := openTest(t, Options{})
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	skipped := mangoCall(calls.SourceBackfill, "E2", "79160000002", t0)
-	skipped.Skip = "missed"
+	skipped.Skip = calls.NewReason(calls.CodeMissed)
 	batch := []MangoCall{mangoCall(calls.SourceBackfill, "E1", "79160000001", t0, "r1", "r2"), skipped}
 	res, err := st.ImportMango(ctx, batch, 0, func(imp Imported) []Checkpoint {
 		return []Checkpoint{{Key: "test.ck", Value: imp.New}}
@@ -91,7 +91,7 @@ func TestImportMangoOnce(t *testing.T) {
 		t.Fatalf("recordings %v", ids)
 	}
 	c, _ := st.Get(ctx, res.Rows[1])
-	if c.Status != calls.StatusSkipped || c.Reason != "missed" {
+	if c.Status != calls.StatusSkipped || c.Reason != calls.NewReason(calls.CodeMissed).English() || c.ReasonCoded.Code != calls.CodeMissed {
 		t.Fatalf("skipped row %+v", c)
 	}
 	c, _ = st.Get(ctx, res.Rows[0])

@@ -545,7 +545,7 @@ func TestStuckSendingIsRequeuedAndResendable(t *testing.T) {
 	}
 	got, _ = st.Get(ctx, b.ID)
 	atts, _ := st.Attempts(ctx, b.ID)
-	if got.Status != calls.StatusRetrying || !got.OutcomeUnknown || got.LastError != MessageStuck ||
+	if got.Status != calls.StatusRetrying || !got.OutcomeUnknown || got.LastError != MessageStuck || got.LastErrorCoded.Code != calls.CodeUnknownStuck ||
 		len(atts) != 1 || atts[0].Outcome != calls.OutcomeUnknown {
 		t.Fatalf("swept call %+v %+v", got, atts)
 	}
@@ -560,7 +560,7 @@ func TestStuckSendingIsRequeuedAndResendable(t *testing.T) {
 func TestInvalidCallIsResendable(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t, Options{})
-	in, err := st.Intake(ctx, NewCall{Source: "calltracking", Raw: "{}", Invalid: "no call id (callId)"})
+	in, err := st.Intake(ctx, NewCall{Source: "calltracking", Raw: "{}", Invalid: calls.NewReason(calls.CodeNoCallID)})
 	if err != nil {
 		t.Fatal(err)
 	}

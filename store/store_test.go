@@ -110,7 +110,7 @@ func TestClaimFinishRecover(t *testing.T) {
 	st := openTest(t, Options{})
 	a, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "A", Raw: "{}"})
 	b, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "B", Raw: "{}"})
-	if _, err := st.Intake(ctx, NewCall{Source: "calltracking", Raw: "{}", Invalid: "no call id"}); err != nil {
+	if _, err := st.Intake(ctx, NewCall{Source: "calltracking", Raw: "{}", Invalid: calls.NewReason(calls.CodeNoCallID)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -159,7 +159,7 @@ func TestResend(t *testing.T) {
 	dup, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "F", Raw: "{}"})
 	c, _, _ := st.Claim(ctx)
 	if err := st.Finish(ctx, c.ID, calls.Attempt{Outcome: calls.OutcomeRetry, HTTPStatus: 503},
-		Update{Status: calls.StatusFailed, Reason: "gave up"}); err != nil {
+		Update{Status: calls.StatusFailed, Reason: calls.NewReason(calls.CodeGaveUp, "tries", "9")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Resend(ctx, dup.ID); err == nil {
@@ -174,7 +174,7 @@ func TestResend(t *testing.T) {
 		t.Fatalf("resend failed since an hour ago: %d %v", n, err)
 	}
 	got, _ := st.Get(ctx, in.ID)
-	if got.Status != calls.StatusQueued || got.Attempts != 0 || got.Reason != "" {
+	if got.Status != calls.StatusQueued || got.Attempts != 0 || got.Reason != "" || !got.ReasonCoded.IsZero() {
 		t.Fatalf("after resend %+v", got)
 	}
 	if err := st.Resend(ctx, 999); err == nil {

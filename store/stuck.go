@@ -15,6 +15,7 @@ import (
 const SendingStaleAfter = 10 * time.Minute
 
 // MessageStuck is recorded for a call re-queued by the sweeper.
+// (calls.CodeUnknownStuck's English text).
 const MessageStuck = "sent, outcome unknown: the result of the try could not be recorded; the call is sent again and TQM may receive it twice"
 
 // RequeueStuck re-queues the calls left "sending" since before `before`
@@ -43,7 +44,7 @@ func (s *Store) RequeueStuck(ctx context.Context, before time.Time, skip func(ro
 		}
 		_ = rows.Close()
 		for _, id := range found {
-			if err := requeueUnknown(ctx, tx, id, now, MessageStuck); err != nil {
+			if err := requeueUnknown(ctx, tx, id, now, calls.NewReason(calls.CodeUnknownStuck)); err != nil {
 				return err
 			}
 		}
@@ -53,14 +54,15 @@ func (s *Store) RequeueStuck(ctx context.Context, before time.Time, skip func(ro
 	return ids, err
 }
 
-func requeueUnknown(ctx context.Context, tx *sql.Tx, id, now int64, msg string) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error)
-		VALUES (?,?,?,?)`, id, now, calls.OutcomeUnknown, msg); err != nil {
+func requeueUnknown(ctx context.Context, tx *sql.Tx, id, now int64, why calls.Reason) error {
+	msg, coded := why.English(), why.Encode()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO attempts (call_row, started_at, outcome, error, error_coded)
+		VALUES (?,?,?,?,?)`, id, now, calls.OutcomeUnknown, msg, coded); err != nil {
 		return fmt.Errorf("log unknown outcome: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, outcome_unknown = 1,
-		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-		calls.StatusRetrying, now, msg, now, id); err != nil {
+		next_attempt_at = ?, last_error = ?, last_error_coded = ?, updated_at = ? WHERE id = ?`,
+		calls.StatusRetrying, now, msg, coded, now, id); err != nil {
 		return fmt.Errorf("re-queue call #%d: %w", id, err)
 	}
 	return nil

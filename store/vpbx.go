@@ -29,9 +29,10 @@ const joinLookback = 7 * 24 * time.Hour
 type JoinRule struct {
 	Other  calls.Source  // source of the rows to join with
 	Window time.Duration // start-time tolerance; default DefaultJoinWindow
-	// Reason is stored on the joined row; "%d" is replaced by the earlier
-	// row's id, e.g. "same call as #%d via calltracking".
-	Reason string
+	// Reason is stored on the joined row, with the earlier row's id as its
+	// calls.ArgOf parameter (e.g. calls.CodeJoinCalltracking); zero gives
+	// calls.CodeJoinOther.
+	Reason calls.Reason
 }
 
 // Joined tells what IntakeJoin did.
@@ -47,9 +48,9 @@ type Joined struct {
 
 // IntakeOptions extend Intake for sources that need more than a webhook row.
 type IntakeOptions struct {
-	// Skip, when not empty, stores the call as skipped with this reason
+	// Skip, when not zero, stores the call as skipped with this reason
 	// (e.g. an internal call between employees).
-	Skip string
+	Skip calls.Reason
 	// Join, when set, joins the call with an earlier row of another source.
 	Join *JoinRule
 }
@@ -68,7 +69,7 @@ func (s *Store) IntakeJoin(ctx context.Context, c NewCall, o IntakeOptions) (Joi
 			return err
 		}
 		res.Intaken = in
-		if in.DuplicateOf != 0 || c.Invalid != "" {
+		if in.DuplicateOf != 0 || !c.Invalid.IsZero() {
 			return nil
 		}
 		if o.Join != nil {
@@ -85,9 +86,9 @@ func (s *Store) IntakeJoin(ctx context.Context, c NewCall, o IntakeOptions) (Joi
 				return nil
 			}
 		}
-		if o.Skip != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, next_attempt_at = NULL,
-				updated_at = ? WHERE id = ?`, calls.StatusSkipped, o.Skip, now, in.ID); err != nil {
+		if !o.Skip.IsZero() {
+			if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, reason_coded = ?, next_attempt_at = NULL,
+				updated_at = ? WHERE id = ?`, calls.StatusSkipped, o.Skip.English(), o.Skip.Encode(), now, in.ID); err != nil {
 				return fmt.Errorf("skip call: %w", err)
 			}
 		}
@@ -146,17 +147,23 @@ func joinRow(ctx context.Context, tx *sql.Tx, c calls.Call, rule JoinRule, now i
 	if err != nil || !ok {
 		return 0, false, err
 	}
-	reason := strings.ReplaceAll(rule.Reason, "%d", fmt.Sprint(earlier.ID))
-	if reason == "" {
-		reason = fmt.Sprintf("same call as #%d via %s", earlier.ID, earlier.Source)
+	reason := rule.Reason
+	if reason.IsZero() {
+		reason = calls.NewReason(calls.CodeJoinOther, "source", string(earlier.Source))
+	}
+	reason = calls.NewReason(reason.Code, calls.ArgOf, fmt.Sprint(earlier.ID)).With(reason.Parts...)
+	for k, v := range rule.Reason.Args {
+		if k != calls.ArgOf {
+			reason.Args[k] = v
+		}
 	}
 	uncount := 0
 	if c.Status == calls.StatusSending {
 		uncount = 1
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, duplicate_of = ?, reason = ?,
+	if _, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, duplicate_of = ?, reason = ?, reason_coded = ?,
 		next_attempt_at = NULL, attempts = MAX(attempts - ?, 0), updated_at = ? WHERE id = ?`,
-		calls.StatusDuplicate, earlier.ID, reason, uncount, now, c.ID); err != nil {
+		calls.StatusDuplicate, earlier.ID, reason.English(), reason.Encode(), uncount, now, c.ID); err != nil {
 		return 0, false, fmt.Errorf("mark duplicate: %w", err)
 	}
 	if earlier.Status != calls.StatusDelivered {

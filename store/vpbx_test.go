@@ -22,7 +22,7 @@ func vpbxCall(entry, caller string, start time.Time) NewCall {
 	return NewCall{Source: calls.SourceVPBX, CallID: entry, Raw: "{}", Params: string(b), Caller: caller, Operator: "101", Started: start}
 }
 
-var joinVPBX = &JoinRule{Other: calls.SourceCalltracking, Reason: "same call as #%d via calltracking"}
+var joinVPBX = &JoinRule{Other: calls.SourceCalltracking, Reason: calls.NewReason(calls.CodeJoinCalltracking)}
 
 func TestIntakeJoin(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -63,7 +63,8 @@ func TestIntakeJoin(t *testing.T) {
 				}
 				return
 			}
-			if vp.Status != calls.StatusDuplicate || vp.DuplicateOf != ct.ID || vp.Reason != "same call as #1 via calltracking" {
+			if vp.Status != calls.StatusDuplicate || vp.DuplicateOf != ct.ID || vp.Reason != "same call as #1 via calltracking" ||
+				vp.ReasonCoded.Code != calls.CodeJoinCalltracking || vp.ReasonCoded.Arg(calls.ArgOf) != "1" {
 				t.Fatalf("VPBX row: status %s dup %d reason %q", vp.Status, vp.DuplicateOf, vp.Reason)
 			}
 			c, _ := st.Get(ctx, ct.ID)
@@ -108,7 +109,7 @@ func TestJoinStoredClaimedCalltrackingRow(t *testing.T) {
 		t.Fatal(err, vp.Joined)
 	}
 	ct, _ := st.Intake(ctx, ctCall("CT-1", "+7 916 123 45 67", t0.Add(20*time.Second), map[string]string{"utm_source": "ya"}))
-	rule := JoinRule{Other: calls.SourceVPBX, Reason: "same call as #%d via VPBX"}
+	rule := JoinRule{Other: calls.SourceVPBX, Reason: calls.NewReason(calls.CodeJoinVPBX)}
 	// The VPBX row itself is never joined to the later calltracking row.
 	if of, _, err := st.JoinStored(ctx, vp.ID, JoinRule{Other: calls.SourceCalltracking}); err != nil || of != 0 {
 		t.Fatalf("VPBX row joined to a later row: %d %v", of, err)
@@ -141,12 +142,12 @@ func TestJoinStoredClaimedCalltrackingRow(t *testing.T) {
 func TestIntakeSkip(t *testing.T) {
 	ctx := context.Background()
 	st := openTest(t, Options{})
-	j, err := st.IntakeJoin(ctx, vpbxCall("E1", "", time.Now()), IntakeOptions{Skip: "internal call"})
+	j, err := st.IntakeJoin(ctx, vpbxCall("E1", "", time.Now()), IntakeOptions{Skip: calls.NewReason(calls.CodeInternal)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, _ := st.Get(ctx, j.ID)
-	if c.Status != calls.StatusSkipped || c.Reason != "internal call" || !c.NextAttempt.IsZero() {
+	if c.Status != calls.StatusSkipped || c.Reason != calls.NewReason(calls.CodeInternal).English() || c.ReasonCoded.Code != calls.CodeInternal || !c.NextAttempt.IsZero() {
 		t.Fatalf("%+v", c)
 	}
 	if _, ok, _ := st.Claim(ctx); ok {

@@ -29,6 +29,9 @@ func (t Tr) T(key string, data ...map[string]any) string {
 // no fallback font for them: they show as «�»); menu paths read «A > B».
 var glyphs = strings.NewReplacer("→", ">", "✓ ", "", "✓", "", "▾", "")
 
+// Data is T with explicit data: the view models' vm.TranslateData.
+func (t Tr) Data(key string, data map[string]any) string { return t.T(key, data) }
+
 func progress(text string) fyne.CanvasObject {
 	bar := widget.NewProgressBarInfinite()
 	return container.NewVBox(widget.NewLabel(text), bar)

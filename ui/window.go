@@ -70,7 +70,7 @@ type mainWindow struct {
 }
 
 func newMainWindow(u *UI, b vm.Backend) *mainWindow {
-	m := &mainWindow{u: u, b: b, tr: u.tr, app: u.app, calls: vm.NewCalls(b, nil),
+	m := &mainWindow{u: u, b: b, tr: u.tr, app: u.app, calls: vm.NewCalls(b, nil, u.tr.Data),
 		actions: vm.Actions{B: b, Open: u.app.OpenURL},
 		visible: map[widget.TableCellID]string{}, refreshReq: make(chan struct{}, 1), closed: make(chan struct{})}
 	m.notifier.SetMuted(u.settings.Muted())
@@ -162,7 +162,7 @@ func (m *mainWindow) reload() {
 	var d vm.Details
 	var derr error
 	if sel != 0 {
-		d, derr = vm.LoadDetails(ctx, m.b, sel, m.u.redactor.Redact)
+		d, derr = vm.LoadDetails(ctx, m.b, sel, m.u.redactor.Redact, m.u.tr.Data)
 	}
 	chart, cerr := vm.LoadChart(ctx, m.b)
 	rows, more := m.calls.Rows(), m.calls.HasMore()
@@ -181,7 +181,7 @@ func (m *mainWindow) reload() {
 			m.applyDetails(d)
 		}
 		for _, in := range fresh {
-			m.app.SendNotification(fyne.NewNotification(m.tr.T("ui.notify.title"), in.Message))
+			m.app.SendNotification(fyne.NewNotification(m.tr.T("ui.notify.title"), vm.IncidentText(in, m.tr.Data)))
 		}
 		m.u.updateTray(h)
 		m.u.firstRunURL(h)

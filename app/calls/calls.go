@@ -22,24 +22,29 @@ const (
 
 // Call is one stored webhook and its delivery state.
 type Call struct {
-	ID             int64
-	Source         Source
-	CallID         string
-	DuplicateOf    int64
-	Raw            string
-	Params         string
-	Caller         string
-	Operator       string
-	Started        time.Time
-	Duration       int64
-	Received       time.Time
-	Status         Status
-	Reason         string
-	Request        string
-	TQMID          string
-	Attempts       int
-	NextAttempt    time.Time
-	LastError      string
+	ID          int64
+	Source      Source
+	CallID      string
+	DuplicateOf int64
+	Raw         string
+	Params      string
+	Caller      string
+	Operator    string
+	Started     time.Time
+	Duration    int64
+	Received    time.Time
+	Status      Status
+	Reason      string // English text of ReasonCoded (logs, command line)
+	// ReasonCoded: why the call is invalid, needs attention, was skipped,
+	// failed or is a duplicate, as a code the front ends translate.
+	ReasonCoded Reason
+	Request     string
+	TQMID       string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string // English text of LastErrorCoded
+	// LastErrorCoded: why the last try did not deliver the call.
+	LastErrorCoded Reason
 	CorrelationID  string
 	OutcomeUnknown bool
 	Delivered      time.Time
@@ -53,14 +58,16 @@ type Call struct {
 
 // Attempt is one try to deliver a call.
 type Attempt struct {
-	ID            int64
-	CallRow       int64
-	Started       time.Time
-	Duration      time.Duration
-	HTTPStatus    int
-	Outcome       Outcome
-	Response      string
-	Error         string
+	ID         int64
+	CallRow    int64
+	Started    time.Time
+	Duration   time.Duration
+	HTTPStatus int
+	Outcome    Outcome
+	Response   string
+	Error      string // English text (ErrorCoded's, or the raw error)
+	// ErrorCoded: why the try did not deliver the call, as a code.
+	ErrorCoded    Reason
 	CorrelationID string
 }
 
@@ -102,4 +109,5 @@ var ErrNotFound = errors.New("call not found")
 var ErrNotResendable = errors.New("this call cannot be resent")
 
 // MessageUnknownOutcome is recorded for a send cut short by a stop or crash.
+// (CodeUnknownStopped's English text).
 const MessageUnknownOutcome = "sent, outcome unknown: the app stopped before TQM answered; the call is sent again and TQM may receive it twice"

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -53,8 +54,11 @@ type SendResult struct {
 	Class         Class
 	HTTPStatus    int
 	CorrelationID string
-	Body          string // excerpt of TQM's answer, or why Wait/Skip
-	Duration      time.Duration
+	Body          string // excerpt of TQM's answer, or why Wait/Skip (English)
+	// Reason: for Wait, Skip, and a Rejected without an HTTP answer (not
+	// sent), why, as a code (Body is then its English text).
+	Reason   calls.Reason
+	Duration time.Duration
 	// RetryAfter: for Wait, when to look again; for Retry, the wait TQM
 	// asked for (Retry-After of a 429 or 503), 0 if none.
 	RetryAfter time.Duration
@@ -643,10 +647,10 @@ func (w *Worker) process(c calls.Call, release func()) {
 	c = w.reparse(c)
 
 	fields, request, problem := w.prepare(ctx, c)
-	if problem != "" {
+	if !problem.IsZero() {
 		release()
-		log.Warn("call needs attention", "reason", problem)
-		w.finish(ctx, c, calls.Attempt{Started: started, Outcome: calls.OutcomeAttention, Error: problem},
+		log.Warn("call needs attention", "reason", problem.English())
+		w.finish(ctx, c, calls.Attempt{Started: started, Outcome: calls.OutcomeAttention, ErrorCoded: problem},
 			store.Update{Status: calls.StatusAttention, Reason: problem, Request: request, LastError: problem, Uncount: true})
 		return
 	}
@@ -667,9 +671,12 @@ func (w *Worker) process(c calls.Call, release func()) {
 	u := store.Update{Request: request, TQMID: tqmID, CorrelationID: res.CorrelationID}
 	if err != nil {
 		a.Error = err.Error()
+		a.ErrorCoded = calls.ReasonFor(err, calls.CodeNoAnswer)
 	}
 	if timedOut && err != nil {
-		a.Error = fmt.Sprintf("no result within %s (the send's deadline); %s", w.cfg.SendTimeout, err)
+		a.ErrorCoded = calls.NewReason(calls.CodeTimeout, "timeout"+calls.DurSuffix, w.cfg.SendTimeout.String(),
+			calls.ArgError, err.Error())
+		a.Error = a.ErrorCoded.English()
 	}
 	switch {
 	case err == nil && res.Class == Accepted:
@@ -679,8 +686,9 @@ func (w *Worker) process(c calls.Call, release func()) {
 		w.incident(IncidentKeyRejected, false, "")
 	case err == nil && res.Class == AuthRejected:
 		a.Outcome = calls.OutcomePaused
-		msg := fmt.Sprintf("TQM rejected the access key (HTTP %d); sending is paused until the key is changed", res.HTTPStatus)
-		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusQueued, w.cfg.Now(), msg, true
+		why := calls.NewReason(calls.CodeKeyRejected, "status", strconv.Itoa(res.HTTPStatus))
+		msg := why.English()
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusQueued, w.cfg.Now(), why, true
 		log.Error("TQM rejected the access key; pausing delivery until the key is changed (or: mangotqm resume)",
 			"http_status", res.HTTPStatus, "correlation_id", res.CorrelationID)
 		fp := res.KeyFingerprint
@@ -691,24 +699,27 @@ func (w *Worker) process(c calls.Call, release func()) {
 		w.incident(IncidentKeyRejected, true, msg)
 	case err == nil && res.Class == Wait:
 		a.Outcome = calls.OutcomeWaiting
-		a.Error = res.Body
-		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusRetrying, w.cfg.Now().Add(res.RetryAfter), res.Body, true
+		why := resultReason(res)
+		a.Error, a.ErrorCoded = res.Body, why
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusRetrying, w.cfg.Now().Add(res.RetryAfter), why, true
 		log.Info("call waits", "reason", res.Body, "next_attempt", u.NextAttempt)
 	case err == nil && res.Class == Skip:
 		a.Outcome = calls.OutcomeSkipped
-		a.Error = res.Body
-		u.Status, u.Reason, u.LastError = calls.StatusSkipped, res.Body, ""
+		why := resultReason(res)
+		a.Error, a.ErrorCoded = res.Body, why
+		u.Status, u.Reason = calls.StatusSkipped, why
 		log.Info("call skipped", "reason", res.Body)
 	case err == nil && res.Class == Rejected:
 		a.Outcome = calls.OutcomeAttention
-		msg := fmt.Sprintf("TQM refused the call (HTTP %d): %s", res.HTTPStatus, res.Body)
+		why := calls.NewReason(calls.CodeRefused, "status", strconv.Itoa(res.HTTPStatus), calls.ArgBody, res.Body)
 		if res.HTTPStatus == 0 { // not sent: refused before TQM was asked (e.g. no usable recording)
-			msg = res.Body
+			why = resultReason(res)
+			a.ErrorCoded = why
 			log.Warn("call needs attention; it was not sent", "reason", res.Body)
 		} else {
 			log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
 		}
-		u.Status, u.Reason, u.LastError = calls.StatusAttention, msg, msg
+		u.Status, u.Reason, u.LastError = calls.StatusAttention, why, why
 	case res.HTTPStatus == http.StatusTooManyRequests:
 		// Rate limited: not the call's fault, not one of its tries; the
 		// whole sender waits.
@@ -717,27 +728,28 @@ func (w *Worker) process(c calls.Call, release func()) {
 			wait = w.cfg.RateLimitWait
 		}
 		a.Outcome = calls.OutcomeRetry
-		msg := fmt.Sprintf("TQM is limiting the request rate (HTTP 429); sending again in %s; not counted as a failed try", wait.Round(time.Second))
-		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusRetrying, w.cfg.Now().Add(wait), msg, true
+		why := calls.NewReason(calls.CodeRateLimited, "wait"+calls.DurSuffix, wait.Round(time.Second).String())
+		u.Status, u.NextAttempt, u.LastError, u.Uncount = calls.StatusRetrying, w.cfg.Now().Add(wait), why, true
 		w.holdOff(wait, "HTTP 429")
 		log.Warn("TQM rate-limited the call; it waits without using up a try", "retry_after", wait, "next_attempt", u.NextAttempt)
 	default: // Retry, or no answer at all
 		a.Outcome = calls.OutcomeRetry
-		msg := a.Error
-		if msg == "" {
-			msg = fmt.Sprintf("TQM answered HTTP %d", res.HTTPStatus)
+		why := a.ErrorCoded
+		if why.IsZero() {
+			why = calls.NewReason(calls.CodeHTTPStatus, "status", strconv.Itoa(res.HTTPStatus))
 		}
 		if errors.Is(err, context.Canceled) && !timedOut {
 			// Cut short by shutdown: TQM may have it.
-			msg = calls.MessageUnknownOutcome
+			why = calls.NewReason(calls.CodeUnknownStopped)
 			a.Outcome = calls.OutcomeUnknown
 			u.OutcomeUnknown = true
 		}
-		u.LastError = msg
+		msg := why.English()
+		u.LastError = why
 		if c.Attempts > len(w.cfg.Schedule) {
-			u.Status, u.Reason = calls.StatusFailed, fmt.Sprintf("gave up after %d tries: %s", c.Attempts, msg)
+			u.Status, u.Reason = calls.StatusFailed, calls.NewReason(calls.CodeGaveUp, "tries", strconv.Itoa(c.Attempts)).With(why)
 			log.Error("call failed for good; it can be resent", "err", msg)
-			w.incident(IncidentCallFailed, true, u.Reason)
+			w.incident(IncidentCallFailed, true, u.Reason.English())
 		} else {
 			wait := w.cfg.Schedule[c.Attempts-1]
 			if res.RetryAfter > 0 { // a 503 with Retry-After: not before TQM said
@@ -844,20 +856,20 @@ func (w *Worker) reparse(c calls.Call) calls.Call {
 	return c
 }
 
-// prepare maps and validates a call. problem is non-empty when the call
+// prepare maps and validates a call. problem is not zero when the call
 // cannot be sent as it is.
-func (w *Worker) prepare(ctx context.Context, c calls.Call) (fields []mapping.Field, request, problem string) {
+func (w *Worker) prepare(ctx context.Context, c calls.Call) (fields []mapping.Field, request string, problem calls.Reason) {
 	cfg, err := w.cfg.Mapping(ctx)
 	if err != nil {
-		return nil, "", "cannot read the mapping: " + err.Error()
+		return nil, "", calls.NewReason(calls.CodeMappingUnreadable, calls.ArgError, err.Error())
 	}
 	var p mango.Params
 	if err := json.Unmarshal([]byte(c.Params), &p); err != nil {
-		return nil, "", "stored parameters are unreadable: " + err.Error()
+		return nil, "", calls.NewReason(calls.CodeParamsUnreadable, calls.ArgError, err.Error())
 	}
 	res, err := mapping.Apply(cfg, p)
 	if err != nil {
-		return nil, "", err.Error()
+		return nil, "", calls.ReasonFor(err, calls.CodeLegacy)
 	}
 	for _, n := range res.Notes {
 		w.log.Info("mapping note", "row", c.ID, "call_id", c.CallID, "note", n)
@@ -866,7 +878,16 @@ func (w *Worker) prepare(ctx context.Context, c calls.Call) (fields []mapping.Fi
 	request = string(b)
 	if err := mapping.Validate(res, mapping.ValidateOptions{Now: w.cfg.Now(), TimeZone: cfg.TimeZone,
 		FileLinkRequired: w.cfg.FileLinkRequired != nil && w.cfg.FileLinkRequired()}); err != nil {
-		return nil, request, err.Error()
+		return nil, request, calls.ReasonFor(err, calls.CodeLegacy)
 	}
-	return res.Fields, request, ""
+	return res.Fields, request, calls.Reason{}
+}
+
+// resultReason is why a sender did not send a call: its coded reason, else
+// its text.
+func resultReason(res SendResult) calls.Reason {
+	if !res.Reason.IsZero() {
+		return res.Reason
+	}
+	return calls.Legacy(res.Body)
 }

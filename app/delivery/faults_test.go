@@ -395,7 +395,7 @@ func TestResentInvalidCallIsParsedAgain(t *testing.T) {
 	q := fmt.Sprintf("callId=INV-1&dateStart=%s&dateEnd=%s&recordUrl=https%%3A%%2F%%2Frec.test%%2F1.mp3&utm_term=100%%",
 		end.Add(-time.Minute).Format("2006-01-02T15:04:05Z"), end.Format("2006-01-02T15:04:05Z"))
 	in, err := s.st.Intake(context.Background(), store.NewCall{Source: "calltracking",
-		Raw: `{"method":"GET","query":"` + q + `"}`, Params: "{}", Invalid: "malformed query string"})
+		Raw: `{"method":"GET","query":"` + q + `"}`, Params: "{}", Invalid: calls.Legacy("malformed query string")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package mango
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"mime"
 	"net/url"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"mangotqm/app/calls"
 )
 
 // Request is the raw webhook as received, kept verbatim in the database.
@@ -46,17 +47,23 @@ type Call struct {
 	Duration int64 // seconds
 	// Notes name the parameters kept as received because they were not
 	// properly encoded (a stray ';' or a lone '%'): flagged, never fatal.
-	Notes []string
+	// NoteReasons say the same as codes (one per note).
+	Notes       []string
+	NoteReasons []calls.Reason
 }
 
 // Parse reads a calltracking webhook: the query string and, for POST, a form
 // or JSON body (body values win over query values of the same name). It
 // never fails on content: the returned Params hold whatever could be read;
 // the error explains why the call is unusable (the caller stores it as
-// invalid with that reason). loc is the zone assumed for dates without one.
+// invalid with that reason; it carries a calls.Reason). loc is the zone
+// assumed for dates without one.
 func Parse(r Request, loc *time.Location) (Call, error) {
 	p, notes, perr := params(r)
-	c := Call{Params: p, Notes: notes}
+	c := Call{Params: p, NoteReasons: notes}
+	for _, n := range notes {
+		c.Notes = append(c.Notes, n.English())
+	}
 	if perr != nil {
 		return c, perr
 	}
@@ -67,25 +74,25 @@ func Parse(r Request, loc *time.Location) (Call, error) {
 			c.Duration = int64(n)
 		}
 	}
-	var problems []string
+	var problems []calls.Reason
 	c.CallID = p.Get(AliasCallID...)
 	if c.CallID == "" {
-		problems = append(problems, "no call id (callId)")
+		problems = append(problems, calls.NewReason(calls.CodeNoCallID))
 	}
 	var err error
 	if c.Start, err = parseDate(p.Get(AliasDateStart...), loc); err != nil {
-		problems = append(problems, "start date (dateStart): "+err.Error())
+		problems = append(problems, calls.NewReason(calls.CodeStartDate).With(calls.ReasonFor(err, calls.CodeLegacy)))
 	}
 	if c.End, err = parseDate(p.Get(AliasDateEnd...), loc); err != nil {
-		problems = append(problems, "end date (dateEnd): "+err.Error())
+		problems = append(problems, calls.NewReason(calls.CodeEndDate).With(calls.ReasonFor(err, calls.CodeLegacy)))
 	}
 	if len(problems) > 0 {
-		return c, errors.New(strings.Join(problems, "; "))
+		return c, calls.List(problems...).Err()
 	}
 	return c, nil
 }
 
-func params(r Request) (Params, []string, error) {
+func params(r Request) (Params, []calls.Reason, error) {
 	p := Params{}
 	notes := parseForm(r.Query, "query", p)
 	if strings.TrimSpace(r.Body) == "" {
@@ -97,7 +104,7 @@ func params(r Request) (Params, []string, error) {
 	case mt == "application/json" || (mt == "" || mt == "text/plain") && strings.HasPrefix(body, "{"):
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(body), &obj); err != nil {
-			return p, notes, fmt.Errorf("malformed JSON body: %w", err)
+			return p, notes, calls.NewReason(calls.CodeBadJSON, calls.ArgError, err.Error()).Wrap(err)
 		}
 		for k, v := range obj {
 			p[k] = scalar(v)
@@ -105,9 +112,9 @@ func params(r Request) (Params, []string, error) {
 	case mt == "application/x-www-form-urlencoded" || mt == "" || mt == "text/plain":
 		notes = append(notes, parseForm(body, "body", p)...)
 	case mt == "multipart/form-data":
-		return p, notes, errors.New("multipart bodies are not supported by the calltracking webhook")
+		return p, notes, calls.NewReason(calls.CodeMultipart).Err()
 	default:
-		return p, notes, fmt.Errorf("unsupported content type %q", mt)
+		return p, notes, calls.NewReason(calls.CodeContentType, "type", mt).Err()
 	}
 	return p, notes, nil
 }
@@ -121,10 +128,14 @@ const maxNotes = 20
 // with a lone '%' or an invalid escape is kept exactly as received, and a
 // stray ';' (which url.ParseQuery refuses) stays part of the value; each
 // such parameter is named in the returned notes. where is "query" or "body".
-func parseForm(s, where string, p Params) (notes []string) {
+func parseForm(s, where string, p Params) (notes []calls.Reason) {
+	code := calls.CodeKeptRawQuery
+	if where == "body" {
+		code = calls.CodeKeptRawBody
+	}
 	note := func(name, why string) {
 		if len(notes) < maxNotes {
-			notes = append(notes, fmt.Sprintf("%s parameter %q kept as received: %s", where, truncate(name, 40), why))
+			notes = append(notes, calls.NewReason(code, "name", truncate(name, 40)).With(calls.NewReason(why)))
 		}
 	}
 	for piece := range strings.SplitSeq(s, "&") {
@@ -142,9 +153,9 @@ func parseForm(s, where string, p Params) (notes []string) {
 		}
 		switch {
 		case kerr != nil || verr != nil:
-			note(key, "it is not properly %-encoded")
+			note(key, calls.CodeKeptBadEscape)
 		case strings.Contains(piece, ";"):
-			note(key, "it holds an unencoded ';'")
+			note(key, calls.CodeKeptSemicolon)
 		}
 		p[key] = val
 	}
@@ -188,7 +199,7 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) { return parseDa
 func parseDate(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, errors.New("missing")
+		return time.Time{}, calls.NewReason(calls.CodeDateMissing).Err()
 	}
 	if loc == nil {
 		loc = time.UTC
@@ -200,14 +211,14 @@ func parseDate(s string, loc *time.Location) (time.Time, error) {
 		case n > 1e8 && n < 1e11: // seconds
 			return time.Unix(n, 0), nil
 		}
-		return time.Time{}, fmt.Errorf("%q is not a date", s)
+		return time.Time{}, calls.NewReason(calls.CodeDateNotDate, "value", s).Err()
 	}
 	for _, l := range dateLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date I understand", truncate(s, 40))
+	return time.Time{}, calls.NewReason(calls.CodeDateUnknown, "value", truncate(s, 40)).Err()
 }
 
 func truncate(s string, n int) string {

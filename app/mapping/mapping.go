@@ -7,10 +7,11 @@ package mapping
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mango"
 	"mangotqm/app/tqm"
 )
@@ -90,8 +91,16 @@ type Field struct {
 type Result struct {
 	Fields []Field `json:"fields"`
 	// Notes say what the mapping did that a person may want to know (e.g. a
-	// long id shortened).
-	Notes []string `json:"notes,omitempty"`
+	// long id shortened), in English (logs); NoteReasons say the same as
+	// codes, for the front ends (requests stored by older versions have
+	// only Notes).
+	Notes       []string       `json:"notes,omitempty"`
+	NoteReasons []calls.Reason `json:"note_reasons,omitempty"`
+}
+
+func (r *Result) note(why calls.Reason) {
+	r.Notes = append(r.Notes, why.English())
+	r.NoteReasons = append(r.NoteReasons, why)
 }
 
 // Get returns a field's value.
@@ -126,11 +135,11 @@ const TQMDateLayout = "2006-01-02T15:04:05"
 func Apply(cfg Config, p mango.Params) (Result, error) {
 	tqmZone, err := loadZone(cfg.TimeZone)
 	if err != nil {
-		return Result{}, fmt.Errorf("mapping time zone: %w", err)
+		return Result{}, calls.NewReason(calls.CodeMappingZone, calls.ArgError, err.Error()).Wrap(err)
 	}
 	srcZone, err := loadZone(cfg.SourceZone)
 	if err != nil {
-		return Result{}, fmt.Errorf("mapping source time zone: %w", err)
+		return Result{}, calls.NewReason(calls.CodeSourceZone, calls.ArgError, err.Error()).Wrap(err)
 	}
 	var res Result
 	for _, r := range cfg.Rules {
@@ -147,13 +156,14 @@ func Apply(cfg Config, p mango.Params) (Result, error) {
 		switch r.Field {
 		case FieldID:
 			if short := ShortID(v); short != v {
-				res.Notes = append(res.Notes, fmt.Sprintf("call id %q is longer than %d characters; sent as %q", v, MaxIDLen, short))
+				res.note(calls.NewReason(calls.CodeShortID, "value", v, "n", strconv.Itoa(MaxIDLen), "short", short))
 				v = short
 			}
 		case FieldStartDate, FieldEndDate:
 			t, err := mango.ParseDate(v, srcZone)
 			if err != nil {
-				res.Notes = append(res.Notes, fmt.Sprintf("%s: %v", r.Field, err))
+				res.note(calls.NewReason(calls.CodeDateUnreadable, calls.ArgField, r.Field).With(
+					calls.ReasonFor(err, calls.CodeLegacy)))
 			} else {
 				v = t.In(tqmZone).Format(TQMDateLayout)
 			}

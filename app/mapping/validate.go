@@ -1,11 +1,13 @@
 package mapping
 
 import (
-	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"mangotqm/app/calls"
 )
 
 // Limits and values from tqm.md. hangupParty's values beyond "client" come
@@ -36,21 +38,22 @@ type ValidateOptions struct {
 }
 
 // Validate checks a mapped call against what TQM documents. The error lists
-// every problem, in words an office admin can act on.
+// every problem, in words an office admin can act on; it carries them as a
+// calls.Reason (calls.CodeCannotSend with one part per problem).
 func Validate(r Result, o ValidateOptions) error {
-	var problems []string
+	var problems []calls.Reason
 	required := []string{FieldID, FieldCallDirection, FieldStartDate, FieldEndDate}
 	if o.FileLinkRequired {
 		required = append(required, FieldFileLink)
 	}
 	for _, f := range required {
 		if strings.TrimSpace(r.Get(f)) == "" {
-			problems = append(problems, fmt.Sprintf("%s is missing", f))
+			problems = append(problems, calls.NewReason(calls.CodeMissing, calls.ArgField, f))
 		}
 	}
 	for f, n := range maxLen {
 		if v := r.Get(f); utf8.RuneCountInString(v) > n {
-			problems = append(problems, fmt.Sprintf("%s is longer than %d characters", f, n))
+			problems = append(problems, calls.NewReason(calls.CodeTooLong, calls.ArgField, f, "n", strconv.Itoa(n)))
 		}
 	}
 	for f, allowed := range enumValues {
@@ -65,26 +68,27 @@ func Validate(r Result, o ValidateOptions) error {
 			}
 		}
 		if !ok {
-			problems = append(problems, fmt.Sprintf("%s %q is not one of %s", f, v, strings.Join(allowed, ", ")))
+			problems = append(problems, calls.NewReason(calls.CodeNotAllowed, calls.ArgField, f, "value", v,
+				"allowed", strings.Join(allowed, ", ")))
 		}
 	}
 	if v := r.Get(FieldFileLink); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, "fileLink is not an http(s) link")
+			problems = append(problems, calls.NewReason(calls.CodeBadLink))
 		}
 	}
 	problems = append(problems, checkDates(r, o)...)
 	if len(problems) > 0 {
-		return fmt.Errorf("the call cannot be sent to TQM: %s", strings.Join(problems, "; "))
+		return calls.NewReason(calls.CodeCannotSend).With(problems...).Err()
 	}
 	return nil
 }
 
-func checkDates(r Result, o ValidateOptions) []string {
+func checkDates(r Result, o ValidateOptions) []calls.Reason {
 	loc, err := loadZone(o.TimeZone)
 	if err != nil {
-		return []string{fmt.Sprintf("unknown time zone %q", o.TimeZone)}
+		return []calls.Reason{calls.NewReason(calls.CodeBadZone, "zone", o.TimeZone)}
 	}
 	now := o.Now
 	if now.IsZero() {
@@ -94,7 +98,7 @@ func checkDates(r Result, o ValidateOptions) []string {
 	if skew == 0 {
 		skew = 2 * time.Minute
 	}
-	var problems []string
+	var problems []calls.Reason
 	parse := func(f string) (time.Time, bool) {
 		v := r.Get(f)
 		if v == "" {
@@ -102,18 +106,18 @@ func checkDates(r Result, o ValidateOptions) []string {
 		}
 		t, err := time.ParseInLocation(TQMDateLayout, v, loc)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s %q is not a date", f, v))
+			problems = append(problems, calls.NewReason(calls.CodeNotDate, calls.ArgField, f, "value", v))
 			return time.Time{}, false
 		}
 		if t.After(now.Add(skew)) {
-			problems = append(problems, fmt.Sprintf("%s %s is in the future (check the time zone settings)", f, v))
+			problems = append(problems, calls.NewReason(calls.CodeFuture, calls.ArgField, f, "value", v))
 		}
 		return t, true
 	}
 	start, okS := parse(FieldStartDate)
 	end, okE := parse(FieldEndDate)
 	if okS && okE && end.Before(start) {
-		problems = append(problems, "endDate is before startDate")
+		problems = append(problems, calls.NewReason(calls.CodeEndBeforeStart))
 	}
 	return problems
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mango"
 	"mangotqm/store"
 )
@@ -184,7 +185,7 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 		Caller: call.Caller, Operator: call.Group, Started: call.Start, Duration: call.Duration,
 		Notes: strings.Join(call.Notes, "\n")}
 	if perr != nil {
-		nc.Invalid = perr.Error()
+		nc.Invalid = calls.ReasonFor(perr, calls.CodeLegacy)
 	} else {
 		nc.CallID = call.CallID
 	}

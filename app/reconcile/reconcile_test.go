@@ -308,15 +308,15 @@ func TestRowCall(t *testing.T) {
 		{"internal", vpbx.StatsRow{EntryID: "C", FromExtension: "101", ToExtension: "102",
 			Start: t0, Answer: t0, Finish: t0.Add(time.Minute), Records: []string{"r"}}, "internal call between employees: not sent to TQM", "101", "102"},
 		{"missed", vpbx.StatsRow{EntryID: "D", FromNumber: "79161234567", ToExtension: "101", Start: t0, Finish: t0.Add(20 * time.Second)},
-			ReasonMissed, "79161234567", "101"},
+			"missed call: there was no conversation, so Mango has no recording", "79161234567", "101"},
 		{"too short", vpbx.StatsRow{EntryID: "E", FromNumber: "79161234567", ToExtension: "101", Start: t0,
-			Answer: t0.Add(time.Second), Finish: t0.Add(4 * time.Second)}, ReasonShort, "79161234567", "101"},
+			Answer: t0.Add(time.Second), Finish: t0.Add(4 * time.Second)}, "Mango does not record calls shorter than ~6 s", "79161234567", "101"},
 		{"answered without a recording yet", vpbx.StatsRow{EntryID: "F", FromNumber: "79161234567", ToExtension: "101", Start: t0,
 			Answer: t0.Add(time.Second), Finish: t0.Add(time.Minute)}, "", "79161234567", "101"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok := RowCall(tc.row, calls.SourceBackfill)
-			if !ok || c.Skip != tc.skip || c.Caller != tc.caller || c.Operator != tc.operator ||
+			if !ok || c.Skip.English() != tc.skip || c.Caller != tc.caller || c.Operator != tc.operator ||
 				c.Source != calls.SourceBackfill || c.CallID != tc.row.EntryID || !c.Started.Equal(t0) ||
 				len(c.Records) != len(tc.row.Records) {
 				t.Fatalf("RowCall = %+v, %v", c, ok)

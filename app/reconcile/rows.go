@@ -12,14 +12,11 @@ import (
 	"mangotqm/store"
 )
 
-// Reasons stored on calls skipped at import. They are the reasons the
-// recordings sender gives for the same calls at delivery (a call without a
-// recording that nobody answered, or too short to be recorded); deciding at
-// import saves a stats search per call, which matters for a backfill.
-const (
-	ReasonMissed = "missed call: there was no conversation, so Mango has no recording"
-	ReasonShort  = "Mango does not record calls shorter than ~6 s"
-)
+// Calls skipped at import get the reasons the recordings sender gives for
+// the same calls at delivery (calls.CodeMissed: a call without a recording
+// that nobody answered; calls.CodeShort: too short to be recorded);
+// deciding at import saves a stats search per call, which matters for a
+// backfill.
 
 // Direction of a statistics row. The basic statistics have no direction
 // column; it follows from which sides are employees (extensions): both →
@@ -58,7 +55,7 @@ func RowCall(r vpbx.StatsRow, src calls.Source) (c store.MangoCall, ok bool) {
 		ev.EntryResult = 1
 	}
 	nc, skip, invalid := vpbxevents.SummaryCall(ev)
-	if invalid != "" {
+	if !invalid.IsZero() {
 		return store.MangoCall{}, false
 	}
 	nc.Source = src
@@ -77,12 +74,12 @@ func RowCall(r vpbx.StatsRow, src calls.Source) (c store.MangoCall, ok bool) {
 	if b, err := json.Marshal(raw); err == nil {
 		nc.Raw = string(b)
 	}
-	if skip == "" && len(r.Records) == 0 {
+	if skip.IsZero() && len(r.Records) == 0 {
 		switch {
 		case !ev.Answered():
-			skip = ReasonMissed
+			skip = calls.NewReason(calls.CodeMissed)
 		case time.Duration(nc.Duration)*time.Second < recordings.MinRecorded:
-			skip = ReasonShort
+			skip = calls.NewReason(calls.CodeShort)
 		}
 	}
 	return store.MangoCall{NewCall: nc, Skip: skip, Records: append([]string(nil), r.Records...)}, true

@@ -254,7 +254,7 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 			data, why := s.fetch(ctx, ci.link)
 			if why == nil {
 				log.Info("recording taken from the webhook's link", "bytes", len(data))
-				return s.upload(ctx, ci, fields, data, "the webhook's recording link")
+				return s.upload(ctx, ci, fields, data, fromLink)
 			}
 			if why.transient {
 				linkDown = why
@@ -269,21 +269,21 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 	if s.cfg.VPBX == nil && linkDown != nil {
 		// Network trouble on the way to the recording: TQM was not asked;
 		// the call is retried on the normal schedule.
-		return delivery.SendResult{Class: delivery.Retry}, fmt.Errorf("the recording could not be downloaded from the webhook's link (TQM was not asked): %s", linkDown.why)
+		return delivery.SendResult{Class: delivery.Retry}, calls.NewReason(calls.CodeLinkDown, calls.ArgError, linkDown.why).Err()
 	}
 	if s.cfg.VPBX == nil {
 		if ci.short() || ci.missed {
 			return skip(ci), nil
 		}
 		if ci.link == "" {
-			return attention("no recording: the webhook has no recording link and the Mango VPBX API is not set up (VPBX code and signing key)"), nil
+			return attention(calls.NewReason(calls.CodeNoLinkNoVPBX)), nil
 		}
-		return attention("no recording: the webhook's recording link cannot be downloaded without credentials and the Mango VPBX API is not set up (VPBX code and signing key)"), nil
+		return attention(calls.NewReason(calls.CodeLinkNeedsVPBX)), nil
 	}
 	now := s.cfg.Now()
 	if lo := s.cfg.VPBX.LockedOut(); lo != nil {
 		s.lockedOut(lo)
-		return wait(lo.Until.Sub(now)+time.Second, fmt.Sprintf("waiting for the recording: requests to Mango Office are paused until %s", lo.Until.Format("15:04:05"))), nil
+		return wait(lo.Until.Sub(now)+time.Second, calls.NewReason(calls.CodeLockoutWait, "until", lo.Until.Format("15:04:05"))), nil
 	}
 	ids, err := s.findIDs(ctx, ci, log)
 	if err != nil {
@@ -296,10 +296,10 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 		case ci.short():
 			return skip(ci), nil
 		case now.Before(ci.deadline):
-			return wait(s.cfg.RetryEvery, fmt.Sprintf("the recording is not in Mango Office yet; looking again every %s until %s",
-				s.cfg.RetryEvery, ci.deadline.Local().Format("15:04"))), nil
+			return wait(s.cfg.RetryEvery, calls.NewReason(calls.CodeNotYet, "every"+calls.DurSuffix, s.cfg.RetryEvery.String(),
+				"until", ci.deadline.Local().Format("15:04"))), nil
 		}
-		return attention(fmt.Sprintf("no recording: Mango Office had none for this call %s after it ended", s.cfg.GiveUpAfter)), nil
+		return attention(calls.NewReason(calls.CodeNoneAfter, "after"+calls.DurSuffix, s.cfg.GiveUpAfter.String())), nil
 	}
 	best, notReady, notFound, err := s.download(ctx, ids, log)
 	if err != nil {
@@ -310,18 +310,18 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 		if lo := s.cfg.VPBX.LockedOut(); lo != nil {
 			d = max(d, lo.Until.Sub(s.cfg.Now())+time.Second)
 		}
-		return wait(d, "the recording is announced but Mango Office does not serve it yet; trying again later"), nil
+		return wait(d, calls.NewReason(calls.CodeNotServedYet)), nil
 	}
 	if best == nil {
 		if ci.short() || ci.missed {
 			return skip(ci), nil
 		}
 		if notReady {
-			return attention(fmt.Sprintf("no recording: Mango Office still did not serve it %s after the call ended", s.cfg.GiveUpAfter)), nil
+			return attention(calls.NewReason(calls.CodeNotServedAfter, "after"+calls.DurSuffix, s.cfg.GiveUpAfter.String())), nil
 		}
-		return attention(fmt.Sprintf("no recording: Mango Office did not provide it (%d of %d recordings not found, deleted, or too short to be saved)", notFound, len(ids))), nil
+		return attention(calls.NewReason(calls.CodeNotProvided, "missing", strconv.Itoa(notFound), "total", strconv.Itoa(len(ids)))), nil
 	}
-	return s.upload(ctx, ci, fields, best, "Mango Office")
+	return s.upload(ctx, ci, fields, best, fromMango)
 }
 
 // findIDs returns the recording ids of the call: announced ones first, else
@@ -428,17 +428,17 @@ func (s *Sender) vpbxFailed(ci call, err error) delivery.SendResult {
 	case errors.Is(err, vpbx.ErrRateLimited):
 		d = max(after, time.Second)
 	}
-	msg := "waiting for the recording: " + err.Error()
+	msg := calls.NewReason(calls.CodeVPBXWait, calls.ArgError, err.Error())
 	switch {
 	case errors.Is(err, vpbx.ErrNoCredentials):
 		s.incident(true, KeyNoCredentials)
-		return wait(s.cfg.RetryEvery, "waiting for the recording: the Mango VPBX code or signing key is not set")
+		return wait(s.cfg.RetryEvery, calls.NewReason(calls.CodeNoCredentials))
 	case lo != nil && lo.Credentials():
 		return wait(d, msg)
 	case now.Before(ci.deadline) || lo != nil || errors.Is(err, vpbx.ErrRateLimited):
 		return wait(d, msg)
 	}
-	return attention(fmt.Sprintf("no recording: Mango Office could not be asked for it within %s after the call ended (%v)", s.cfg.GiveUpAfter, err))
+	return attention(calls.NewReason(calls.CodeVPBXGaveUp, "after"+calls.DurSuffix, s.cfg.GiveUpAfter.String(), calls.ArgError, err.Error()))
 }
 
 func (s *Sender) lockedOut(lo *vpbx.LockoutError) {
@@ -469,16 +469,32 @@ func (s *Sender) incident(open bool, key string) {
 }
 
 // upload checks TQM's limits and sends the call with its file.
-func (s *Sender) upload(ctx context.Context, ci call, fields []mapping.Field, data []byte, origin string) (delivery.SendResult, error) {
+// origin is where a recording came from.
+type origin int
+
+const (
+	fromLink  origin = iota // the webhook's recording link
+	fromMango               // Mango Office's VPBX API
+)
+
+func (s *Sender) upload(ctx context.Context, ci call, fields []mapping.Field, data []byte, from origin) (delivery.SendResult, error) {
 	if len(data) > MaxSize {
-		return attention(fmt.Sprintf("the recording from %s is larger than %d MB, more than TQM accepts", origin, MaxSize>>20)), nil
+		code := calls.CodeMangoTooLarge
+		if from == fromLink {
+			code = calls.CodeLinkTooLarge
+		}
+		return attention(calls.NewReason(code, "mb", strconv.Itoa(MaxSize>>20))), nil
 	}
 	info, err := Inspect(data)
 	if err != nil {
-		return attention(fmt.Sprintf("the recording from %s is neither MP3 nor WAV; TQM accepts only these", origin)), nil
+		code := calls.CodeMangoNotAudio
+		if from == fromLink {
+			code = calls.CodeLinkNotAudio
+		}
+		return attention(calls.NewReason(code)), nil
 	}
 	if info.Duration > MaxDuration {
-		return attention(fmt.Sprintf("the recording is about %s long; TQM accepts at most one hour", info.Duration.Round(time.Minute))), nil
+		return attention(calls.NewReason(calls.CodeRecordingTooLong, "length"+calls.DurSuffix, info.Duration.Round(time.Minute).String())), nil
 	}
 	if info.Channels == 1 {
 		s.mono(ci)
@@ -628,20 +644,21 @@ func fileName(id string) string {
 }
 
 func skip(ci call) delivery.SendResult {
+	why := calls.NewReason(calls.CodeShort)
 	if ci.missed {
-		return delivery.SendResult{Class: delivery.Skip, Body: "missed call: there was no conversation, so Mango has no recording"}
+		why = calls.NewReason(calls.CodeMissed)
 	}
-	return delivery.SendResult{Class: delivery.Skip, Body: "Mango does not record calls shorter than ~6 s"}
+	return delivery.SendResult{Class: delivery.Skip, Body: why.English(), Reason: why}
 }
 
-func wait(d time.Duration, why string) delivery.SendResult {
-	return delivery.SendResult{Class: delivery.Wait, RetryAfter: max(d, time.Millisecond), Body: why}
+func wait(d time.Duration, why calls.Reason) delivery.SendResult {
+	return delivery.SendResult{Class: delivery.Wait, RetryAfter: max(d, time.Millisecond), Body: why.English(), Reason: why}
 }
 
 // attention: the call was not sent and needs the user (HTTPStatus 0 tells
 // it apart from a TQM refusal).
-func attention(why string) delivery.SendResult {
-	return delivery.SendResult{Class: delivery.Rejected, Body: why}
+func attention(why calls.Reason) delivery.SendResult {
+	return delivery.SendResult{Class: delivery.Rejected, Body: why.English(), Reason: why}
 }
 
 func result(r tqm.Result) delivery.SendResult {

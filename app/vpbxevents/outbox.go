@@ -45,7 +45,7 @@ func NewOutbox(st JoinStore, sources func() config.Sources, window time.Duration
 	if sources == nil {
 		sources = func() config.Sources { return config.SourcesBoth }
 	}
-	return &Outbox{st: st, rule: store.JoinRule{Other: sourceVPBX, Window: window, Reason: ReasonViaVPBX},
+	return &Outbox{st: st, rule: store.JoinRule{Other: sourceVPBX, Window: window, Reason: calls.NewReason(calls.CodeJoinVPBX)},
 		sources: sources, log: log, onJoined: onJoined}
 }
 

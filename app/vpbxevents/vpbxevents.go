@@ -49,15 +49,6 @@ const (
 	sourceVPBX         = calls.SourceVPBX
 )
 
-// Join reasons.
-const (
-	ReasonViaCalltracking = "same call as #%d via calltracking"
-	ReasonViaVPBX         = "same call as #%d via VPBX"
-)
-
-// ReasonInternal is stored on skipped internal calls.
-const ReasonInternal = "internal call between employees: not sent to TQM"
-
 // Store is the part of *store.Store the handler uses.
 type Store interface {
 	IntakeJoin(ctx context.Context, c store.NewCall, o store.IntakeOptions) (store.Joined, error)
@@ -169,25 +160,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	raw := rawJSON(path, r.Method, ct, form, body, ferr, cr.Key)
 	if ferr != nil {
-		h.storeInvalid(ctx, w, raw, "VPBX event is not a form: "+ferr.Error(), http.StatusOK)
+		h.storeInvalid(ctx, w, raw, calls.NewReason(calls.CodeVPBXNotForm, calls.ArgError, ferr.Error()), http.StatusOK)
 		return
 	}
 	ev, err := vpbx.ParseEvent(form, cr.Key, cr.Salt, vpbx.WithPath(path), vpbx.WithEpoch(h.cfg.Epoch))
 	switch {
 	case errors.Is(err, vpbx.ErrBadKey), errors.Is(err, vpbx.ErrBadSign):
 		n := h.bad.Add(1)
-		reason := "VPBX event refused: wrong signature (check the signing key)"
+		reason := calls.NewReason(calls.CodeVPBXBadSignature)
 		if errors.Is(err, vpbx.ErrBadKey) {
-			reason = "VPBX event refused: it carries another VPBX code"
+			reason = calls.NewReason(calls.CodeVPBXOtherCode)
 		}
-		h.log.Warn("VPBX event refused", "path", path, "reason", reason, "refused_so_far", n)
+		h.log.Warn("VPBX event refused", "path", path, "reason", reason.English(), "refused_so_far", n)
 		if h.cfg.OnBadSignature != nil {
 			h.cfg.OnBadSignature(n)
 		}
 		h.storeInvalid(ctx, w, raw, reason, http.StatusForbidden)
 		return
 	case err != nil:
-		h.storeInvalid(ctx, w, raw, err.Error(), http.StatusOK)
+		h.storeInvalid(ctx, w, raw, calls.ReasonFor(err, calls.CodeVPBXBadEvent), http.StatusOK)
 		return
 	}
 	if path == pathPing {
@@ -213,13 +204,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) summary(ctx context.Context, w http.ResponseWriter, raw string, s *vpbx.SummaryEvent) {
 	nc, skipReason, invalid := SummaryCall(s)
 	nc.Raw = raw
-	if invalid != "" {
+	if !invalid.IsZero() {
 		h.storeInvalid(ctx, w, raw, invalid, http.StatusOK)
 		return
 	}
 	o := store.IntakeOptions{Skip: skipReason}
-	if h.cfg.Sources() == config.SourcesBoth && skipReason == "" {
-		o.Join = &store.JoinRule{Other: sourceCalltracking, Window: h.cfg.JoinWindow, Reason: ReasonViaCalltracking}
+	if h.cfg.Sources() == config.SourcesBoth && skipReason.IsZero() {
+		o.Join = &store.JoinRule{Other: sourceCalltracking, Window: h.cfg.JoinWindow, Reason: calls.NewReason(calls.CodeJoinCalltracking)}
 	}
 	j, err := h.cfg.Store.IntakeJoin(ctx, nc, o)
 	if err != nil {
@@ -233,7 +224,7 @@ func (h *Handler) summary(ctx context.Context, w http.ResponseWriter, raw string
 			"entry_id", s.EntryID, "duplicate_of", j.DuplicateOf, "merged", j.Merged)
 	case j.DuplicateOf != 0:
 		h.log.Info("VPBX summary repeated; logged, not delivered again", "row", j.ID, "entry_id", s.EntryID, "duplicate_of", j.DuplicateOf)
-	case skipReason != "":
+	case !skipReason.IsZero():
 		h.log.Info("internal VPBX call stored as skipped", "row", j.ID, "entry_id", s.EntryID)
 	default:
 		h.log.Info("VPBX call stored", "row", j.ID, "entry_id", s.EntryID)
@@ -244,7 +235,7 @@ func (h *Handler) summary(ctx context.Context, w http.ResponseWriter, raw string
 
 func (h *Handler) recordAdded(ctx context.Context, w http.ResponseWriter, raw string, e *vpbx.RecordAddedEvent) {
 	if strings.TrimSpace(e.EntryID) == "" || strings.TrimSpace(e.RecordingID) == "" {
-		h.storeInvalid(ctx, w, raw, "events/record/added without entry_id or recording_id", http.StatusOK)
+		h.storeInvalid(ctx, w, raw, calls.NewReason(calls.CodeVPBXRecordIDs), http.StatusOK)
 		return
 	}
 	added, woken, err := h.cfg.Store.AttachRecording(ctx, e.EntryID, e.RecordingID)
@@ -260,12 +251,12 @@ func (h *Handler) recordAdded(ctx context.Context, w http.ResponseWriter, raw st
 	ok(w)
 }
 
-func (h *Handler) storeInvalid(ctx context.Context, w http.ResponseWriter, raw, reason string, status int) {
+func (h *Handler) storeInvalid(ctx context.Context, w http.ResponseWriter, raw string, reason calls.Reason, status int) {
 	in, err := h.cfg.Store.IntakeJoin(ctx, store.NewCall{Source: sourceVPBX, Raw: raw, Params: "{}", Invalid: reason}, store.IntakeOptions{})
 	if err != nil {
 		h.log.Error("refused VPBX event could not be stored", "err", err)
 	} else {
-		h.log.Warn("VPBX event stored as invalid", "row", in.ID, "reason", reason)
+		h.log.Warn("VPBX event stored as invalid", "row", in.ID, "reason", reason.English())
 		h.stored(in.Intaken)
 	}
 	if status == http.StatusOK {
@@ -293,7 +284,7 @@ func ok(w http.ResponseWriter) {
 // extension (who answered; for a missed call the first one called),
 // duration = talk seconds, answered = 1|0. An internal call gives
 // skipReason; a summary without entry_id gives invalid.
-func SummaryCall(s *vpbx.SummaryEvent) (c store.NewCall, skipReason, invalid string) {
+func SummaryCall(s *vpbx.SummaryEvent) (c store.NewCall, skipReason, invalid calls.Reason) {
 	var client, operator, operatorNumber, direction string
 	switch s.CallDirection {
 	case vpbx.DirectionInbound:
@@ -302,12 +293,12 @@ func SummaryCall(s *vpbx.SummaryEvent) (c store.NewCall, skipReason, invalid str
 		direction, client, operator, operatorNumber = "outbound", s.To.Number, s.From.Extension, s.From.Number
 	case vpbx.DirectionInternal:
 		direction, client, operator, operatorNumber = "internal", s.From.Extension, s.To.Extension, s.To.Number
-		skipReason = ReasonInternal
+		skipReason = calls.NewReason(calls.CodeInternal)
 	default:
-		invalid = fmt.Sprintf("events/summary with unknown call_direction %d", s.CallDirection)
+		invalid = calls.NewReason(calls.CodeVPBXDirection, "direction", strconv.Itoa(s.CallDirection))
 	}
 	if strings.TrimSpace(s.EntryID) == "" {
-		invalid = "events/summary without entry_id"
+		invalid = calls.NewReason(calls.CodeVPBXNoEntryID)
 	}
 	talk := int64(0)
 	if !s.TalkTime.IsZero() && s.EndTime.After(s.TalkTime) {
@@ -342,7 +333,7 @@ func SummaryCall(s *vpbx.SummaryEvent) (c store.NewCall, skipReason, invalid str
 	b, _ := json.Marshal(p)
 	c = store.NewCall{Source: sourceVPBX, Params: string(b), Caller: client, Operator: operator,
 		Started: s.CreateTime, Duration: talk}
-	if invalid == "" {
+	if invalid.IsZero() {
 		c.CallID = s.EntryID
 	}
 	return c, skipReason, invalid

@@ -45,7 +45,7 @@ type Row struct {
 	Status   calls.Status
 	Tone     Tone
 	Attempts int    // tries listed in the details (every stored attempt)
-	Note     string // why it waits / failed / was not sent
+	Note     string // why it waits / failed / was not sent, in the user's language
 	Source   calls.Source
 }
 
@@ -53,6 +53,7 @@ type Row struct {
 type Calls struct {
 	b   Backend
 	now func() time.Time
+	t   TranslateData
 
 	mu     sync.Mutex
 	status calls.Status // "" = all
@@ -63,12 +64,13 @@ type Calls struct {
 	more   bool // older calls exist beyond the rows
 }
 
-// NewCalls returns the table model; now nil = time.Now.
-func NewCalls(b Backend, now func() time.Time) *Calls {
+// NewCalls returns the table model; now nil = time.Now; t renders the
+// rows' reasons (nil: English).
+func NewCalls(b Backend, now func() time.Time, t TranslateData) *Calls {
 	if now == nil {
 		now = time.Now
 	}
-	return &Calls{b: b, now: now, pages: 1}
+	return &Calls{b: b, now: now, t: t, pages: 1}
 }
 
 // SetFilter changes the filters and goes back to the first page; call
@@ -146,7 +148,7 @@ func (c *Calls) Refresh(ctx context.Context) error {
 	}
 	rows := make([]Row, len(list))
 	for i, call := range list {
-		rows[i] = RowOf(call)
+		rows[i] = RowOf(call, c.t)
 		if n, ok := tries[call.ID]; ok {
 			rows[i].Attempts = n
 		}
@@ -175,12 +177,13 @@ func (c *Calls) Rows() []Row {
 	return append([]Row(nil), c.rows...)
 }
 
-// RowOf turns a call into a table row.
-func RowOf(call calls.Call) Row {
-	note := call.Reason
-	if note == "" && call.Status != calls.StatusDelivered {
-		note = call.LastError
+// RowOf turns a call into a table row; t renders its reason (nil: English).
+func RowOf(call calls.Call, t TranslateData) Row {
+	why := orText(call.ReasonCoded, call.Reason)
+	if why.IsZero() && call.Status != calls.StatusDelivered {
+		why = orText(call.LastErrorCoded, call.LastError)
 	}
+	note := ReasonText(why, t)
 	return Row{
 		ID: call.ID, Time: call.Received.Local().Format("02.01 15:04:05"), Caller: FormatPhone(call.Caller),
 		Operator: call.Operator, Duration: FormatCallLength(CallSeconds(call)),

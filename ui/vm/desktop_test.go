@@ -78,7 +78,7 @@ func TestDurationFromDatesWhenMangoSendsNone(t *testing.T) {
 		{"no dates", calls.Call{Params: `{"callId":"x"}`}, "0:00"},
 	}
 	for _, tt := range tests {
-		if got := vm.RowOf(tt.call).Duration; got != tt.want {
+		if got := vm.RowOf(tt.call, nil).Duration; got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
@@ -113,7 +113,7 @@ func TestShowMorePagesThroughOlderCalls(t *testing.T) {
 	for i := 0; i < total; i++ {
 		f.AddCall(calls.Call{CallID: fmt.Sprint(i), Received: base.Add(time.Duration(i) * time.Second), Status: calls.StatusDelivered})
 	}
-	c := vm.NewCalls(f, nil)
+	c := vm.NewCalls(f, nil, nil)
 	ctx := context.Background()
 	for page, want := range []int{vm.PageSize, vm.PageSize * 2, total} {
 		if err := c.Refresh(ctx); err != nil {
@@ -140,11 +140,11 @@ func TestTheTableCountsTheTriesTheDetailsList(t *testing.T) {
 	// Resent once: the call's own counter restarted at 1, three tries are stored.
 	row := f.AddCall(calls.Call{Status: calls.StatusDelivered, Attempts: 1, Received: time.Now()},
 		calls.Attempt{Outcome: calls.OutcomeRetry}, calls.Attempt{Outcome: calls.OutcomeDelivered}, calls.Attempt{Outcome: calls.OutcomeDelivered})
-	c := vm.NewCalls(f, nil)
+	c := vm.NewCalls(f, nil, nil)
 	if err := c.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	d, err := vm.LoadDetails(context.Background(), f, row, nil)
+	d, err := vm.LoadDetails(context.Background(), f, row, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestDetailsForTheUser(t *testing.T) {
 	_ = f.SetMapping(context.Background(), m)
 	row := f.AddCall(calls.Call{CallID: "C1", Status: calls.StatusDelivered, Caller: "74951370710",
 		Params: `{"callId":"C1","lastGroup":"Отдел%20продаж","token":"s3cret","dateStart":"2026-11-25T10:00:00Z","n":5}`})
-	d, err := vm.LoadDetails(context.Background(), f, row, func(s string) string { return strings.ReplaceAll(s, "s3cret", "***") })
+	d, err := vm.LoadDetails(context.Background(), f, row, func(s string) string { return strings.ReplaceAll(s, "s3cret", "***") }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestDetailsForTheUser(t *testing.T) {
 		t.Errorf("delivered call: confirm %v, caller %q", d.ConfirmResend, d.Row.Caller)
 	}
 	row = f.AddCall(calls.Call{Status: calls.StatusFailed})
-	if d, _ := vm.LoadDetails(context.Background(), f, row, nil); d.ConfirmResend || !d.CanResend {
+	if d, _ := vm.LoadDetails(context.Background(), f, row, nil, nil); d.ConfirmResend || !d.CanResend {
 		t.Error("a failed call is resent without asking")
 	}
 }

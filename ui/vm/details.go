@@ -54,8 +54,9 @@ type AttemptLine struct {
 type Redact func(string) string
 
 // LoadDetails reads one call. Every text passes through redact, so a secret
-// that reached a payload or a reply is never shown.
-func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact) (Details, error) {
+// that reached a payload or a reply is never shown; t renders the reasons
+// in the user's language (nil: English).
+func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact, t TranslateData) (Details, error) {
 	if redact == nil {
 		redact = func(s string) string { return s }
 	}
@@ -63,10 +64,10 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact) (Deta
 	if err != nil {
 		return Details{}, fmt.Errorf("load call %d: %w", row, err)
 	}
-	d := Details{Row: RowOf(call), CallID: call.CallID, Raw: redact(pretty(call.Raw)),
+	d := Details{Row: RowOf(call, t), CallID: call.CallID, Raw: redact(pretty(call.Raw)),
 		Params: redact(pretty(call.Params)), Fields: fields(call.Params, redact),
-		Request: redact(prettyRequest(call.Request)),
-		Reason:  redact(call.Reason), Unknown: call.OutcomeUnknown, CanResend: call.Status.Resendable(),
+		Request: redact(prettyRequest(call.Request, t)),
+		Reason:  redact(ReasonText(orText(call.ReasonCoded, call.Reason), t)), Unknown: call.OutcomeUnknown, CanResend: call.Status.Resendable(),
 		ConfirmResend: call.Status == calls.StatusDelivered}
 	d.Row.Note = redact(d.Row.Note)
 	d.Row.Attempts = len(atts)
@@ -79,9 +80,14 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact) (Deta
 	for _, a := range atts {
 		d.Attempts = append(d.Attempts, AttemptLine{Time: a.Started.Local().Format("02.01 15:04:05"),
 			Outcome: a.Outcome, HTTPStatus: a.HTTPStatus, Duration: a.Duration,
-			Response: redact(a.Response), Error: redact(a.Error), CorrelationID: a.CorrelationID})
+			Response: redact(a.Response), Error: redact(attemptError(a, t)), CorrelationID: a.CorrelationID})
 	}
 	return d, nil
+}
+
+// attemptError is why a try failed, in the user's language.
+func attemptError(a calls.Attempt, t TranslateData) string {
+	return ReasonText(orText(a.ErrorCoded, a.Error), t)
 }
 
 // fields decodes the stored parameters (a JSON object of strings) into
@@ -134,21 +140,26 @@ func pretty(s string) string {
 
 // prettyRequest shows the mapped request as name: value lines. The TQM key
 // travels only in a header, so it is not part of the stored request.
-func prettyRequest(s string) string {
+func prettyRequest(s string, t TranslateData) string {
 	var r mapping.Result
 	if err := json.Unmarshal([]byte(s), &r); err != nil || len(r.Fields) == 0 {
 		return pretty(s)
 	}
-	return FormatResult(r)
+	return FormatResult(r, t)
 }
 
-// FormatResult renders a mapping result as "field: value" lines and notes.
-func FormatResult(r mapping.Result) string {
+// FormatResult renders a mapping result as "field: value" lines and its
+// notes (in the user's language; t nil: English).
+func FormatResult(r mapping.Result, t TranslateData) string {
 	var b strings.Builder
 	for _, f := range r.Fields {
 		fmt.Fprintf(&b, "%s: %s\n", f.Name, f.Value)
 	}
-	for _, n := range r.Notes {
+	ns := r.Notes
+	if t != nil {
+		ns = notes(r, t)
+	}
+	for _, n := range ns {
 		fmt.Fprintf(&b, "# %s\n", n)
 	}
 	return strings.TrimRight(b.String(), "\n")

@@ -41,7 +41,7 @@ func TestFilterFollowsTheChoices(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := vm.NewCalls(vmtest.New(t.TempDir(), ""), func() time.Time { return now })
+			c := vm.NewCalls(vmtest.New(t.TempDir(), ""), func() time.Time { return now }, nil)
 			c.SetFilter(tt.status, tt.period, tt.search)
 			f := c.Filter()
 			if !slices.Equal(f.Statuses, tt.statuses) || !f.Since.Equal(tt.since) || f.Search != tt.query || f.Limit == 0 {
@@ -74,7 +74,7 @@ func TestTableRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := vm.RowOf(tt.call); got != tt.want {
+			if got := vm.RowOf(tt.call, nil); got != tt.want {
 				t.Fatalf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -87,7 +87,7 @@ func TestCallsRefreshAndSearch(t *testing.T) {
 	f.AddCall(calls.Call{Caller: "74950000001", Operator: "Поддержка", Status: calls.StatusDelivered, Received: now.AddDate(0, 0, -10)})
 	f.AddCall(calls.Call{Caller: "74950000002", Operator: "Продажи", Status: calls.StatusFailed, Received: now})
 	f.AddCall(calls.Call{Caller: "74950000003", Operator: "Продажи", Status: calls.StatusRetrying, Received: now, CallID: "ABC"})
-	c := vm.NewCalls(f, nil)
+	c := vm.NewCalls(f, nil, nil)
 	tests := []struct {
 		status  calls.Status
 		period  vm.Period
@@ -151,7 +151,7 @@ func TestDetails(t *testing.T) {
 				calls.Attempt{Started: started, HTTPStatus: 500, Outcome: calls.OutcomeRetry, Error: "HTTP 500", Duration: 120 * time.Millisecond},
 				calls.Attempt{Started: started.Add(time.Minute), HTTPStatus: 200, Outcome: calls.OutcomeDelivered,
 					Response: `{"id":"T1","echo":"` + secret + `"}`, CorrelationID: "corr-1"})
-			d, err := vm.LoadDetails(context.Background(), f, row, redact)
+			d, err := vm.LoadDetails(context.Background(), f, row, redact, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +175,7 @@ func TestDetails(t *testing.T) {
 		})
 	}
 	f := vmtest.New(t.TempDir(), "")
-	if _, err := vm.LoadDetails(context.Background(), f, 42, nil); !errors.Is(err, calls.ErrNotFound) {
+	if _, err := vm.LoadDetails(context.Background(), f, 42, nil, nil); !errors.Is(err, calls.ErrNotFound) {
 		t.Fatalf("unknown row: %v", err)
 	}
 }

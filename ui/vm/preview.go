@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mapping"
 )
 
@@ -13,10 +14,9 @@ type TranslateData func(key string, data map[string]any) string
 // FieldKey is the i18n key of a TQM field's plain name.
 func FieldKey(field string) string { return "ui.field." + field }
 
-// problemPatterns read mapping.Validate's and mapping.Apply's English
-// sentences back into i18n keys, so the mapping editor's preview speaks the
-// user's language. (When the mapping reports codes, this goes.) Each
-// pattern's groups fill Field, Value and N in that order.
+// problemPatterns read the English notes of requests stored before the
+// mapping reported codes (mapping.Result.NoteReasons) back into i18n keys.
+// Each pattern's groups fill Field, Value and N in that order.
 var problemPatterns = []struct {
 	re   *regexp.Regexp
 	key  string
@@ -56,6 +56,21 @@ func explainProblem(p string, t TranslateData) string {
 	return p
 }
 
+// notes are a mapping result's notes in the user's language.
+func notes(r mapping.Result, t TranslateData) []string {
+	out := make([]string, 0, len(r.Notes))
+	if len(r.NoteReasons) == len(r.Notes) {
+		for _, n := range r.NoteReasons {
+			out = append(out, ReasonText(n, t))
+		}
+		return out
+	}
+	for _, n := range r.Notes { // stored before notes had codes
+		out = append(out, explainProblem(n, t))
+	}
+	return out
+}
+
 func fieldName(f string, t TranslateData) string {
 	k := FieldKey(f)
 	if s := t(k, nil); s != k {
@@ -76,15 +91,18 @@ func PreviewText(r mapping.Result, verr error, t TranslateData) string {
 		}
 		b.WriteString(name + ": " + f.Value + "\n")
 	}
-	for _, n := range r.Notes {
-		b.WriteString("• " + explainProblem(n, t) + "\n")
+	for _, n := range notes(r, t) {
+		b.WriteString("• " + n + "\n")
 	}
 	if verr != nil {
 		b.WriteString("\n" + t("ui.preview.problems", nil) + "\n")
-		// "<what>: problem; problem; …"
-		_, list, _ := strings.Cut(verr.Error(), ": ")
-		for _, p := range strings.Split(list, "; ") {
-			b.WriteString("• " + explainProblem(p, t) + "\n")
+		why, _ := calls.ReasonOf(verr)
+		if why.Code == calls.CodeCannotSend {
+			for _, p := range why.Parts {
+				b.WriteString("• " + ReasonText(p, t) + "\n")
+			}
+		} else {
+			b.WriteString("• " + ReasonText(calls.ReasonFor(verr, calls.CodeLegacy), t) + "\n")
 		}
 	} else if len(r.Fields) > 0 {
 		b.WriteString("\n" + t("ui.preview.ok", nil) + "\n")

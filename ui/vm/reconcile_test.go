@@ -74,7 +74,7 @@ func TestParseBackfill(t *testing.T) {
 }
 
 func TestRowSource(t *testing.T) {
-	if r := RowOf(calls.Call{Source: calls.SourceBackfill}); r.Source != calls.SourceBackfill || SourceKey(r.Source) != "ui.source.backfill" {
+	if r := RowOf(calls.Call{Source: calls.SourceBackfill}, nil); r.Source != calls.SourceBackfill || SourceKey(r.Source) != "ui.source.backfill" {
 		t.Fatalf("row %+v", r)
 	}
 	if SourceKey("") != "" {

@@ -74,7 +74,7 @@ func TestTableFiltersDetails(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	table := vm.NewCalls(c, nil)
+	table := vm.NewCalls(c, nil, nil)
 	first, _, _ := c.Call(ctx, rows[0])
 	tests := []struct {
 		name   string
@@ -116,7 +116,7 @@ func TestTableFiltersDetails(t *testing.T) {
 		t.Errorf("CSV has %d lines:\n%s", lines, buf.String())
 	}
 
-	d, err := vm.LoadDetails(ctx, c, rows[0], nil)
+	d, err := vm.LoadDetails(ctx, c, rows[0], nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
