@@ -96,7 +96,7 @@ func TestNoHardCodedUserText(t *testing.T) {
 			t.Errorf("status %s has no label", s)
 		}
 	}
-	for _, o := range []calls.Outcome{calls.OutcomeDelivered, calls.OutcomeRetry, calls.OutcomeAttention, calls.OutcomePaused,
+	for _, o := range []calls.Outcome{calls.OutcomeDelivered, calls.OutcomeRetry, calls.OutcomeRejected, calls.OutcomeAttention, calls.OutcomePaused,
 		calls.OutcomeUnknown, calls.OutcomeWaiting, calls.OutcomeSkipped} {
 		if _, ok := table["ui.outcome."+string(o)]; !ok {
 			t.Errorf("outcome %s has no label", o)

@@ -47,6 +47,9 @@ const (
 	// Skip: the call is deliberately not sent (e.g. no recording exists);
 	// Body says why.
 	Skip
+	// Attention: nothing was sent; the call cannot be sent as it is (no
+	// usable recording, say) and needs the user. Body and Reason say why.
+	Attention
 )
 
 // SendResult is what one request to TQM gave.
@@ -709,16 +712,16 @@ func (w *Worker) process(c calls.Call, release func()) {
 		a.Error, a.ErrorCoded = res.Body, why
 		u.Status, u.Reason = calls.StatusSkipped, why
 		log.Info("call skipped", "reason", res.Body)
-	case err == nil && res.Class == Rejected:
+	case err == nil && res.Class == Attention:
 		a.Outcome = calls.OutcomeAttention
+		why := resultReason(res)
+		a.ErrorCoded = why
+		log.Warn("call needs attention; it was not sent", "reason", res.Body)
+		u.Status, u.Reason, u.LastError = calls.StatusAttention, why, why
+	case err == nil && res.Class == Rejected:
+		a.Outcome = calls.OutcomeRejected
 		why := calls.NewReason(calls.CodeRefused, "status", strconv.Itoa(res.HTTPStatus), calls.ArgBody, res.Body)
-		if res.HTTPStatus == 0 { // not sent: refused before TQM was asked (e.g. no usable recording)
-			why = resultReason(res)
-			a.ErrorCoded = why
-			log.Warn("call needs attention; it was not sent", "reason", res.Body)
-		} else {
-			log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
-		}
+		log.Warn("TQM refused the call", "http_status", res.HTTPStatus, "correlation_id", res.CorrelationID, "response", res.Body)
 		u.Status, u.Reason, u.LastError = calls.StatusAttention, why, why
 	case res.HTTPStatus == http.StatusTooManyRequests:
 		// Rate limited: not the call's fault, not one of its tries; the

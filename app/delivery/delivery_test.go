@@ -165,6 +165,8 @@ func TestDeliveryOutcomes(t *testing.T) {
 		{name: "connection errors retry", err: errors.New("dial tcp: connection refused"),
 			wantStatus: calls.StatusFailed, wantSends: 4},
 		{name: "refused by TQM", script: []SendResult{{Class: Rejected, HTTPStatus: 400, Body: `{"message":"bad id"}`}},
+			wantStatus: calls.StatusAttention, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeRejected}},
+		{name: "needs attention, not sent", script: []SendResult{{Class: Attention, Body: "no usable recording"}},
 			wantStatus: calls.StatusAttention, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeAttention}},
 		{name: "waits for a recording, uncounted", script: []SendResult{{Class: Wait, RetryAfter: 10 * time.Millisecond,
 			Body: "recording not ready"}, {Class: Wait, RetryAfter: 10 * time.Millisecond}, {Class: Accepted, HTTPStatus: 200}},

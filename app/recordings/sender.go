@@ -655,10 +655,9 @@ func wait(d time.Duration, why calls.Reason) delivery.SendResult {
 	return delivery.SendResult{Class: delivery.Wait, RetryAfter: max(d, time.Millisecond), Body: why.English(), Reason: why}
 }
 
-// attention: the call was not sent and needs the user (HTTPStatus 0 tells
-// it apart from a TQM refusal).
+// attention: the call was not sent and needs the user.
 func attention(why calls.Reason) delivery.SendResult {
-	return delivery.SendResult{Class: delivery.Rejected, Body: why.English(), Reason: why}
+	return delivery.SendResult{Class: delivery.Attention, Body: why.English(), Reason: why}
 }
 
 func result(r tqm.Result) delivery.SendResult {

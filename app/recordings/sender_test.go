@@ -277,8 +277,8 @@ func TestCallsWithoutRecording(t *testing.T) {
 		{"short call, no VPBX", 5, nil, 0, false, delivery.Skip, "shorter than ~6 s"},
 		{"missed VPBX call", 0, map[string]string{"answered": "0"}, 0, true, delivery.Skip, "missed call"},
 		{"not there yet", 60, nil, 10 * time.Minute, true, delivery.Wait, "not in Mango Office yet"},
-		{"given up", 60, nil, 30 * time.Minute, true, delivery.Rejected, "no recording: Mango Office had none"},
-		{"no VPBX", 60, nil, 0, false, delivery.Rejected, "VPBX API is not set up"},
+		{"given up", 60, nil, 30 * time.Minute, true, delivery.Attention, "no recording: Mango Office had none"},
+		{"no VPBX", 60, nil, 0, false, delivery.Attention, "VPBX API is not set up"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -309,7 +309,7 @@ func TestTQMLimits(t *testing.T) {
 			link := serveBytes(t, 200, "audio/wav", tc.data)
 			c, fields := e.call(t, "calltracking", "CT-1", 60, map[string]string{"recordUrl": link})
 			res, err := e.sender(ModeUpload, nil, false).Send(context.Background(), c, fields)
-			if err != nil || res.Class != delivery.Rejected || !strings.Contains(res.Body, tc.want) {
+			if err != nil || res.Class != delivery.Attention || !strings.Contains(res.Body, tc.want) {
 				t.Fatalf("Send = %+v, %v", res, err)
 			}
 			if len(e.tqm.Accepted())+len(e.tqm.Rejections()) != 0 {

@@ -45,7 +45,7 @@ func TestUnreachableRecordingLinkIsRetried(t *testing.T) {
 		{"server error", serveBytes(t, 503, "text/plain", []byte("down")), ModeUpload, delivery.Retry, "answered HTTP 503"},
 		{"timeout", hang.URL + "/rec.mp3", ModeUpload, delivery.Retry, "no answer from the recording's server"},
 		{"link mode, server error", serveBytes(t, 502, "text/plain", nil), ModeLink, delivery.Retry, "answered HTTP 502"},
-		{"not found needs attention", serveBytes(t, 404, "text/plain", nil), ModeUpload, delivery.Rejected, "without credentials"},
+		{"not found needs attention", serveBytes(t, 404, "text/plain", nil), ModeUpload, delivery.Attention, "without credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
