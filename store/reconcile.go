@@ -183,14 +183,9 @@ func knownTx(ctx context.Context, tx *sql.Tx, c NewCall, window time.Duration) (
 // transaction. of is 0 when there is none.
 func (s *Store) JoinReconciled(ctx context.Context, row int64, window time.Duration) (of int64, merged bool, err error) {
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		c, err := getCallTx(ctx, tx, row)
-		if err != nil {
+		c, ok, err := joinableTx(ctx, tx, row)
+		if err != nil || !ok {
 			return err
-		}
-		switch c.Status {
-		case calls.StatusQueued, calls.StatusRetrying, calls.StatusSending:
-		default:
-			return nil
 		}
 		if c.Source != calls.SourceCalltracking && c.Source != calls.SourceVPBX {
 			return nil

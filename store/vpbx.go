@@ -100,6 +100,17 @@ func (s *Store) IntakeJoin(ctx context.Context, c NewCall, o IntakeOptions) (Joi
 	return res, nil
 }
 
+// joinableTx reads row and says whether it may still be joined: only a
+// call not yet delivered nor final (queued, retrying, or sending by the
+// caller that claimed it).
+func joinableTx(ctx context.Context, tx *sql.Tx, row int64) (calls.Call, bool, error) {
+	c, err := getCallTx(ctx, tx, row)
+	if err != nil {
+		return calls.Call{}, false, err
+	}
+	return c, c.Status.Waiting() || c.Status == calls.StatusSending, nil
+}
+
 // JoinStored joins an already stored row with an earlier copy of the same
 // call from another source: the row becomes a duplicate of it (never sent)
 // and its parameters are merged into the earlier row unless that one is
@@ -108,14 +119,9 @@ func (s *Store) IntakeJoin(ctx context.Context, c NewCall, o IntakeOptions) (Joi
 // taken back. of is 0 when nothing was joined.
 func (s *Store) JoinStored(ctx context.Context, row int64, rule JoinRule) (of int64, merged bool, err error) {
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		c, err := getCallTx(ctx, tx, row)
-		if err != nil {
+		c, ok, err := joinableTx(ctx, tx, row)
+		if err != nil || !ok {
 			return err
-		}
-		switch c.Status {
-		case calls.StatusQueued, calls.StatusRetrying, calls.StatusSending:
-		default:
-			return nil
 		}
 		of, merged, err = joinRow(ctx, tx, c, rule, s.nowMS())
 		return err
