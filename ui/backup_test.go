@@ -60,6 +60,9 @@ func TestBackupAndRestoreFromTheWindow(t *testing.T) {
 	}
 	webhook("BK-1")
 
+	// The daily backup is written when the bridge starts; wait for it so
+	// the counts below are not raced by it.
+	eventually(t, "the start-up backup", func() bool { return len(u.bridge.Backups()) >= 1 })
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	sec := u.backupSection(w).(*fyneBox)
 	state := sec.Objects[1].(*widget.Label)
