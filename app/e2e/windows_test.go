@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/png"
 	"io/fs"
 	"os"
@@ -241,6 +242,24 @@ func serveUntilReady(t *testing.T, cmd *exec.Cmd) string {
 // (script(1)); ^C typed into it reaches the Windows processes as CTRL_C_EVENT.
 func TestWindowsConsole(t *testing.T) {
 	requireWine(t)
+	// Under Wine 8 the first console sessions of a fresh prefix now and
+	// then lose the "2>" redirection of a GUI-subsystem process (its log
+	// lands nowhere); real Windows does not. Up to three sessions, each
+	// checked in full; the last failure is reported.
+	var last string
+	for attempt := 1; attempt <= 3; attempt++ {
+		if last = consoleSession(t); last == "" {
+			return
+		}
+		t.Logf("console session %d: %s", attempt, last)
+	}
+	t.Fatal(last)
+}
+
+// consoleSession runs serve in cmd.exe under a pseudo-terminal, presses
+// Ctrl+C and returns what went wrong ("" when all held).
+func consoleSession(t *testing.T) string {
+	t.Helper()
 	exe := os.Getenv("MANGOTQM_E2E_EXE")
 	dir := t.TempDir()
 	errLog := filepath.Join(dir, "stderr.log")
@@ -251,13 +270,13 @@ func TestWindowsConsole(t *testing.T) {
 	cmd.Env = append(os.Environ(), "MANGOTQM_TQM_KEY="+tqmKey, "MANGOTQM_WEBHOOK_SECRET=e2e0webhook0secret0a1b2c3d4e5f6a7b")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		t.Fatal(err)
+		return err.Error()
 	}
 	defer stdin.Close()
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return err.Error()
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -266,25 +285,40 @@ func TestWindowsConsole(t *testing.T) {
 	for !strings.Contains(out.String(), "webhook-url: http://127.0.0.1:") {
 		select {
 		case err := <-exited:
-			t.Fatalf("serve in cmd.exe ended (%v) without printing its webhook URL:\n%s", err, out.String())
+			return fmt.Sprintf("serve in cmd.exe ended (%v) without printing its webhook URL:\n%s", err, out.String())
 		case <-deadline:
-			t.Fatalf("no webhook-url line in the console within a minute:\n%s", out.String())
+			return fmt.Sprintf("no webhook-url line in the console within a minute:\n%s", out.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	time.Sleep(time.Second)
 	if _, err := stdin.Write([]byte{3}); err != nil { // Ctrl+C
-		t.Fatal(err)
+		return err.Error()
 	}
 	select {
 	case <-exited:
 	case <-time.After(30 * time.Second):
-		t.Fatalf("Ctrl+C did not stop serve within 30 s:\n%s", out.String())
+		return fmt.Sprintf("Ctrl+C did not stop serve within 30 s:\n%s", out.String())
 	}
-	logs, _ := os.ReadFile(errLog)
-	if !strings.Contains(string(logs), "stopping: no new webhooks") {
-		t.Fatalf("Ctrl+C did not reach mangotqm.exe as an interrupt; its log:\n%s", logs)
+	// The console (script) can end before mangotqm.exe, still shutting
+	// down under Wine, has written its last lines: wait for the line, not
+	// for the console. Under Wine 8 the "2>" file handle of a GUI-subsystem
+	// process is now and then not seen as valid at start, and the log then
+	// goes to the console it attached to: either place proves the interrupt.
+	var logs []byte
+	stopDeadline := time.Now().Add(8 * time.Second)
+	for {
+		logs, _ = os.ReadFile(errLog)
+		if strings.Contains(string(logs), "stopping: no new webhooks") ||
+			strings.Contains(out.String(), "stopping: no new webhooks") {
+			break
+		}
+		if time.Now().After(stopDeadline) {
+			return fmt.Sprintf("Ctrl+C did not reach mangotqm.exe as an interrupt; its log:\n%s\nthe console:\n%s", logs, out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
+	return ""
 }
 
 // TestWindowsDemoWindow opens the demo window of mangotqm.exe under Wine and
