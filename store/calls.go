@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -41,35 +42,98 @@ func scanCall(sc scanner) (calls.Call, error) {
 	return c, nil
 }
 
+// waitingSQL selects the calls waiting for a try. The statuses are
+// literals so that SQLite can use the partial index calls_waiting_due
+// (migration 00005), which the queries name (INDEXED BY: the planner would
+// otherwise pick calls_due and sort every waiting call at every claim);
+// TestHotQueriesUseIndexes checks the plans.
+const waitingSQL = `status IN ('` + string(calls.StatusQueued) + `', '` + string(calls.StatusRetrying) + `')`
+
+// claimSQL marks the earliest due call sending and counts the attempt.
+const claimSQL = `UPDATE calls SET status = ?, attempts = attempts + 1, updated_at = ?
+	WHERE id IN (SELECT id FROM calls INDEXED BY calls_waiting_due WHERE ` + waitingSQL + ` AND next_attempt_at <= ?
+	             ORDER BY next_attempt_at, id LIMIT ?)
+	RETURNING ` + callCols
+
+// nextDueSQL is when the earliest waiting call is due.
+const nextDueSQL = `SELECT MIN(next_attempt_at) FROM calls INDEXED BY calls_waiting_due WHERE ` + waitingSQL
+
 // Claim takes the next call that is due for a try, marks it sending and
 // counts the attempt, in one committed transaction: after a crash the row
 // says a send may have been under way. ok is false when nothing is due.
 func (s *Store) Claim(ctx context.Context) (c calls.Call, ok bool, err error) {
+	cs, err := s.ClaimN(ctx, 1)
+	if err != nil || len(cs) == 0 {
+		return calls.Call{}, false, err
+	}
+	return cs[0], true, nil
+}
+
+// ClaimN claims up to n due calls (the earliest first) in one committed
+// transaction, as Claim does for one.
+func (s *Store) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
+	if n <= 0 {
+		return nil, nil
+	}
 	now := s.nowMS()
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		row := tx.QueryRowContext(ctx, `UPDATE calls SET status = ?, attempts = attempts + 1, updated_at = ?
-			WHERE id = (SELECT id FROM calls WHERE status IN (?, ?) AND next_attempt_at <= ?
-			            ORDER BY next_attempt_at, id LIMIT 1)
-			RETURNING `+callCols, calls.StatusSending, now, calls.StatusQueued, calls.StatusRetrying, now)
-		var err error
-		c, err = scanCall(row)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
+	var out []calls.Call
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, claimSQL, calls.StatusSending, now, now, n)
 		if err != nil {
-			return fmt.Errorf("claim call: %w", err)
+			return fmt.Errorf("claim calls: %w", err)
 		}
-		ok = true
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCall(rows)
+			if err != nil {
+				return fmt.Errorf("claim calls: %w", err)
+			}
+			out = append(out, c)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim calls: %w", err)
+		}
 		return nil
 	})
-	return c, ok, err
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING gives the rows in no promised order: earliest due first.
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].NextAttempt.Equal(out[j].NextAttempt) {
+			return out[i].NextAttempt.Before(out[j].NextAttempt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Unclaim hands claimed calls back untried (delivery claimed them ahead
+// and then paused, was told to slow down, or stopped): each goes back to
+// waiting with its try uncounted, due when it was. A call that is no longer
+// "sending" is left alone.
+func (s *Store) Unclaim(ctx context.Context, rows []int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	now := s.nowMS()
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE calls SET attempts = MAX(attempts - 1, 0),
+				status = CASE WHEN attempts > 1 THEN ? ELSE ? END, updated_at = ? WHERE id = ? AND status = ?`,
+				calls.StatusRetrying, calls.StatusQueued, now, id, calls.StatusSending); err != nil {
+				return fmt.Errorf("hand back call #%d: %w", id, err)
+			}
+		}
+		return nil
+	})
 }
 
 // NextDue returns when the earliest waiting call becomes due (ok=false if none).
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM calls WHERE status IN (?, ?)`,
-		calls.StatusQueued, calls.StatusRetrying).Scan(&next)
+	err := s.r.QueryRowContext(ctx, nextDueSQL).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due: %w", err)
 	}

@@ -182,6 +182,10 @@ func knownTx(ctx context.Context, tx *sql.Tx, c NewCall, window time.Duration) (
 // the entry id, else the caller and a start within window), in one
 // transaction. of is 0 when there is none.
 func (s *Store) JoinReconciled(ctx context.Context, row int64, window time.Duration) (of int64, merged bool, err error) {
+	if maybe, err := s.mayJoin(ctx, row, JoinRule{Other: calls.SourceReconcile, Window: window},
+		JoinRule{Other: calls.SourceBackfill, Window: window}); err != nil || !maybe {
+		return 0, false, err
+	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		c, ok, err := joinableTx(ctx, tx, row)
 		if err != nil || !ok {

@@ -118,6 +118,9 @@ func joinableTx(ctx context.Context, tx *sql.Tx, row int64) (calls.Call, bool, e
 // sending row must be owned by the caller (it claimed it), its claimed try is
 // taken back. of is 0 when nothing was joined.
 func (s *Store) JoinStored(ctx context.Context, row int64, rule JoinRule) (of int64, merged bool, err error) {
+	if maybe, err := s.mayJoin(ctx, row, rule); err != nil || !maybe {
+		return 0, false, err
+	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		c, ok, err := joinableTx(ctx, tx, row)
 		if err != nil || !ok {
@@ -132,7 +135,43 @@ func (s *Store) JoinStored(ctx context.Context, row int64, rule JoinRule) (of in
 	return of, merged, nil
 }
 
-func getCallTx(ctx context.Context, tx *sql.Tx, id int64) (calls.Call, error) {
+// querier is what the join lookups read through: a transaction, or the
+// reader pool for the look before it.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// mayJoin looks, without taking the writer, whether row has an earlier
+// copy under one of rules: most calls have none, and delivery asks for
+// every call it claims. Only a copy found here is joined in a write
+// transaction (which looks again). A copy stored after this look is not
+// missed: whoever stores it checks for the row first (knownTx, IntakeJoin).
+func (s *Store) mayJoin(ctx context.Context, row int64, rules ...JoinRule) (bool, error) {
+	c, err := getCallTx(ctx, s.r, row)
+	if err != nil {
+		return false, fmt.Errorf("join call #%d: %w", row, err)
+	}
+	if !c.Status.Waiting() && c.Status != calls.StatusSending {
+		return false, nil
+	}
+	now := s.nowMS()
+	for _, rule := range rules {
+		if rule.Other == "" || rule.Other == c.Source {
+			continue
+		}
+		_, ok, err := findJoin(ctx, s.r, c, rule, now)
+		if err != nil {
+			return false, fmt.Errorf("join call #%d: %w", row, err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func getCallTx(ctx context.Context, tx querier, id int64) (calls.Call, error) {
 	c, err := scanCall(tx.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return calls.Call{}, fmt.Errorf("call #%d: %w", id, calls.ErrNotFound)
@@ -181,24 +220,63 @@ func joinRow(ctx context.Context, tx *sql.Tx, c calls.Call, rule JoinRule, now i
 	return earlier.ID, merged, nil
 }
 
-// findJoin returns the earliest matching row of rule.Other with an id below c's.
-func findJoin(ctx context.Context, tx *sql.Tx, c calls.Call, rule JoinRule, now int64) (calls.Call, bool, error) {
-	entry := calls.EntryIDOf(c.Source, c.CallID, c.Params)
-	if entry != "" {
-		// A VPBX row carries the entry id as its call id; a calltracking
-		// row in its parameters.
-		row := tx.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE id < ? AND source = ?
-			AND duplicate_of IS NULL AND status NOT IN (?, ?)
-			AND (call_id = ? OR (received_at >= ? AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(calls.params) THEN calls.params ELSE '{}' END) je
-				WHERE replace(replace(replace(lower(je.key), '_', ''), '-', ''), '.', '') = 'entryid' AND je.value = ?)))
-			ORDER BY id LIMIT 1`,
-			c.ID, rule.Other, calls.StatusInvalid, calls.StatusDuplicate, entry, now-joinLookback.Milliseconds(), entry)
-		e, err := scanCall(row)
+// joinByCallIDSQL finds the earliest copy whose call id is the entry id
+// (VPBX, reconcile and backfill rows carry it so): the unique index on
+// (source, call_id).
+const joinByCallIDSQL = `SELECT ` + callCols + ` FROM calls WHERE source = ? AND call_id = ? AND id < ?
+	AND duplicate_of IS NULL AND status NOT IN (?, ?) ORDER BY id LIMIT 1`
+
+// joinByParamsSQL finds the earliest calltracking copy with the entry id
+// among its parameters, received within joinLookback: the index on
+// (source, received_at), then a look into each row's parameters.
+const joinByParamsSQL = `SELECT ` + callCols + ` FROM calls WHERE source = ? AND received_at >= ? AND id < ?
+	AND duplicate_of IS NULL AND status NOT IN (?, ?)
+	AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(calls.params) THEN calls.params ELSE '{}' END) je
+		WHERE replace(replace(replace(lower(je.key), '_', ''), '-', ''), '.', '') = 'entryid' AND je.value = ?)
+	ORDER BY id LIMIT 1`
+
+// joinByStartSQL finds the rows of one source that started within a
+// window: the index on (source, started_at); the caller is compared in Go.
+const joinByStartSQL = `SELECT ` + callCols + ` FROM calls WHERE id < ? AND source = ?
+	AND duplicate_of IS NULL AND status NOT IN (?, ?) AND started_at BETWEEN ? AND ?`
+
+// findByEntry returns the earliest row of source other (below row) that is
+// the call with this Mango entry id.
+func findByEntry(ctx context.Context, tx querier, row int64, other calls.Source, entry string, now int64) (calls.Call, bool, error) {
+	var found []calls.Call
+	e, err := scanCall(tx.QueryRowContext(ctx, joinByCallIDSQL, other, entry, row, calls.StatusInvalid, calls.StatusDuplicate))
+	switch {
+	case err == nil:
+		found = append(found, e)
+	case !errors.Is(err, sql.ErrNoRows):
+		return calls.Call{}, false, fmt.Errorf("find same call by entry id: %w", err)
+	}
+	if other == calls.SourceCalltracking { // a calltracking row has it among its parameters
+		e, err := scanCall(tx.QueryRowContext(ctx, joinByParamsSQL, other, now-joinLookback.Milliseconds(), row,
+			calls.StatusInvalid, calls.StatusDuplicate, entry))
 		switch {
 		case err == nil:
-			return e, true, nil
+			found = append(found, e)
 		case !errors.Is(err, sql.ErrNoRows):
 			return calls.Call{}, false, fmt.Errorf("find same call by entry id: %w", err)
+		}
+	}
+	if len(found) == 0 {
+		return calls.Call{}, false, nil
+	}
+	if len(found) == 2 && found[1].ID < found[0].ID {
+		return found[1], true, nil
+	}
+	return found[0], true, nil
+}
+
+// findJoin returns the earliest matching row of rule.Other with an id below c's.
+func findJoin(ctx context.Context, tx querier, c calls.Call, rule JoinRule, now int64) (calls.Call, bool, error) {
+	entry := calls.EntryIDOf(c.Source, c.CallID, c.Params)
+	if entry != "" {
+		e, ok, err := findByEntry(ctx, tx, c.ID, rule.Other, entry, now)
+		if err != nil || ok {
+			return e, ok, err
 		}
 	}
 	caller := calls.NormalizeNumber(c.Caller)
@@ -210,8 +288,7 @@ func findJoin(ctx context.Context, tx *sql.Tx, c calls.Call, rule JoinRule, now 
 		w = DefaultJoinWindow
 	}
 	start := c.Started.UnixMilli()
-	rows, err := tx.QueryContext(ctx, `SELECT `+callCols+` FROM calls WHERE id < ? AND source = ?
-		AND duplicate_of IS NULL AND status NOT IN (?, ?) AND started_at BETWEEN ? AND ?`,
+	rows, err := tx.QueryContext(ctx, joinByStartSQL,
 		c.ID, rule.Other, calls.StatusInvalid, calls.StatusDuplicate, start-w.Milliseconds(), start+w.Milliseconds())
 	if err != nil {
 		return calls.Call{}, false, fmt.Errorf("find same call by caller: %w", err)

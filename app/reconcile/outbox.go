@@ -37,24 +37,52 @@ func NewOutbox(st *store.Store, window time.Duration, log *slog.Logger, onJoined
 // Claim claims the next due call that Mango's statistics did not bring
 // earlier.
 func (o *Outbox) Claim(ctx context.Context) (calls.Call, bool, error) {
+	cs, err := o.ClaimN(ctx, 1)
+	if err != nil || len(cs) == 0 {
+		return calls.Call{}, false, err
+	}
+	return cs[0], true, nil
+}
+
+// ClaimN claims up to n due calls that Mango's statistics did not bring
+// earlier (fewer when some were late copies, none when nothing is due).
+func (o *Outbox) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
 	for {
-		c, ok, err := o.Store.Claim(ctx)
-		if err != nil || !ok || (c.Source != calls.SourceCalltracking && c.Source != calls.SourceVPBX) {
-			return c, ok, err
+		cs, err := o.Store.ClaimN(ctx, n)
+		if err != nil || len(cs) == 0 {
+			return cs, err
 		}
-		of, merged, err := o.Store.JoinReconciled(ctx, c.ID, o.window)
-		if err != nil {
-			// Sending is better than holding the call: at worst TQM gets it twice.
-			o.log.Error("cannot check whether Mango's statistics brought the call already; sending it", "row", c.ID, "err", err)
-			return c, true, nil
+		keep := cs[:0]
+		for _, c := range cs {
+			if !o.joined(ctx, c) {
+				keep = append(keep, c)
+			}
 		}
-		if of == 0 {
-			return c, true, nil
-		}
-		o.log.Info("late call: the reconcile with Mango brought it already; logged as its duplicate", "row", c.ID,
-			"source", c.Source, "call_id", c.CallID, "duplicate_of", of, "merged", merged)
-		if o.onJoined != nil {
-			o.onJoined(c.ID)
+		if len(keep) > 0 {
+			return keep, nil
 		}
 	}
+}
+
+// joined turns c into a duplicate of a reconciled or backfilled copy, if
+// there is one.
+func (o *Outbox) joined(ctx context.Context, c calls.Call) bool {
+	if c.Source != calls.SourceCalltracking && c.Source != calls.SourceVPBX {
+		return false
+	}
+	of, merged, err := o.Store.JoinReconciled(ctx, c.ID, o.window)
+	if err != nil {
+		// Sending is better than holding the call: at worst TQM gets it twice.
+		o.log.Error("cannot check whether Mango's statistics brought the call already; sending it", "row", c.ID, "err", err)
+		return false
+	}
+	if of == 0 {
+		return false
+	}
+	o.log.Info("late call: the reconcile with Mango brought it already; logged as its duplicate", "row", c.ID,
+		"source", c.Source, "call_id", c.CallID, "duplicate_of", of, "merged", merged)
+	if o.onJoined != nil {
+		o.onJoined(c.ID)
+	}
+	return true
 }

@@ -13,7 +13,8 @@ import (
 
 // JoinStore is the part of *store.Store the joining outbox uses.
 type JoinStore interface {
-	Claim(ctx context.Context) (calls.Call, bool, error)
+	ClaimN(ctx context.Context, n int) ([]calls.Call, error)
+	Unclaim(ctx context.Context, rows []int64) error
 	Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	JoinStored(ctx context.Context, row int64, rule store.JoinRule) (of int64, merged bool, err error)
@@ -51,27 +52,58 @@ func NewOutbox(st JoinStore, sources func() config.Sources, window time.Duration
 
 // Claim claims the next due call that is not a copy of an earlier VPBX call.
 func (o *Outbox) Claim(ctx context.Context) (calls.Call, bool, error) {
+	cs, err := o.ClaimN(ctx, 1)
+	if err != nil || len(cs) == 0 {
+		return calls.Call{}, false, err
+	}
+	return cs[0], true, nil
+}
+
+// ClaimN claims up to n due calls that are not copies of earlier VPBX calls
+// (fewer when some were copies, none when nothing is due).
+func (o *Outbox) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
 	for {
-		c, ok, err := o.st.Claim(ctx)
-		if err != nil || !ok || c.Source != sourceCalltracking || o.sources() != config.SourcesBoth {
-			return c, ok, err
+		cs, err := o.st.ClaimN(ctx, n)
+		if err != nil || len(cs) == 0 || o.sources() != config.SourcesBoth {
+			return cs, err
 		}
-		of, merged, err := o.st.JoinStored(ctx, c.ID, o.rule)
-		if err != nil {
-			// Sending is better than holding the call: at worst TQM gets it twice.
-			o.log.Error("cannot check whether the call came via VPBX too; sending it", "row", c.ID, "err", err)
-			return c, true, nil
+		keep := cs[:0]
+		for _, c := range cs {
+			if !o.joined(ctx, c) {
+				keep = append(keep, c)
+			}
 		}
-		if of == 0 {
-			return c, true, nil
-		}
-		o.log.Info("calltracking call is the same as a VPBX call; logged as its duplicate", "row", c.ID,
-			"call_id", c.CallID, "duplicate_of", of, "merged", merged)
-		if o.onJoined != nil {
-			o.onJoined(c.ID)
+		if len(keep) > 0 {
+			return keep, nil
 		}
 	}
 }
+
+// joined turns a calltracking call c into a duplicate of its earlier VPBX
+// copy, if there is one.
+func (o *Outbox) joined(ctx context.Context, c calls.Call) bool {
+	if c.Source != sourceCalltracking {
+		return false
+	}
+	of, merged, err := o.st.JoinStored(ctx, c.ID, o.rule)
+	if err != nil {
+		// Sending is better than holding the call: at worst TQM gets it twice.
+		o.log.Error("cannot check whether the call came via VPBX too; sending it", "row", c.ID, "err", err)
+		return false
+	}
+	if of == 0 {
+		return false
+	}
+	o.log.Info("calltracking call is the same as a VPBX call; logged as its duplicate", "row", c.ID,
+		"call_id", c.CallID, "duplicate_of", of, "merged", merged)
+	if o.onJoined != nil {
+		o.onJoined(c.ID)
+	}
+	return true
+}
+
+// Unclaim implements delivery.Outbox.
+func (o *Outbox) Unclaim(ctx context.Context, rows []int64) error { return o.st.Unclaim(ctx, rows) }
 
 // Finish implements delivery.Outbox.
 func (o *Outbox) Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error {
