@@ -20,7 +20,7 @@ import (
 // import. Reports how fast webhooks are stored, how fast they are
 // delivered against the configured --rate (MANGOTQM_BENCH_RATE, default
 // 200/s; it fails below 95 % of it), the slowest whole second of delivery,
-// and the bridge's peak memory. Every webhook must be stored (200) and
+// and the bridge's memory (peak, a quarter of the way, at the end). Every webhook must be stored (200) and
 // delivered exactly once.
 func BenchmarkLoad20k(b *testing.B) {
 	const total, senders = 20000, 64
@@ -87,7 +87,11 @@ func BenchmarkLoad20k(b *testing.B) {
 		// Generous: the figure to read is delivered/s against the rate; the
 		// deadline only says that everything stored was delivered at all.
 		deadline := time.Now().Add(time.Duration(float64(total)/rate*float64(time.Second))*4 + time.Minute)
-		for len(fake.Accepted()) < total {
+		var quarterKB int // memory a quarter of the way, against the end: flat, not growing with the calls
+		for n := len(fake.Accepted()); n < total; n = len(fake.Accepted()) {
+			if quarterKB == 0 && n >= total/4 {
+				quarterKB, _ = vmRSS(p.cmd.Process.Pid)
+			}
 			if time.Now().After(deadline) {
 				b.Fatalf("only %d of %d delivered by the deadline", len(fake.Accepted()), total)
 			}
@@ -95,6 +99,7 @@ func BenchmarkLoad20k(b *testing.B) {
 		}
 		acc := fake.Accepted()
 		first, last := acc[0].At, acc[len(acc)-1].At
+		endKB, _ := vmRSS(p.cmd.Process.Pid)
 		close(stopSampling)
 		p.stop(b)
 		tr.CloseIdleConnections()
@@ -127,6 +132,8 @@ func BenchmarkLoad20k(b *testing.B) {
 		b.ReportMetric(deliveredPerS/rate, "of-rate")
 		b.ReportMetric(float64(slowest), "slowest-second")
 		b.ReportMetric(float64(peakKB.Load())/1024, "peak-RSS-MB")
+		b.ReportMetric(float64(quarterKB)/1024, "RSS-at-25%-MB")
+		b.ReportMetric(float64(endKB)/1024, "RSS-at-end-MB")
 		b.ReportMetric(0, "ns/op")
 	}
 }
