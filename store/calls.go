@@ -109,6 +109,29 @@ func (s *Store) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
 	return out, nil
 }
 
+// ClaimExcept claims up to n due calls through claim and keeps those that
+// drop does not take (drop turns a late copy of a known call into its
+// duplicate and says so); while every claimed call was dropped, it claims
+// again. None when nothing is due.
+func ClaimExcept(ctx context.Context, n int, claim func(ctx context.Context, n int) ([]calls.Call, error),
+	drop func(ctx context.Context, c calls.Call) bool) ([]calls.Call, error) {
+	for {
+		cs, err := claim(ctx, n)
+		if err != nil || len(cs) == 0 {
+			return cs, err
+		}
+		keep := cs[:0]
+		for _, c := range cs {
+			if !drop(ctx, c) {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) > 0 {
+			return keep, nil
+		}
+	}
+}
+
 // Unclaim hands claimed calls back untried (delivery claimed them ahead
 // and then paused, was told to slow down, or stopped): each goes back to
 // waiting with its try uncounted, due when it was. A call that is no longer

@@ -47,21 +47,7 @@ func (o *Outbox) Claim(ctx context.Context) (calls.Call, bool, error) {
 // ClaimN claims up to n due calls that Mango's statistics did not bring
 // earlier (fewer when some were late copies, none when nothing is due).
 func (o *Outbox) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
-	for {
-		cs, err := o.Store.ClaimN(ctx, n)
-		if err != nil || len(cs) == 0 {
-			return cs, err
-		}
-		keep := cs[:0]
-		for _, c := range cs {
-			if !o.joined(ctx, c) {
-				keep = append(keep, c)
-			}
-		}
-		if len(keep) > 0 {
-			return keep, nil
-		}
-	}
+	return store.ClaimExcept(ctx, n, o.Store.ClaimN, o.joined)
 }
 
 // joined turns c into a duplicate of a reconciled or backfilled copy, if

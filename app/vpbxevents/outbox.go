@@ -62,21 +62,10 @@ func (o *Outbox) Claim(ctx context.Context) (calls.Call, bool, error) {
 // ClaimN claims up to n due calls that are not copies of earlier VPBX calls
 // (fewer when some were copies, none when nothing is due).
 func (o *Outbox) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
-	for {
-		cs, err := o.st.ClaimN(ctx, n)
-		if err != nil || len(cs) == 0 || o.sources() != config.SourcesBoth {
-			return cs, err
-		}
-		keep := cs[:0]
-		for _, c := range cs {
-			if !o.joined(ctx, c) {
-				keep = append(keep, c)
-			}
-		}
-		if len(keep) > 0 {
-			return keep, nil
-		}
+	if o.sources() != config.SourcesBoth {
+		return o.st.ClaimN(ctx, n)
 	}
+	return store.ClaimExcept(ctx, n, o.st.ClaimN, o.joined)
 }
 
 // joined turns a calltracking call c into a duplicate of its earlier VPBX
