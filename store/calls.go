@@ -55,6 +55,9 @@ const claimSQL = `UPDATE calls SET status = ?, attempts = attempts + 1, updated_
 	             ORDER BY next_attempt_at, id LIMIT ?)
 	RETURNING ` + callCols
 
+// anyDueSQL says whether a call is due.
+const anyDueSQL = `SELECT 1 FROM calls INDEXED BY calls_waiting_due WHERE ` + waitingSQL + ` AND next_attempt_at <= ? LIMIT 1`
+
 // nextDueSQL is when the earliest waiting call is due.
 const nextDueSQL = `SELECT MIN(next_attempt_at) FROM calls INDEXED BY calls_waiting_due WHERE ` + waitingSQL
 
@@ -76,6 +79,15 @@ func (s *Store) ClaimN(ctx context.Context, n int) ([]calls.Call, error) {
 		return nil, nil
 	}
 	now := s.nowMS()
+	// Nothing due (the common answer when idle): say so without taking the
+	// writer from webhooks and delivery results.
+	var due int
+	switch err := s.r.QueryRowContext(ctx, anyDueSQL, now).Scan(&due); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("claim calls: %w", err)
+	}
 	var out []calls.Call
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]

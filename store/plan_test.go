@@ -36,6 +36,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	}{
 		{"claim", claimSQL, []any{calls.StatusSending, now, now, 8}, "calls_waiting_due", false},
 		{"next due", nextDueSQL, nil, "calls_waiting_due", false},
+		{"any due", anyDueSQL, []any{now}, "calls_waiting_due", false},
 		{"join by call id", joinByCallIDSQL, []any{calls.SourceVPBX, "E3", 100, calls.StatusInvalid, calls.StatusDuplicate}, "calls_unique_call", false},
 		{"join by start", joinByStartSQL, []any{100, calls.SourceReconcile, calls.StatusInvalid, calls.StatusDuplicate,
 			now - 60000, now + 60000}, "calls_source_started", false},

@@ -78,6 +78,19 @@ func TestServeDeliversMappedCalls(t *testing.T) {
 					}
 				}
 			}
+			// TQM's answers are recorded (under Wine the stop below ends
+			// the process outright, which could come between TQM's answer
+			// and its record: the call would be sent again at the next start,
+			// as it must).
+			waitFor(t, "both calls delivered in the database", 20*time.Second, func() bool {
+				n := 0
+				for _, c := range listCalls(t, dir) {
+					if c.Status == string(calls.StatusDelivered) {
+						n++
+					}
+				}
+				return n == 2
+			})
 			// Stopped, the bridge has finished whatever it had in flight: a
 			// (wrong) second delivery would be at TQM now. No waiting on the
 			// clock for something not to happen.
