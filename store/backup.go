@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"mangotqm/app/clock"
 )
 
 // Backups: consistent copies of the database made with VACUUM INTO (a
@@ -146,14 +148,8 @@ func (s *Store) RunBackups(ctx context.Context, dir string, every time.Duration,
 				wait = every - s.now().Sub(fi.ModTime())
 			}
 		}
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
+		if clock.Sleep(ctx, wait) != nil {
+			return
 		}
 		path, err := s.Backup(ctx, dir)
 		if ctx.Err() != nil {
@@ -161,12 +157,8 @@ func (s *Store) RunBackups(ctx context.Context, dir string, every time.Duration,
 		}
 		if err != nil {
 			log.Error("database backup failed; trying again in an hour", "err", err)
-			t := time.NewTimer(time.Hour)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if clock.Sleep(ctx, time.Hour) != nil {
 				return
-			case <-t.C:
 			}
 			continue
 		}

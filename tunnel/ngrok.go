@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mangotqm/app/hub"
 	"net"
 	"net/url"
 	"strings"
@@ -14,6 +13,9 @@ import (
 
 	"github.com/jpillora/backoff"
 	"golang.ngrok.com/ngrok/v2"
+
+	"mangotqm/app/clock"
+	"mangotqm/app/hub"
 )
 
 // NgrokConfig configures the ngrok tunnel.
@@ -552,16 +554,7 @@ func (n *Ngrok) redact(s string) string {
 }
 
 // sleep waits d or until Close; false means closed.
-func (n *Ngrok) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-n.life.Done():
-		return false
-	}
-}
+func (n *Ngrok) sleep(d time.Duration) bool { return clock.Sleep(n.life, d) == nil }
 
 // bounded runs f and waits for it at most d (f keeps running if late).
 func bounded(d time.Duration, f func()) {

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
@@ -739,16 +740,8 @@ func (w *Worker) drain() {
 	w.cancel()
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+// sleep waits d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool { return clock.Sleep(ctx, d) == nil }
 
 func (w *Worker) notify(row int64) {
 	if w.cfg.OnCall != nil {

@@ -32,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/clock"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/store"
 )
@@ -69,19 +70,7 @@ func (RealClock) Now() time.Time { return time.Now() }
 func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Sleep implements Clock.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
 
 // Defaults (Mango's limits with a margin).
 const (

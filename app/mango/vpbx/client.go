@@ -36,6 +36,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"mangotqm/app/clock"
 )
 
 // DefaultBaseURL is Mango's VPBX API root.
@@ -371,14 +373,8 @@ func (c *Client) waitLimit(ctx context.Context, cls limitClass) error {
 	}
 	at = later(at, c.pause)
 	c.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := clock.Sleep(ctx, time.Until(at)); err != nil {
+		return err
 	}
 	now := time.Now()
 	c.mu.Lock()

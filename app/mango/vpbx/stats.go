@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mangotqm/app/calls"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 )
 
 // StatsFields is the field list (and CSV column order) the client asks for
@@ -222,7 +224,7 @@ func (c *Client) FindRecordings(ctx context.Context, callerNumber string, start,
 	}
 	deadline := time.Now().Add(limit)
 	for {
-		if err := sleep(ctx, interval); err != nil {
+		if err := clock.Sleep(ctx, interval); err != nil {
 			return nil, err
 		}
 		rows, ready, err := c.StatsResult(ctx, key)
@@ -260,17 +262,6 @@ func matchRecordings(rows []StatsRow, want string, from, to time.Time) []Recordi
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CallStart.Before(out[j].CallStart) })
 	return out
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // snippet is a short, single-line piece of an answer body for errors.
