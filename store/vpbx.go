@@ -148,10 +148,19 @@ type querier interface {
 // transaction (which looks again). A copy stored after this look is not
 // missed: whoever stores it checks for the row first (knownTx, IntakeJoin).
 func (s *Store) mayJoin(ctx context.Context, row int64, rules ...JoinRule) (bool, error) {
-	c, err := getCallTx(ctx, s.r, row)
+	// Only what findJoin compares: not the raw request (up to 1 MiB).
+	var c calls.Call
+	var callID sql.NullString
+	var started sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT id, source, call_id, params, caller, started_at, status FROM calls WHERE id = ?`, row).
+		Scan(&c.ID, &c.Source, &callID, &c.Params, &c.Caller, &started, &c.Status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("join call #%d: %w", row, calls.ErrNotFound)
+	}
 	if err != nil {
 		return false, fmt.Errorf("join call #%d: %w", row, err)
 	}
+	c.CallID, c.Started = callID.String, fromMS(started)
 	if !c.Status.Waiting() && c.Status != calls.StatusSending {
 		return false, nil
 	}
