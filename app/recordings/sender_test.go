@@ -312,7 +312,7 @@ func TestTQMLimits(t *testing.T) {
 			if err != nil || res.Class != delivery.Attention || !strings.Contains(res.Body, tc.want) {
 				t.Fatalf("Send = %+v, %v", res, err)
 			}
-			if len(e.tqm.Accepted())+len(e.tqm.Rejections()) != 0 {
+			if len(e.tqm.Accepted())+len(e.tqm.Rejected()) != 0 {
 				t.Fatal("TQM was asked")
 			}
 		})

@@ -262,9 +262,6 @@ func (s *Server) Rejected() []Rejection {
 	return append([]Rejection(nil), s.rejected...)
 }
 
-// Rejections is Rejected.
-func (s *Server) Rejections() []Rejection { return s.Rejected() }
-
 // Stats returns the counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
