@@ -17,6 +17,29 @@ type Info struct {
 	Format   string        // FormatMP3 or FormatWAV
 	Channels int           // 1 mono, 2 stereo; 0 unknown
 	Duration time.Duration // estimate; 0 unknown
+	// PCM: a WAV of plain PCM samples (format tag 1, or an extensible WAV
+	// whose sub-format is PCM), the only WAV TQM converts.
+	PCM bool
+}
+
+// TQM's file limits (docs/tqm.md §3.2): an MP3 up to 32 MB; an original
+// PCM-WAV up to 100 MB (TQM converts it to MP3); at most one hour whatever
+// the format. Mango does not record calls under about 6 s (docs/mango.md
+// §3.4).
+const (
+	MaxSize     = 32 << 20  // an MP3, or a WAV that is not PCM
+	MaxWAVSize  = 100 << 20 // an original PCM-WAV
+	MaxDuration = time.Hour
+	MinRecorded = 6 * time.Second
+)
+
+// SizeLimit is the largest file TQM takes in this format: MaxWAVSize for a
+// PCM-WAV, MaxSize otherwise.
+func (i Info) SizeLimit() int {
+	if i.Format == FormatWAV && i.PCM {
+		return MaxWAVSize
+	}
+	return MaxSize
 }
 
 // ErrNotAudio: the data is neither MP3 nor WAV (e.g. an HTML login page).
@@ -50,6 +73,12 @@ func Inspect(data []byte) (Info, error) {
 	return Info{}, ErrNotAudio
 }
 
+// WAV format tags.
+const (
+	wavePCM        = 1
+	waveExtensible = 0xFFFE
+)
+
 func inspectWAV(data []byte) (Info, error) {
 	info := Info{Format: FormatWAV}
 	le := binary.LittleEndian
@@ -65,6 +94,13 @@ func inspectWAV(data []byte) (Info, error) {
 			}
 			info.Channels = int(le.Uint16(data[body+2 : body+4]))
 			byteRate = int(le.Uint32(data[body+8 : body+12]))
+			switch tag := le.Uint16(data[body : body+2]); {
+			case tag == wavePCM:
+				info.PCM = true
+			case tag == waveExtensible && size >= 40 && body+26 <= len(data):
+				// The sub-format GUID starts with the real format tag.
+				info.PCM = le.Uint16(data[body+24:body+26]) == wavePCM
+			}
 		case "data":
 			avail := int64(len(data) - body)
 			if size > avail || size == 0xFFFFFFFF {

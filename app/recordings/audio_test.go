@@ -87,3 +87,42 @@ func TestMP3DurationFromBitrateWithoutXing(t *testing.T) {
 		t.Fatalf("bitrate estimate %v, Info frame %v", got.Duration, info.Duration)
 	}
 }
+
+// TestSizeLimit: the size TQM takes depends on the format (docs/tqm.md
+// §3.2): 100 MB for an original PCM-WAV, 32 MB for an MP3 or another WAV.
+func TestSizeLimit(t *testing.T) {
+	ext := wavHeader(1, 16000, 100, make([]byte, 100))
+	extensible := func(sub uint16) []byte {
+		b := make([]byte, 0, 80)
+		b = append(b, ext[:16]...)
+		b = binary.LittleEndian.AppendUint32(b, 40)
+		b = binary.LittleEndian.AppendUint16(b, waveExtensible)
+		b = append(b, ext[22:36]...)               // channels … bits per sample
+		b = binary.LittleEndian.AppendUint16(b, 22) // extension size
+		b = append(b, make([]byte, 6)...)           // valid bits, channel mask
+		b = binary.LittleEndian.AppendUint16(b, sub)
+		b = append(b, make([]byte, 14)...) // rest of the GUID
+		return append(b, ext[36:]...)
+	}
+	cases := []struct {
+		name  string
+		data  []byte
+		pcm   bool
+		limit int
+	}{
+		{"PCM WAV", wavHeader(1, 16000, 100, make([]byte, 100)), true, 100 << 20},
+		{"A-law WAV", wavTag(wavHeader(1, 8000, 100, make([]byte, 100)), 6), false, 32 << 20},
+		{"extensible PCM WAV", extensible(1), true, 100 << 20},
+		{"extensible float WAV", extensible(3), false, 32 << 20},
+		{"MP3", testaudio.MP3(t, 3, false), false, 32 << 20},
+		{"not audio", []byte("<html>"), false, 32 << 20},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			info, _ := Inspect(tc.data)
+			if info.PCM != tc.pcm || info.SizeLimit() != tc.limit {
+				t.Fatalf("Inspect = %+v, limit %d; want PCM %v, limit %d", info, info.SizeLimit(), tc.pcm, tc.limit)
+			}
+		})
+	}
+}

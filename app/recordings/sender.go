@@ -46,13 +46,6 @@ const (
 	ModeLink   = "link"   // by link when the webhook's link is public, else upload
 )
 
-// TQM's limits and Mango's recording minimum (tqm.md §3.2, mango.md §3.4).
-const (
-	MaxSize     = 32 << 20
-	MaxDuration = time.Hour
-	MinRecorded = 6 * time.Second
-)
-
 // IncidentVPBXCredentials is raised while Mango rejects the VPBX code or
 // signing key (or they are not set).
 const IncidentVPBXCredentials = "vpbx_credentials"
@@ -396,7 +389,7 @@ func (s *Sender) download(ctx context.Context, ids []string, log *slog.Logger) (
 			break
 		}
 		s.credentialsOK()
-		data, rerr := io.ReadAll(io.LimitReader(body, MaxSize+1))
+		data, rerr := io.ReadAll(io.LimitReader(body, MaxWAVSize+1))
 		_ = body.Close()
 		if rerr != nil {
 			return nil, false, 0, fmt.Errorf("%w: %w", vpbx.ErrDownload, scrub(rerr))
@@ -478,14 +471,14 @@ const (
 )
 
 func (s *Sender) upload(ctx context.Context, ci call, fields []mapping.Field, data []byte, from origin) (delivery.SendResult, error) {
-	if len(data) > MaxSize {
+	info, err := Inspect(data)
+	if limit := info.SizeLimit(); len(data) > limit {
 		code := calls.CodeMangoTooLarge
 		if from == fromLink {
 			code = calls.CodeLinkTooLarge
 		}
-		return attention(calls.NewReason(code, "mb", strconv.Itoa(MaxSize>>20))), nil
+		return attention(calls.NewReason(code, "mb", strconv.Itoa(limit>>20))), nil
 	}
-	info, err := Inspect(data)
 	if err != nil {
 		code := calls.CodeMangoNotAudio
 		if from == fromLink {
@@ -560,7 +553,7 @@ func (s *Sender) fetch(ctx context.Context, link string) (data []byte, why *link
 		return nil, why
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxWAVSize+1))
 	if err != nil {
 		return nil, &linkError{"download cut short: " + scrub(err).Error(), true}
 	}

@@ -293,15 +293,22 @@ func TestCallsWithoutRecording(t *testing.T) {
 	}
 }
 
+// TestTQMLimits: TQM takes an MP3 up to 32 MB, an original PCM-WAV up to
+// 100 MB (it converts it), any file up to one hour (docs/tqm.md §3.2);
+// beyond that the call needs attention and TQM is not asked.
 func TestTQMLimits(t *testing.T) {
+	big := MaxSize + 1000
+	mp3 := testaudio.MP3(t, 9, true)
 	cases := []struct {
 		name string
 		data []byte
-		want string
+		want string // "" = sent to TQM
 	}{
-		{"not audio", []byte("<html>please log in</html>"), ""}, // falls back to Mango: none
+		{"not audio", []byte("<html>please log in</html>"), "cannot be downloaded"}, // falls back to Mango: none
 		{"over an hour", wavHeader(1, 100, 400000, make([]byte, 400000)), "at most one hour"},
-		{"over 32 MB", wavHeader(2, 32000, MaxSize+1000, make([]byte, MaxSize+1000)), "larger than 32 MB"},
+		{"PCM-WAV over 32 MB is sent", wavHeader(2, 32000, big, make([]byte, big)), ""},
+		{"non-PCM WAV over 32 MB", wavTag(wavHeader(2, 32000, big, make([]byte, big)), 6), "larger than 32 MB"},
+		{"MP3 over 32 MB", append(append([]byte{}, mp3...), make([]byte, big)...), "larger than 32 MB"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -309,14 +316,26 @@ func TestTQMLimits(t *testing.T) {
 			link := serveBytes(t, 200, "audio/wav", tc.data)
 			c, fields := e.call(t, "calltracking", "CT-1", 60, map[string]string{"recordUrl": link})
 			res, err := e.sender(ModeUpload, nil, false).Send(context.Background(), c, fields)
+			if tc.want == "" {
+				if err != nil || res.Class != delivery.Accepted || len(e.tqm.Accepted()) != 1 {
+					t.Fatalf("Send = %+v, %v; want the call accepted by TQM", res, err)
+				}
+				return
+			}
 			if err != nil || res.Class != delivery.Attention || !strings.Contains(res.Body, tc.want) {
-				t.Fatalf("Send = %+v, %v", res, err)
+				t.Fatalf("Send = %+v, %v; want attention with %q", res, err, tc.want)
 			}
 			if len(e.tqm.Accepted())+len(e.tqm.Rejected()) != 0 {
 				t.Fatal("TQM was asked")
 			}
 		})
 	}
+}
+
+// wavTag sets a WAV header's format tag (1 PCM, 6 A-law, …).
+func wavTag(wav []byte, tag uint16) []byte {
+	wav[20], wav[21] = byte(tag), byte(tag>>8)
+	return wav
 }
 
 func TestMonoWarnsOncePerDay(t *testing.T) {

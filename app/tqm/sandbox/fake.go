@@ -91,8 +91,12 @@ const (
 	EnumAnyCase
 )
 
-// MaxFile is the largest recording accepted (tqm.md §3.2).
-const MaxFile = 32 << 20
+// MaxFile is the largest MP3 accepted; MaxWAV the largest original
+// PCM-WAV, which TQM converts to MP3 (docs/tqm.md §3.2).
+const (
+	MaxFile = 32 << 20
+	MaxWAV  = 100 << 20
+)
 
 // DateLayout is the only date format accepted.
 const DateLayout = "2006-01-02T15:04:05"
@@ -512,7 +516,7 @@ func readJSONBody(r *http.Request) (map[string]string, error) {
 }
 
 // readMultipart reads a with-file upload: exactly one "file" part (MP3 or
-// WAV, 1 byte … 32 MB) and one "value" part (the fields as JSON), nothing
+// non-PCM WAV, 1 byte … 32 MB; PCM-WAV up to 100 MB) and one "value" part (the fields as JSON), nothing
 // else.
 func readMultipart(w http.ResponseWriter, r *http.Request, api string, rec *Received) (map[string]string, error) {
 	if api == "v1" && r.URL.RawQuery != "" {
@@ -526,11 +530,11 @@ func readMultipart(w http.ResponseWriter, r *http.Request, api string, rec *Rece
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
 		return nil, bad("with-file takes multipart/form-data (got %q)", r.Header.Get("Content-Type"))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFile+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxWAV+1<<20)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &requestError{http.StatusRequestEntityTooLarge, "file: the upload is larger than 32 MB"}
+			return nil, &requestError{http.StatusRequestEntityTooLarge, "file: the upload is larger than 100 MB"}
 		}
 		return nil, bad("malformed multipart form: %v", err)
 	}
@@ -557,9 +561,6 @@ func readMultipart(w http.ResponseWriter, r *http.Request, api string, rec *Rece
 	if fh.Size == 0 {
 		return nil, bad("file: the file is empty")
 	}
-	if fh.Size > MaxFile {
-		return nil, bad("file: %d bytes is more than 32 MB", fh.Size)
-	}
 	f, err := fh.Open()
 	if err != nil {
 		return nil, bad("file: %v", err)
@@ -571,8 +572,21 @@ func readMultipart(w http.ResponseWriter, r *http.Request, api string, rec *Rece
 	if format == "" {
 		return nil, bad("file: neither MP3 nor WAV")
 	}
+	if format == "wav" && pcmWAV(head[:n]) {
+		if fh.Size > MaxWAV {
+			return nil, bad("file: %d bytes is more than 100 MB (PCM-WAV)", fh.Size)
+		}
+	} else if fh.Size > MaxFile {
+		return nil, bad("file: %d bytes is more than 32 MB", fh.Size)
+	}
 	rec.FileName, rec.FileSize, rec.FileFormat, rec.FileChannels = fh.Filename, int(fh.Size), format, channels
 	return fromJSON([]byte(form.Value["value"][0]), api == "v1")
+}
+
+// pcmWAV says whether a WAV header's first chunk is a "fmt " of format
+// tag 1 (PCM).
+func pcmWAV(b []byte) bool {
+	return len(b) >= 22 && string(b[12:16]) == "fmt " && b[20] == 1 && b[21] == 0
 }
 
 // Sniff recognises WAV (RIFF….WAVE) and MP3 (an ID3 tag, or an MPEG audio

@@ -146,6 +146,20 @@ func wav(channels int) []byte {
 	return b.Bytes()
 }
 
+// alaw turns a wav() header into an A-law one (format tag 6): not PCM.
+func alaw(b []byte) []byte { b[20] = 6; return b }
+
+// TestFakeTakesPCMWAVOver32MB: an original PCM-WAV may be up to 100 MB
+// (TQM converts it to MP3; docs/tqm.md §3.2).
+func TestFakeTakesPCMWAVOver32MB(t *testing.T) {
+	s := New(key)
+	defer s.Close()
+	resp, msg := do(t, s, withFile("v2", fields("X"), append(wav(2), make([]byte, MaxFile)...)))
+	if resp.StatusCode != 200 || len(s.Accepted()) != 1 || s.Accepted()[0].FileSize <= MaxFile {
+		t.Fatalf("status %d (%v), accepted %d", resp.StatusCode, msg, len(s.Accepted()))
+	}
+}
+
 func without(m map[string]string, k string) map[string]string { delete(m, k); return m }
 func with(m map[string]string, k, v string) map[string]string { m[k] = v; return m }
 
@@ -309,8 +323,8 @@ func TestFakeRejectsInvalidRequests(t *testing.T) {
 		}(), 400, "PascalCase"},
 		{"with-file value invalid", withFile("v2", with(fields("X"), "callDirection", "sideways"), wav(2)), 400, "callDirection"},
 		{"with-file not multipart", func() request { r := v1(fields("X")); r.path = "/integration/import/call/with-file"; return r }(), 400, "multipart"},
-		{"with-file file over 32 MB", withFile("v2", fields("X"), append(wav(2), make([]byte, MaxFile)...)), 400, "file"},
-		{"with-file upload far over 32 MB", withFile("v2", fields("X"), append(wav(2), make([]byte, MaxFile+2<<20)...)), 413, "32 MB"},
+		{"with-file MP3 over 32 MB", withFile("v2", fields("X"), append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), make([]byte, MaxFile)...)), 400, "32 MB"},
+		{"with-file A-law WAV over 32 MB", withFile("v2", fields("X"), append(alaw(wav(2)), make([]byte, MaxFile)...)), 400, "32 MB"},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
