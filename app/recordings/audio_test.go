@@ -97,7 +97,7 @@ func TestSizeLimit(t *testing.T) {
 		b = append(b, ext[:16]...)
 		b = binary.LittleEndian.AppendUint32(b, 40)
 		b = binary.LittleEndian.AppendUint16(b, waveExtensible)
-		b = append(b, ext[22:36]...)               // channels … bits per sample
+		b = append(b, ext[22:36]...)                // channels … bits per sample
 		b = binary.LittleEndian.AppendUint16(b, 22) // extension size
 		b = append(b, make([]byte, 6)...)           // valid bits, channel mask
 		b = binary.LittleEndian.AppendUint16(b, sub)
