@@ -175,28 +175,12 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return fromMS(next), next.Valid, nil
 }
 
-// Update is the new delivery state of a call after a try.
-type Update struct {
-	Status        calls.Status
-	Reason        calls.Reason // stored with its English text
-	NextAttempt   time.Time    // for queued/retrying
-	Request       string       // mapped request (JSON, no secrets)
-	TQMID         string
-	LastError     calls.Reason // stored with its English text
-	CorrelationID string
-	Delivered     time.Time
-	// Uncount takes the try back out of the attempts count (it did not
-	// really test the call, e.g. TQM rejected our key).
-	Uncount bool
-	// OutcomeUnknown marks that TQM may have received the call although we
-	// saw no answer (a send cut short); a later duplicate at TQM is expected.
-	OutcomeUnknown bool
-}
-
-// Finish records a try and the call's new state in one transaction. The
-// attempt's error text defaults to its coded reason's English.
-func (s *Store) Finish(ctx context.Context, callRow int64, a calls.Attempt, u Update) error {
+// Finish records a try and its call's new state, as calls.Next computed
+// them, in one transaction. The attempt's error text defaults to its coded
+// reason's English.
+func (s *Store) Finish(ctx context.Context, callRow int64, st calls.Step) error {
 	now := s.nowMS()
+	a := st.Attempt
 	if a.Error == "" {
 		a.Error = a.ErrorCoded.English()
 	}
@@ -207,11 +191,11 @@ func (s *Store) Finish(ctx context.Context, callRow int64, a calls.Attempt, u Up
 			a.Outcome, a.Response, a.Error, a.CorrelationID, a.ErrorCoded.Encode()); err != nil {
 			return fmt.Errorf("record attempt: %w", err)
 		}
-		uncount, unknown := 0, 0
-		if u.Uncount {
-			uncount = 1
+		uncount, unknown := 1, 0
+		if st.Counted {
+			uncount = 0
 		}
-		if u.OutcomeUnknown {
+		if st.OutcomeUnknown {
 			unknown = 1
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE calls SET status = ?, reason = ?, reason_coded = ?, next_attempt_at = ?,
@@ -220,8 +204,8 @@ func (s *Store) Finish(ctx context.Context, callRow int64, a calls.Attempt, u Up
 			last_error = ?, last_error_coded = ?, correlation_id = CASE WHEN ? <> '' THEN ? ELSE correlation_id END,
 			delivered_at = ?, attempts = MAX(attempts - ?, 0), outcome_unknown = MAX(outcome_unknown, ?),
 			updated_at = ? WHERE id = ?`,
-			u.Status, u.Reason.English(), u.Reason.Encode(), nullMS(u.NextAttempt), u.Request, u.Request, u.TQMID, u.TQMID,
-			u.LastError.English(), u.LastError.Encode(), u.CorrelationID, u.CorrelationID, nullMS(u.Delivered), uncount, unknown, now, callRow)
+			st.Status, st.Reason.English(), st.Reason.Encode(), nullMS(st.NextAttempt), st.Request, st.Request, st.TQMID, st.TQMID,
+			st.LastError.English(), st.LastError.Encode(), st.CorrelationID, st.CorrelationID, nullMS(st.Delivered), uncount, unknown, now, callRow)
 		if err != nil {
 			return fmt.Errorf("update call: %w", err)
 		}

@@ -124,8 +124,8 @@ func TestClaimNTakesTheEarliestDue(t *testing.T) {
 
 	// Handing calls back: each waits again as it did, its try uncounted; a
 	// call no longer sending is left alone.
-	if err := st.Finish(ctx, ids[1], calls.Attempt{Outcome: calls.OutcomeDelivered},
-		Update{Status: calls.StatusDelivered, Delivered: time.Now()}); err != nil {
+	if err := st.Finish(ctx, ids[1], calls.Step{Attempt: calls.Attempt{Outcome: calls.OutcomeDelivered},
+		Status: calls.StatusDelivered, Delivered: time.Now(), Counted: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Unclaim(ctx, []int64{ids[4], ids[0], ids[1]}); err != nil {

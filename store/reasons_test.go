@@ -33,8 +33,8 @@ func TestReasonsStoredAsCodes(t *testing.T) {
 	}
 	why := calls.NewReason(calls.CodeGaveUp, "tries", "9").With(calls.NewReason(calls.CodeHTTPStatus, "status", "503"))
 	last := calls.NewReason(calls.CodeHTTPStatus, "status", "503")
-	if err := st.Finish(ctx, c.ID, calls.Attempt{Started: time.Now(), Outcome: calls.OutcomeRetry, ErrorCoded: last},
-		Update{Status: calls.StatusFailed, Reason: why, LastError: last}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Step{Attempt: calls.Attempt{Started: time.Now(), Outcome: calls.OutcomeRetry, ErrorCoded: last},
+		Status: calls.StatusFailed, Reason: why, LastError: last, Counted: true}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.Get(ctx, c.ID)

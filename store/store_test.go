@@ -126,8 +126,8 @@ func TestClaimFinishRecover(t *testing.T) {
 		t.Fatal("invalid call was claimed")
 	}
 	// A finishes; B is "in flight" when the app crashes.
-	if err := st.Finish(ctx, a.ID, calls.Attempt{Started: time.Now(), HTTPStatus: 200, Outcome: calls.OutcomeDelivered,
-		CorrelationID: "x1"}, Update{Status: calls.StatusDelivered, Delivered: time.Now(), CorrelationID: "x1"}); err != nil {
+	if err := st.Finish(ctx, a.ID, calls.Step{Attempt: calls.Attempt{Started: time.Now(), HTTPStatus: 200, Outcome: calls.OutcomeDelivered,
+		CorrelationID: "x1"}, Status: calls.StatusDelivered, Delivered: time.Now(), CorrelationID: "x1", Counted: true}); err != nil {
 		t.Fatal(err)
 	}
 	ids, err := st.RecoverInFlight(ctx)
@@ -158,8 +158,8 @@ func TestResend(t *testing.T) {
 	in, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "F", Raw: "{}"})
 	dup, _ := st.Intake(ctx, NewCall{Source: "calltracking", CallID: "F", Raw: "{}"})
 	c, _, _ := st.Claim(ctx)
-	if err := st.Finish(ctx, c.ID, calls.Attempt{Outcome: calls.OutcomeRetry, HTTPStatus: 503},
-		Update{Status: calls.StatusFailed, Reason: calls.NewReason(calls.CodeGaveUp, "tries", "9")}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Step{Attempt: calls.Attempt{Outcome: calls.OutcomeRetry, HTTPStatus: 503},
+		Status: calls.StatusFailed, Reason: calls.NewReason(calls.CodeGaveUp, "tries", "9"), Counted: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Resend(ctx, dup.ID); err == nil {

@@ -86,8 +86,8 @@ func TestIntakeJoinDoesNotMergeIntoDelivered(t *testing.T) {
 	if err != nil || !ok || c.ID != ct.ID {
 		t.Fatal(ok, err)
 	}
-	if err := st.Finish(ctx, c.ID, calls.Attempt{Started: time.Now(), Outcome: calls.OutcomeDelivered},
-		Update{Status: calls.StatusDelivered, Delivered: time.Now()}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Step{Attempt: calls.Attempt{Started: time.Now(), Outcome: calls.OutcomeDelivered},
+		Status: calls.StatusDelivered, Delivered: time.Now(), Counted: true}); err != nil {
 		t.Fatal(err)
 	}
 	j, err := st.IntakeJoin(ctx, vpbxCall("E1", "79161234567", t0), IntakeOptions{Join: joinVPBX})
@@ -164,8 +164,8 @@ func TestAttachRecordingWakesWaitingCall(t *testing.T) {
 	if !ok {
 		t.Fatal("not claimed")
 	}
-	if err := st.Finish(ctx, c.ID, calls.Attempt{Started: now, Outcome: calls.OutcomeWaiting},
-		Update{Status: calls.StatusRetrying, NextAttempt: now.Add(time.Hour), Uncount: true}); err != nil {
+	if err := st.Finish(ctx, c.ID, calls.Step{Attempt: calls.Attempt{Started: now, Outcome: calls.OutcomeWaiting},
+		Status: calls.StatusRetrying, NextAttempt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	added, woken, err := st.AttachRecording(ctx, "E1", "rec-2")

@@ -76,7 +76,7 @@ type Options struct {
 	TunnelOverride tunnel.Tunnel
 	// Sender replaces how calls reach TQM (built from the configuration
 	// and the secrets otherwise).
-	Sender   delivery.Sender
+	Sender   Sender
 	Schedule []time.Duration // retry waits (default Svix's)
 	// ProbeInterval > 0 fetches our own public health URL through the
 	// tunnel that often (default 15 minutes with ngrok, else never).
@@ -174,8 +174,11 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 			b.publish(Event{Kind: EventCall, CallRow: row})
 		}),
 		Sender:           b.sender,
+		Pauses:           st,
+		Stuck:            st,
+		KeyFingerprint:   b.sender.KeyFingerprint,
 		Mapping:          b.Mapping,
-		Schedule:         opts.Schedule,
+		Schedule:         schedule(opts.Schedule),
 		Rate:             b.cfg.Rate,
 		FileLinkRequired: b.sender.linkRequired,
 		Now:              opts.Now,

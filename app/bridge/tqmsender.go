@@ -7,7 +7,6 @@ import (
 	"mangotqm/app/calls"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mapping"
-	"mangotqm/app/recordings"
 	"mangotqm/app/tqm"
 )
 
@@ -20,13 +19,21 @@ type TQMOptions struct {
 	Logger     *slog.Logger
 }
 
+// Sender is what delivery sends calls with: a delivery.Sender that can
+// tell which TQM key it sends (a delivery paused for a rejected key
+// compares it with the rejected one).
+type Sender interface {
+	delivery.Sender
+	KeyFingerprint(ctx context.Context) (string, error)
+}
+
 // tqmSender adapts the TQM client to delivery.Sender.
 type tqmSender struct {
 	c *tqm.Client
 }
 
-// NewTQMSender returns a delivery.Sender that imports calls by link.
-func NewTQMSender(o TQMOptions) delivery.Sender {
+// NewTQMSender returns a Sender that imports calls by link.
+func NewTQMSender(o TQMOptions) Sender {
 	return &tqmSender{c: o.client()}
 }
 
@@ -42,16 +49,15 @@ func (o TQMOptions) client() *tqm.Client {
 	return &tqm.Client{BaseURL: o.BaseURL, API: o.API, Key: o.Key, APIVersion: v}
 }
 
-func (s *tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (s *tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Field) (calls.Result, error) {
 	fs := make([]tqm.Field, len(fields))
 	for i, f := range fields {
 		fs[i] = tqm.Field{Name: f.Name, Value: f.Value}
 	}
-	r, err := s.c.Send(ctx, fs)
-	return recordings.Result(r), err
+	return s.c.Send(ctx, fs)
 }
 
-// KeyFingerprint implements delivery.KeyFingerprinter.
+// KeyFingerprint implements Sender.
 func (s *tqmSender) KeyFingerprint(ctx context.Context) (string, error) {
 	return s.c.KeyFingerprint(ctx)
 }

@@ -71,9 +71,9 @@ type RecordingOptions struct {
 	HTTP                    *http.Client
 }
 
-// NewRecordingSender returns the delivery.Sender that sends every call with
-// its audio (see package recordings).
-func NewRecordingSender(o RecordingOptions) delivery.Sender {
+// NewRecordingSender returns the Sender that sends every call with its
+// audio (see package recordings).
+func NewRecordingSender(o RecordingOptions) Sender {
 	text := func(key string, data map[string]any) string {
 		if o.Lang != "" {
 			return i18n.T(o.Lang, key, data)
@@ -160,15 +160,15 @@ func JoiningOutbox(st *store.Store, sources func() config.Sources, log *slog.Log
 // sources is the source setting in effect (read at every use).
 func (b *Bridge) sources() config.Sources { return b.Config().Sources }
 
-// liveSender is the delivery.Sender the worker holds for its whole life;
-// a configuration change swaps what it delegates to.
+// liveSender is the Sender the worker holds for its whole life; a
+// configuration change swaps what it delegates to.
 type liveSender struct {
 	mu       sync.Mutex
-	s        delivery.Sender
+	s        Sender
 	linkOnly bool
 }
 
-func (l *liveSender) set(s delivery.Sender, linkOnly bool) {
+func (l *liveSender) set(s Sender, linkOnly bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.s, l.linkOnly = s, linkOnly
@@ -182,26 +182,35 @@ func (l *liveSender) linkRequired() bool {
 	return l.linkOnly
 }
 
-func (l *liveSender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (l *liveSender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (calls.Result, error) {
 	l.mu.Lock()
 	s := l.s
 	l.mu.Unlock()
 	if s == nil {
-		return delivery.SendResult{Class: delivery.Retry, Body: "the bridge is not started"}, nil
+		return calls.Result{Outcome: calls.OutcomeRetry, Response: "the bridge is not started"}, nil
 	}
 	return s.Send(ctx, c, fields)
 }
 
-// KeyFingerprint implements delivery.KeyFingerprinter through the current
-// sender, so a key rejected by TQM is compared with the key now stored.
+// KeyFingerprint is the current sender's, so a key rejected by TQM is
+// compared with the key now stored.
 func (l *liveSender) KeyFingerprint(ctx context.Context) (string, error) {
 	l.mu.Lock()
 	s := l.s
 	l.mu.Unlock()
-	if kf, ok := s.(delivery.KeyFingerprinter); ok {
-		return kf.KeyFingerprint(ctx)
+	if s == nil {
+		return "", nil
 	}
-	return "", nil
+	return s.KeyFingerprint(ctx)
+}
+
+// schedule is the retry schedule of Options.Schedule (nil: delivery's
+// default).
+func schedule(waits []time.Duration) calls.Schedule {
+	if len(waits) == 0 {
+		return nil
+	}
+	return calls.Waits(waits)
 }
 
 // applySender builds the sender for the configuration in effect.

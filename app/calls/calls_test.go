@@ -42,33 +42,6 @@ func TestNormalizers(t *testing.T) {
 	}
 }
 
-func TestNext(t *testing.T) {
-	for _, tc := range []struct {
-		from    Status
-		o       Outcome
-		left    bool
-		want    Status
-		wantErr bool
-	}{
-		{StatusSending, OutcomeDelivered, true, StatusDelivered, false},
-		{StatusSending, OutcomeRejected, true, StatusAttention, false},
-		{StatusSending, OutcomeAttention, true, StatusAttention, false},
-		{StatusSending, OutcomePaused, true, StatusQueued, false},
-		{StatusSending, OutcomeWaiting, false, StatusRetrying, false},
-		{StatusSending, OutcomeSkipped, true, StatusSkipped, false},
-		{StatusSending, OutcomeRetry, true, StatusRetrying, false},
-		{StatusSending, OutcomeRetry, false, StatusFailed, false},
-		{StatusSending, OutcomeUnknown, false, StatusFailed, false},
-		{StatusQueued, OutcomeDelivered, true, StatusQueued, true},
-		{StatusSending, Outcome("bogus"), true, StatusSending, true},
-	} {
-		got, err := Next(tc.from, tc.o, tc.left)
-		if got != tc.want || (err != nil) != tc.wantErr {
-			t.Errorf("Next(%s, %s, %v) = %s, %v; want %s (error %v)", tc.from, tc.o, tc.left, got, err, tc.want, tc.wantErr)
-		}
-	}
-}
-
 func TestStatusPredicates(t *testing.T) {
 	for _, s := range Statuses {
 		if s.Waiting() && s.Final() {

@@ -53,40 +53,13 @@ const (
 	OutcomeDelivered Outcome = "delivered" // TQM took the call
 	OutcomeRetry     Outcome = "retry"     // TQM (or the way to it) failed; tried again later
 	OutcomeRejected  Outcome = "rejected"  // TQM refused the call as sent (a 4xx other than 401/403/408/429)
+	// OutcomeAttention, OutcomeWaiting and OutcomeSkipped: nothing was sent.
 	OutcomeAttention Outcome = "attention" // not sent: the call cannot be sent as it is (mapping, recording)
 	OutcomePaused    Outcome = "paused"    // TQM rejected the key; delivery paused, not counted
 	OutcomeUnknown   Outcome = "unknown"   // the app stopped mid-send
 	OutcomeWaiting   Outcome = "waiting"   // not sent: something the call needs is not ready yet
 	OutcomeSkipped   Outcome = "skipped"   // not sent on purpose
 )
-
-// Next is the one transition function of a call's status: the status a call
-// in status from takes after a try that came to o. retriesLeft says whether
-// the retry schedule still has a try for the call (only read for
-// OutcomeRetry and OutcomeUnknown).
-func Next(from Status, o Outcome, retriesLeft bool) (Status, error) {
-	if from != StatusSending {
-		return from, fmt.Errorf("a try ended for a call that is %s, not sending", from)
-	}
-	switch o {
-	case OutcomeDelivered:
-		return StatusDelivered, nil
-	case OutcomeRejected, OutcomeAttention:
-		return StatusAttention, nil
-	case OutcomePaused:
-		return StatusQueued, nil
-	case OutcomeWaiting:
-		return StatusRetrying, nil
-	case OutcomeSkipped:
-		return StatusSkipped, nil
-	case OutcomeRetry, OutcomeUnknown:
-		if retriesLeft {
-			return StatusRetrying, nil
-		}
-		return StatusFailed, nil
-	}
-	return from, fmt.Errorf("unknown outcome %q", o)
-}
 
 // Resendable reports whether the user may send a call in status s again.
 // An invalid call may: its webhook is parsed and mapped again on that try,

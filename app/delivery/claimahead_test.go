@@ -18,7 +18,7 @@ type hookSender struct {
 	first func()
 }
 
-func (s *hookSender) Send(ctx context.Context, c calls.Call, f []mapping.Field) (SendResult, error) {
+func (s *hookSender) Send(ctx context.Context, c calls.Call, f []mapping.Field) (calls.Result, error) {
 	s.once.Do(s.first)
 	return s.scriptSender.Send(ctx, c, f)
 }

@@ -17,7 +17,7 @@ import (
 // scriptSender answers from a script per call id, recording every send.
 type scriptSender struct {
 	mu     sync.Mutex
-	script map[string][]SendResult // popped in order; last one repeats
+	script map[string][]calls.Result // popped in order; last one repeats
 	errs   map[string]error
 	sent   []sentReq
 }
@@ -28,16 +28,16 @@ type sentReq struct {
 	fields []mapping.Field
 }
 
-func (s *scriptSender) Send(ctx context.Context, c calls.Call, f []mapping.Field) (SendResult, error) {
+func (s *scriptSender) Send(ctx context.Context, c calls.Call, f []mapping.Field) (calls.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent = append(s.sent, sentReq{time.Now(), c.CallID, f})
 	if err := s.errs[c.CallID]; err != nil {
-		return SendResult{Class: Retry}, err
+		return calls.Result{Outcome: calls.OutcomeRetry}, err
 	}
 	q := s.script[c.CallID]
 	if len(q) == 0 {
-		return SendResult{Class: Accepted, HTTPStatus: 200, CorrelationID: "corr-" + c.CallID}, nil
+		return calls.Result{Outcome: calls.OutcomeDelivered, HTTPStatus: 200, CorrelationID: "corr-" + c.CallID}, nil
 	}
 	r := q[0]
 	if len(q) > 1 {
@@ -68,16 +68,16 @@ type harness struct {
 	done     chan struct{}
 }
 
-func newHarness(t *testing.T, schedule []time.Duration) *harness {
+func newHarness(t *testing.T, schedule calls.Schedule) *harness {
 	t.Helper()
 	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{st: st, sender: &scriptSender{script: map[string][]SendResult{}, errs: map[string]error{}},
+	h := &harness{st: st, sender: &scriptSender{script: map[string][]calls.Result{}, errs: map[string]error{}},
 		incident: map[string]bool{}}
 	h.w = New(Config{
-		Outbox: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: func() bool { return true },
+		Outbox: st, Pauses: st, Stuck: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: func() bool { return true },
 		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
 		OnIncident: func(kind string, open bool, _ string) {
 			h.mu.Lock()
@@ -141,10 +141,10 @@ func (h *harness) waitStatus(t *testing.T, row int64, status calls.Status) calls
 }
 
 func TestDeliveryOutcomes(t *testing.T) {
-	short := []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
+	short := calls.Waits{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}
 	tests := []struct {
 		name         string
-		script       []SendResult
+		script       []calls.Result
 		err          error
 		extra        map[string]string
 		wantStatus   calls.Status
@@ -155,24 +155,24 @@ func TestDeliveryOutcomes(t *testing.T) {
 	}{
 		{name: "accepted", wantStatus: calls.StatusDelivered, wantSends: 1,
 			wantAttempts: []calls.Outcome{calls.OutcomeDelivered}},
-		{name: "outage then ok", script: []SendResult{{Class: Retry, HTTPStatus: 503}, {Class: Retry, HTTPStatus: 503},
-			{Class: Accepted, HTTPStatus: 200}},
+		{name: "outage then ok", script: []calls.Result{{Outcome: calls.OutcomeRetry, HTTPStatus: 503}, {Outcome: calls.OutcomeRetry, HTTPStatus: 503},
+			{Outcome: calls.OutcomeDelivered, HTTPStatus: 200}},
 			wantStatus: calls.StatusDelivered, wantSends: 3,
 			wantAttempts: []calls.Outcome{calls.OutcomeRetry, calls.OutcomeRetry, calls.OutcomeDelivered}},
-		{name: "gives up after the schedule", script: []SendResult{{Class: Retry, HTTPStatus: 500}},
+		{name: "gives up after the schedule", script: []calls.Result{{Outcome: calls.OutcomeRetry, HTTPStatus: 500}},
 			wantStatus: calls.StatusFailed, wantSends: 4, wantIncident: IncidentCallFailed,
 			wantAttempts: []calls.Outcome{calls.OutcomeRetry, calls.OutcomeRetry, calls.OutcomeRetry, calls.OutcomeRetry}},
 		{name: "connection errors retry", err: errors.New("dial tcp: connection refused"),
 			wantStatus: calls.StatusFailed, wantSends: 4},
-		{name: "refused by TQM", script: []SendResult{{Class: Rejected, HTTPStatus: 400, Body: `{"message":"bad id"}`}},
+		{name: "refused by TQM", script: []calls.Result{{Outcome: calls.OutcomeRejected, HTTPStatus: 400, Response: `{"message":"bad id"}`}},
 			wantStatus: calls.StatusAttention, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeRejected}},
-		{name: "needs attention, not sent", script: []SendResult{{Class: Attention, Body: "no usable recording"}},
+		{name: "needs attention, not sent", script: []calls.Result{{Outcome: calls.OutcomeAttention, Reason: calls.Legacy("no usable recording")}},
 			wantStatus: calls.StatusAttention, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeAttention}},
-		{name: "waits for a recording, uncounted", script: []SendResult{{Class: Wait, RetryAfter: 10 * time.Millisecond,
-			Body: "recording not ready"}, {Class: Wait, RetryAfter: 10 * time.Millisecond}, {Class: Accepted, HTTPStatus: 200}},
+		{name: "waits for a recording, uncounted", script: []calls.Result{{Outcome: calls.OutcomeWaiting, RetryAfter: 10 * time.Millisecond,
+			Reason: calls.Legacy("recording not ready")}, {Outcome: calls.OutcomeWaiting, RetryAfter: 10 * time.Millisecond}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}},
 			wantStatus: calls.StatusDelivered, wantSends: 3, wantTries: 1,
 			wantAttempts: []calls.Outcome{calls.OutcomeWaiting, calls.OutcomeWaiting, calls.OutcomeDelivered}},
-		{name: "skipped", script: []SendResult{{Class: Skip, Body: "no recording: call shorter than 6 s"}},
+		{name: "skipped", script: []calls.Result{{Outcome: calls.OutcomeSkipped, Reason: calls.Legacy("no recording: call shorter than 6 s")}},
 			wantStatus: calls.StatusSkipped, wantSends: 1, wantAttempts: []calls.Outcome{calls.OutcomeSkipped}},
 		{name: "invalid mapping is not sent", extra: map[string]string{"recordUrl": ""},
 			wantStatus: calls.StatusAttention, wantSends: 0, wantAttempts: []calls.Outcome{calls.OutcomeAttention}},
@@ -226,7 +226,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 
 func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
 	h := newHarness(t, nil)
-	h.sender.script["K1"] = []SendResult{{Class: AuthRejected, HTTPStatus: 401}, {Class: Accepted, HTTPStatus: 200}}
+	h.sender.script["K1"] = []calls.Result{{Outcome: calls.OutcomePaused, HTTPStatus: 401}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
 	row := h.add(t, "K1", nil)
 	h.start()
 	deadline := time.Now().Add(5 * time.Second)
@@ -263,7 +263,7 @@ func TestRateIsSmooth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sender := &scriptSender{script: map[string][]SendResult{}, errs: map[string]error{}}
+	sender := &scriptSender{script: map[string][]calls.Result{}, errs: map[string]error{}}
 	const rate = 20.0
 	w := New(Config{Outbox: st, Sender: sender, Rate: rate, MaxInFlight: 8,
 		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil }})

@@ -24,16 +24,12 @@ import (
 // passthrough mode, Retry-After and the key's fingerprint included).
 type tqmSender struct{ c *tqm.Client }
 
-func (s tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Field) (SendResult, error) {
+func (s tqmSender) Send(ctx context.Context, _ calls.Call, fields []mapping.Field) (calls.Result, error) {
 	fs := make([]tqm.Field, len(fields))
 	for i, f := range fields {
 		fs[i] = tqm.Field{Name: f.Name, Value: f.Value}
 	}
-	r, err := s.c.Send(ctx, fs)
-	cls := map[tqm.Class]Class{tqm.Accepted: Accepted, tqm.Retry: Retry, tqm.AuthRejected: AuthRejected,
-		tqm.Rejected: Rejected}[r.Class]
-	return SendResult{Class: cls, HTTPStatus: r.HTTPStatus, CorrelationID: r.CorrelationID, Body: r.Body,
-		Duration: r.Duration, RetryAfter: r.RetryAfter, KeyFingerprint: r.KeyFingerprint}, err
+	return s.c.Send(ctx, fs)
 }
 
 func (s tqmSender) KeyFingerprint(ctx context.Context) (string, error) {
@@ -77,8 +73,9 @@ func newFakeStack(t *testing.T, key string, tune func(*Config)) *fakeStack {
 	}
 	fake := sandbox.New("good-key")
 	s := &fakeStack{st: st, fake: fake, key: newKey(key), logs: &syncBuf{}}
-	cfg := Config{Outbox: st, Rate: 50, FileLinkRequired: func() bool { return true }, Schedule: []time.Duration{50 * time.Millisecond},
-		Sender:          tqmSender{&tqm.Client{BaseURL: fake.URL(), Key: s.key.get, APIVersion: tqm.DefaultAPIVersion}},
+	sender := tqmSender{&tqm.Client{BaseURL: fake.URL(), Key: s.key.get, APIVersion: tqm.DefaultAPIVersion}}
+	cfg := Config{Outbox: st, Pauses: st, Stuck: st, Rate: 50, FileLinkRequired: func() bool { return true },
+		Schedule: calls.Waits{50 * time.Millisecond}, Sender: sender, KeyFingerprint: sender.KeyFingerprint,
 		Mapping:         func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
 		PauseCheckEvery: 20 * time.Millisecond,
 		Logger:          slog.New(slog.NewTextHandler(s.logs, nil)),
@@ -238,7 +235,7 @@ func TestHangingTQM(t *testing.T) {
 	s := newFakeStack(t, "good-key", func(c *Config) {
 		c.SendTimeout = 300 * time.Millisecond
 		c.MaxInFlight = 1
-		c.Schedule = []time.Duration{200 * time.Millisecond, 200 * time.Millisecond}
+		c.Schedule = calls.Waits{200 * time.Millisecond, 200 * time.Millisecond}
 	})
 	s.fake.SetDelay(time.Hour)
 	a := s.add(t, "H-1")
@@ -342,11 +339,11 @@ type flakyOutbox struct {
 	failing atomic.Int32
 }
 
-func (f *flakyOutbox) Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error {
+func (f *flakyOutbox) Finish(ctx context.Context, row int64, st calls.Step) error {
 	if f.failing.Add(-1) >= 0 {
 		return errors.New("disk I/O error: database or disk is full")
 	}
-	return f.Store.Finish(ctx, row, a, u)
+	return f.Store.Finish(ctx, row, st)
 }
 
 // TestOutcomeIsRecordedAfterAFailedWrite: TQM's answer that could not be

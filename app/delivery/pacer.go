@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -41,4 +42,33 @@ func (p *pacer) wait(ctx context.Context) bool {
 	}
 	p.next = p.next.Add(p.interval)
 	return true
+}
+
+// hold is the whole sender's back-off when TQM asks it to slow down (a
+// 429, or a 503 with Retry-After): no request starts before it ends. Sends
+// extend it from their goroutines; the loop reads it.
+type hold struct {
+	now   func() time.Time
+	mu    sync.Mutex
+	until time.Time
+}
+
+// left is how long the hold still lasts (≤ 0: none).
+func (h *hold) left() time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.until.Sub(h.now())
+}
+
+// extend holds for d from now; a later end wins. later says whether the
+// hold was extended.
+func (h *hold) extend(d time.Duration) (until time.Time, later bool) {
+	until = h.now().Add(d)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !until.After(h.until) {
+		return h.until, false
+	}
+	h.until = until
+	return until, true
 }

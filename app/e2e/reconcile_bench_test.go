@@ -159,11 +159,14 @@ func benchBackfill(b *testing.B) {
 	})
 	m := mapping.Default()
 	w = delivery.New(delivery.Config{
-		Outbox:  bridge.JoiningOutbox(st, func() config.Sources { return config.SourcesCalltracking }, quiet, nil),
-		Sender:  sender,
-		Mapping: func(context.Context) (mapping.Config, error) { return m, nil },
-		Rate:    benchRate,
-		Logger:  quiet,
+		Outbox:         bridge.JoiningOutbox(st, func() config.Sources { return config.SourcesCalltracking }, quiet, nil),
+		Pauses:         st,
+		Stuck:          st,
+		Sender:         sender,
+		KeyFingerprint: sender.KeyFingerprint,
+		Mapping:        func(context.Context) (mapping.Config, error) { return m, nil },
+		Rate:           benchRate,
+		Logger:         quiet,
 		OnCall: func(int64) {
 			mu.Lock()
 			defer mu.Unlock()

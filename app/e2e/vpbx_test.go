@@ -106,12 +106,15 @@ func newVPStack(t *testing.T, sources config.Sources, clientSalt string) *vpStac
 		}
 	}
 	w = delivery.New(delivery.Config{
-		Outbox:   bridge.JoiningOutbox(s.st, func() config.Sources { return sources }, quiet, nil),
-		Sender:   sender,
-		Mapping:  func(context.Context) (mapping.Config, error) { return m, nil },
-		Schedule: []time.Duration{100 * time.Millisecond, 100 * time.Millisecond},
-		Rate:     50,
-		Logger:   quiet,
+		Outbox:         bridge.JoiningOutbox(s.st, func() config.Sources { return sources }, quiet, nil),
+		Pauses:         s.st,
+		Stuck:          s.st,
+		Sender:         sender,
+		KeyFingerprint: sender.KeyFingerprint,
+		Mapping:        func(context.Context) (mapping.Config, error) { return m, nil },
+		Schedule:       calls.Waits{100 * time.Millisecond, 100 * time.Millisecond},
+		Rate:           50,
+		Logger:         quiet,
 	})
 	recv := receiver.New(receiver.Config{Secret: vpSecret, Store: s.st, OnStored: func(store.Intaken) { wake() }})
 	s.events = bridge.MountVPBXEvents(recv, bridge.EventsOptions{Store: s.st, Credentials: creds, Sources: func() config.Sources { return sources }, Logger: quiet,

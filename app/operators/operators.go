@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/tqm"
 )
@@ -20,7 +21,7 @@ type Mango interface {
 
 // TQM imports operators (tqm.Client).
 type TQM interface {
-	ImportUser(ctx context.Context, u tqm.User) (tqm.Result, error)
+	ImportUser(ctx context.Context, u tqm.User) (calls.Result, error)
 }
 
 // Report says what a sync did.
@@ -59,10 +60,10 @@ func Sync(ctx context.Context, m Mango, t TQM) (Report, error) {
 		switch {
 		case err != nil:
 			return rep, fmt.Errorf("import %s: %w", first(name, id), err)
-		case r.Class == tqm.AuthRejected:
+		case r.Outcome == calls.OutcomePaused: // 401/403
 			return rep, fmt.Errorf("TQM rejected the access key (HTTP %d)", r.HTTPStatus)
-		case r.Class != tqm.Accepted:
-			rep.Failed = append(rep.Failed, fmt.Sprintf("%s: HTTP %d %s", first(name, id), r.HTTPStatus, r.Body))
+		case r.Outcome != calls.OutcomeDelivered: // anything but 200
+			rep.Failed = append(rep.Failed, fmt.Sprintf("%s: HTTP %d %s", first(name, id), r.HTTPStatus, r.Response))
 		default:
 			rep.Imported++
 		}

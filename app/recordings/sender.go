@@ -18,23 +18,15 @@
 package recordings
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/delivery"
-	"mangotqm/app/mango"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
@@ -58,8 +50,11 @@ const (
 
 // TQM is the part of *tqm.Client used here.
 type TQM interface {
-	Send(ctx context.Context, fields []tqm.Field) (tqm.Result, error)
-	SendWithFile(ctx context.Context, fields []tqm.Field, filename string, audio io.Reader) (tqm.Result, error)
+	Send(ctx context.Context, fields []tqm.Field) (calls.Result, error)
+	SendWithFile(ctx context.Context, fields []tqm.Field, filename string, audio io.Reader) (calls.Result, error)
+	// KeyFingerprint identifies the key it sends (a paused delivery
+	// compares it with the rejected key's).
+	KeyFingerprint(ctx context.Context) (string, error)
 }
 
 // VPBX is the part of *vpbx.Client used here.
@@ -107,7 +102,7 @@ type Config struct {
 	OnWait func(retryAfter time.Duration)
 }
 
-// Sender is a delivery.Sender that sends each call with its audio.
+// Sender sends each call with its audio (a delivery.Sender).
 type Sender struct {
 	cfg Config
 	log *slog.Logger
@@ -116,8 +111,6 @@ type Sender struct {
 	lastMono time.Time
 	credOpen bool
 }
-
-var _ delivery.Sender = (*Sender)(nil)
 
 // New returns a Sender.
 func New(cfg Config) *Sender {
@@ -148,83 +141,20 @@ func New(cfg Config) *Sender {
 	return &Sender{cfg: cfg, log: cfg.Logger}
 }
 
-// call is what the sender needs to know about a stored call.
-type call struct {
-	row      int64
-	tqmID    string
-	entryID  string
-	caller   string
-	start    time.Time
-	end      time.Time
-	dur      time.Duration
-	durKnown bool
-	missed   bool
-	link     string
-	deadline time.Time
-}
-
-func (s *Sender) describe(c calls.Call, fields []mapping.Field) call {
-	var p mango.Params
-	_ = json.Unmarshal([]byte(c.Params), &p)
-	out := call{row: c.ID, entryID: calls.EntryIDOf(c.Source, c.CallID, c.Params)}
-	for _, f := range fields {
-		switch f.Name {
-		case mapping.FieldID:
-			out.tqmID = f.Value
-		case mapping.FieldFileLink:
-			out.link = f.Value
-		}
-	}
-	if out.link == "" {
-		out.link = p.Get(mango.AliasRecording...)
-	}
-	out.caller = c.Caller
-	if out.caller == "" {
-		out.caller = p.Get(mango.AliasCaller...)
-	}
-	out.start = c.Started
-	if t, err := mango.ParseDate(p.Get(mango.AliasDateStart...), s.cfg.Zone); err == nil {
-		out.start = t
-	}
-	if t, err := mango.ParseDate(p.Get(mango.AliasDateEnd...), s.cfg.Zone); err == nil {
-		out.end = t
-	}
-	if d := p.Get(mango.AliasDuration...); d != "" {
-		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 && n < 1e9 {
-			out.dur, out.durKnown = time.Duration(n*float64(time.Second)), true
-		}
-	}
-	if !out.durKnown && !out.start.IsZero() && !out.end.IsZero() && !out.end.Before(out.start) {
-		out.dur, out.durKnown = out.end.Sub(out.start), true
-	}
-	if out.end.IsZero() && !out.start.IsZero() {
-		out.end = out.start.Add(out.dur)
-	}
-	out.missed = p.Get("answered") == "0"
-	base := out.end
-	if base.IsZero() {
-		base = c.Received
-	}
-	out.deadline = base.Add(s.cfg.GiveUpAfter)
-	return out
-}
-
-func (c call) short() bool { return c.durKnown && c.dur < MinRecorded }
-
 // Send implements delivery.Sender.
-func (s *Sender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (s *Sender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (calls.Result, error) {
 	started := time.Now()
 	res, err := s.send(ctx, c, fields)
 	if res.Duration == 0 {
 		res.Duration = time.Since(started)
 	}
-	if err == nil && res.Class == delivery.Wait && s.cfg.OnWait != nil {
+	if err == nil && res.Outcome == calls.OutcomeWaiting && s.cfg.OnWait != nil {
 		s.cfg.OnWait(res.RetryAfter)
 	}
 	return res, err
 }
 
-func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field) (delivery.SendResult, error) {
+func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field) (calls.Result, error) {
 	ci := s.describe(c, fields)
 	log := s.log.With("row", ci.row, "call_id", c.CallID)
 
@@ -262,7 +192,7 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 	if s.cfg.VPBX == nil && linkDown != nil {
 		// Network trouble on the way to the recording: TQM was not asked;
 		// the call is retried on the normal schedule.
-		return delivery.SendResult{Class: delivery.Retry}, calls.NewReason(calls.CodeLinkDown, calls.ArgError, linkDown.why).Err()
+		return calls.Result{Outcome: calls.OutcomeRetry}, calls.NewReason(calls.CodeLinkDown, calls.ArgError, linkDown.why).Err()
 	}
 	if s.cfg.VPBX == nil {
 		if ci.short() || ci.missed {
@@ -317,363 +247,28 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 	return s.upload(ctx, ci, fields, best, fromMango)
 }
 
-// findIDs returns the recording ids of the call: announced ones first, else
-// from the call statistics (the entry closest to the call's start).
-func (s *Sender) findIDs(ctx context.Context, ci call, log *slog.Logger) ([]string, error) {
-	if ci.entryID != "" && s.cfg.Index != nil {
-		ids, err := s.cfg.Index.RecordingIDs(ctx, ci.entryID)
-		if err != nil {
-			return nil, fmt.Errorf("read the announced recordings: %w", err)
-		}
-		if len(ids) > 0 {
-			return ids, nil
-		}
-	}
-	if calls.NormalizeNumber(ci.caller) == "" || ci.start.IsZero() {
-		log.Info("cannot search Mango's call statistics: the call has no caller number or start time")
-		return nil, nil
-	}
-	recs, err := s.cfg.VPBX.FindRecordings(ctx, ci.caller, ci.start, ci.end)
-	if err != nil {
-		return nil, err
-	}
-	s.credentialsOK()
-	byEntry := map[string][]vpbx.Recording{}
-	for _, r := range recs {
-		byEntry[r.EntryID] = append(byEntry[r.EntryID], r)
-	}
-	var pick []vpbx.Recording
-	if ci.entryID != "" {
-		pick = byEntry[ci.entryID]
-	} else {
-		best := time.Duration(-1)
-		for _, rs := range byEntry {
-			d := rs[0].CallStart.Sub(ci.start)
-			if d < 0 {
-				d = -d
-			}
-			if best < 0 || d < best || (d == best && rs[0].EntryID < pick[0].EntryID) {
-				best, pick = d, rs
-			}
-		}
-	}
-	ids := make([]string, 0, len(pick))
-	for _, r := range pick {
-		ids = append(ids, r.ID)
-	}
-	return ids, nil
-}
-
-// download fetches each recording and keeps the longest (largest). It stops
-// at the first "not ready" answer: that 3xxx answer pauses the VPBX client.
-func (s *Sender) download(ctx context.Context, ids []string, log *slog.Logger) (best []byte, notReady bool, notFound int, err error) {
-	type size struct {
-		ID    string `json:"id"`
-		Bytes int    `json:"bytes"`
-	}
-	var sizes []size
-	bestID := ""
-	for _, id := range ids {
-		body, _, _, err := s.cfg.VPBX.Recording(ctx, id)
-		switch {
-		case errors.Is(err, vpbx.ErrRecordingNotReady):
-			notReady = true
-		case errors.Is(err, vpbx.ErrRecordingNotFound):
-			s.credentialsOK()
-			notFound++
-			continue
-		case err != nil:
-			return nil, false, 0, err
-		}
-		if notReady {
-			break
-		}
-		s.credentialsOK()
-		data, rerr := io.ReadAll(io.LimitReader(body, MaxWAVSize+1))
-		_ = body.Close()
-		if rerr != nil {
-			return nil, false, 0, fmt.Errorf("%w: %w", vpbx.ErrDownload, scrub(rerr))
-		}
-		sizes = append(sizes, size{id, len(data)})
-		if len(data) > len(best) {
-			best, bestID = data, id
-		}
-	}
-	if len(ids) > 1 && best != nil {
-		log.Info("the call has several recordings (e.g. after a transfer); sending the longest", "chosen", bestID, "recordings", sizes)
-	}
-	return best, notReady, notFound, nil
-}
-
-// vpbxFailed turns a VPBX error into Wait (or, past the call's deadline,
-// attention). Credential problems wait without a deadline: an incident
-// tells the user, and calls flow again once the keys are fixed.
-func (s *Sender) vpbxFailed(ci call, err error) delivery.SendResult {
-	now := s.cfg.Now()
-	var lo *vpbx.LockoutError
-	if errors.As(err, &lo) {
-		s.lockedOut(lo)
-	}
-	d := s.cfg.RetryEvery
-	switch after, _ := vpbx.RetryAfter(err, now); {
-	case lo != nil:
-		d = after + time.Second // until the pause ends, never earlier
-	case errors.Is(err, vpbx.ErrRateLimited):
-		d = max(after, time.Second)
-	}
-	msg := calls.NewReason(calls.CodeVPBXWait, calls.ArgError, err.Error())
-	switch {
-	case errors.Is(err, vpbx.ErrNoCredentials):
-		s.incident(true, KeyNoCredentials)
-		return wait(s.cfg.RetryEvery, calls.NewReason(calls.CodeNoCredentials))
-	case lo != nil && lo.Credentials():
-		return wait(d, msg)
-	case now.Before(ci.deadline) || lo != nil || errors.Is(err, vpbx.ErrRateLimited):
-		return wait(d, msg)
-	}
-	return attention(calls.NewReason(calls.CodeVPBXGaveUp, "after"+calls.DurSuffix, s.cfg.GiveUpAfter.String(), calls.ArgError, err.Error()))
-}
-
-func (s *Sender) lockedOut(lo *vpbx.LockoutError) {
-	if lo.Credentials() {
-		s.incident(true, lo.MessageKey())
-	}
-}
-
-func (s *Sender) credentialsOK() { s.incident(false, "") }
-
-// incident opens the credentials incident once, and clears it once.
-func (s *Sender) incident(open bool, key string) {
-	s.mu.Lock()
-	if s.credOpen == open {
-		s.mu.Unlock()
-		return
-	}
-	s.credOpen = open
-	s.mu.Unlock()
-	if open {
-		s.log.Warn("Mango rejects the VPBX credentials; recordings wait", "message_key", key)
-	} else {
-		s.log.Info("Mango accepts the VPBX credentials again")
-	}
-	if s.cfg.OnIncident != nil {
-		s.cfg.OnIncident(IncidentVPBXCredentials, open, key)
-	}
-}
-
-// upload checks TQM's limits and sends the call with its file.
-// origin is where a recording came from.
-type origin int
-
-const (
-	fromLink  origin = iota // the webhook's recording link
-	fromMango               // Mango Office's VPBX API
-)
-
-func (s *Sender) upload(ctx context.Context, ci call, fields []mapping.Field, data []byte, from origin) (delivery.SendResult, error) {
-	info, err := Inspect(data)
-	if limit := info.SizeLimit(); len(data) > limit {
-		code := calls.CodeMangoTooLarge
-		if from == fromLink {
-			code = calls.CodeLinkTooLarge
-		}
-		return attention(calls.NewReason(code, "mb", strconv.Itoa(limit>>20))), nil
-	}
-	if err != nil {
-		code := calls.CodeMangoNotAudio
-		if from == fromLink {
-			code = calls.CodeLinkNotAudio
-		}
-		return attention(calls.NewReason(code)), nil
-	}
-	if info.Duration > MaxDuration {
-		return attention(calls.NewReason(calls.CodeRecordingTooLong, "length"+calls.DurSuffix, info.Duration.Round(time.Minute).String())), nil
-	}
-	if info.Channels == 1 {
-		s.mono(ci)
-	}
-	fs := make([]tqm.Field, 0, len(fields))
-	for _, f := range fields {
-		if f.Name == mapping.FieldFileLink { // the file itself is sent
-			continue
-		}
-		fs = append(fs, tqm.Field{Name: f.Name, Value: f.Value})
-	}
-	name := fileName(ci.tqmID) + "." + info.Format
-	r, err := s.cfg.TQM.SendWithFile(ctx, fs, name, bytes.NewReader(data))
-	return result(r), err
-}
-
-func (s *Sender) sendByLink(ctx context.Context, fields []mapping.Field, link string) (delivery.SendResult, error) {
-	fs := make([]tqm.Field, 0, len(fields)+1)
-	has := false
-	for _, f := range fields {
-		if f.Name == mapping.FieldFileLink {
-			has = true
-		}
-		fs = append(fs, tqm.Field{Name: f.Name, Value: f.Value})
-	}
-	if !has {
-		fs = append(fs, tqm.Field{Name: mapping.FieldFileLink, Value: link})
-	}
-	r, err := s.cfg.TQM.Send(ctx, fs)
-	return result(r), err
-}
-
-func (s *Sender) mono(ci call) {
-	s.log.Debug("mono recording", "row", ci.row)
-	if s.cfg.OnMono == nil {
-		return
-	}
-	s.mu.Lock()
-	now := s.cfg.Now()
-	if !s.lastMono.IsZero() && now.Sub(s.lastMono) < s.cfg.MonoEvery {
-		s.mu.Unlock()
-		return
-	}
-	s.lastMono = now
-	s.mu.Unlock()
-	s.log.Warn("recordings are mono: operator and client share one channel; turn on multichannel recording in Mango Office", "row", ci.row)
-	s.cfg.OnMono()
-}
-
-// linkError says why a recording link gave no audio; transient when the
-// link could not be reached (no answer, timeout, 5xx, 429, 408) rather
-// than refused or not audio. It never contains the link.
-type linkError struct {
-	why       string
-	transient bool
-}
-
-// fetch downloads a webhook recording link without credentials. why is
-// nil when data is audio.
-func (s *Sender) fetch(ctx context.Context, link string) (data []byte, why *linkError) {
-	resp, why := s.get(ctx, link, false)
-	if why != nil {
-		return nil, why
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxWAVSize+1))
-	if err != nil {
-		return nil, &linkError{"download cut short: " + scrub(err).Error(), true}
-	}
-	if Sniff(data) == "" {
-		return nil, &linkError{why: "the link does not give an MP3 or WAV file (" + contentType(resp) + ")"}
-	}
-	return data, nil
-}
-
-// probe checks that a link gives audio without credentials, reading only
-// its first bytes.
-func (s *Sender) probe(ctx context.Context, link string) (why *linkError) {
-	resp, why := s.get(ctx, link, true)
-	if why != nil {
-		return why
-	}
-	defer resp.Body.Close()
-	head, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
-	if Sniff(head) == "" {
-		return &linkError{why: "the link does not give an MP3 or WAV file (" + contentType(resp) + ")"}
-	}
-	return nil
-}
-
-func (s *Sender) get(ctx context.Context, link string, head bool) (*http.Response, *linkError) {
-	u, err := url.Parse(link)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &linkError{why: "not an http(s) link"}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, &linkError{why: "bad link"}
-	}
-	req.Header.Set("User-Agent", "mangotqm")
-	if head {
-		req.Header.Set("Range", "bytes=0-63")
-	}
-	resp, err := s.cfg.HTTP.Do(req)
-	if err != nil {
-		return nil, &linkError{"no answer from the recording's server: " + scrub(err).Error(), true}
-	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
-		_ = resp.Body.Close()
-		c := resp.StatusCode
-		return nil, &linkError{fmt.Sprintf("the recording's server answered HTTP %d", c),
-			c >= 500 || c == http.StatusTooManyRequests || c == http.StatusRequestTimeout}
-	}
-	return resp, nil
-}
-
-func contentType(r *http.Response) string {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		return ct
-	}
-	return "no content type"
-}
-
-// scrub drops URLs from transport errors (links may be one-time or signed).
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
-}
-
-// fileName makes a safe upload file name from the TQM call id.
-func fileName(id string) string {
-	var b strings.Builder
-	for _, r := range id {
-		if r < 0x80 && (r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	if b.Len() == 0 {
-		return "call"
-	}
-	return b.String()
-}
-
-func skip(ci call) delivery.SendResult {
+// skip: the call is not sent on purpose (too short to be recorded, or
+// missed).
+func skip(ci call) calls.Result {
 	why := calls.NewReason(calls.CodeShort)
 	if ci.missed {
 		why = calls.NewReason(calls.CodeMissed)
 	}
-	return delivery.SendResult{Class: delivery.Skip, Body: why.English(), Reason: why}
+	return calls.Result{Outcome: calls.OutcomeSkipped, Reason: why}
 }
 
-func wait(d time.Duration, why calls.Reason) delivery.SendResult {
-	return delivery.SendResult{Class: delivery.Wait, RetryAfter: max(d, time.Millisecond), Body: why.English(), Reason: why}
+// wait: the recording is not there yet; look again after d.
+func wait(d time.Duration, why calls.Reason) calls.Result {
+	return calls.Result{Outcome: calls.OutcomeWaiting, RetryAfter: max(d, time.Millisecond), Reason: why}
 }
 
 // attention: the call was not sent and needs the user.
-func attention(why calls.Reason) delivery.SendResult {
-	return delivery.SendResult{Class: delivery.Attention, Body: why.English(), Reason: why}
+func attention(why calls.Reason) calls.Result {
+	return calls.Result{Outcome: calls.OutcomeAttention, Reason: why}
 }
 
-func result(r tqm.Result) delivery.SendResult {
-	return Result(r)
-}
-
-// Result turns a TQM client result into a delivery result (Retry-After
-// and the rejected key's fingerprint included).
-func Result(r tqm.Result) delivery.SendResult {
-	cls := map[tqm.Class]delivery.Class{tqm.Accepted: delivery.Accepted, tqm.Retry: delivery.Retry,
-		tqm.AuthRejected: delivery.AuthRejected, tqm.Rejected: delivery.Rejected}[r.Class]
-	return delivery.SendResult{Class: cls, HTTPStatus: r.HTTPStatus, CorrelationID: r.CorrelationID,
-		Body: r.Body, Duration: r.Duration, RetryAfter: r.RetryAfter, KeyFingerprint: r.KeyFingerprint}
-}
-
-// ErrNoFingerprint: the TQM client cannot tell which key it sends.
-var ErrNoFingerprint = errors.New("the TQM client cannot fingerprint its key")
-
-// KeyFingerprint implements delivery.KeyFingerprinter with the TQM
-// client's (a paused worker compares it with the rejected key's).
+// KeyFingerprint is the TQM client's (a paused delivery compares it with
+// the rejected key's).
 func (s *Sender) KeyFingerprint(ctx context.Context) (string, error) {
-	if kf, ok := s.cfg.TQM.(delivery.KeyFingerprinter); ok {
-		return kf.KeyFingerprint(ctx)
-	}
-	return "", ErrNoFingerprint
+	return s.cfg.TQM.KeyFingerprint(ctx)
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/delivery"
 	"mangotqm/app/mango"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbx"
@@ -118,7 +117,7 @@ func TestPublicLinkIsUploaded(t *testing.T) {
 	link := serveBytes(t, 200, "audio/mpeg", mp3)
 	c, fields := e.call(t, "calltracking", "CT-1", 60, map[string]string{"recordUrl": link})
 	res, err := e.sender(ModeUpload, nil, false).Send(context.Background(), c, fields)
-	if err != nil || res.Class != delivery.Accepted {
+	if err != nil || res.Outcome != calls.OutcomeDelivered {
 		t.Fatalf("Send = %+v, %v", res, err)
 	}
 	got := e.tqm.Find("CT-1")
@@ -142,14 +141,14 @@ func TestLinkMode(t *testing.T) {
 	s := e.sender(ModeLink, index{"E-2": {"rec-1"}}, true)
 
 	c, fields := e.call(t, "calltracking", "CT-1", 60, map[string]string{"recordUrl": public})
-	if res, err := s.Send(context.Background(), c, fields); err != nil || res.Class != delivery.Accepted {
+	if res, err := s.Send(context.Background(), c, fields); err != nil || res.Outcome != calls.OutcomeDelivered {
 		t.Fatalf("public: %+v %v", res, err)
 	}
 	if got := e.tqm.Find("CT-1"); len(got) != 1 || got[0].WithFile || got[0].Fields["fileLink"] != public {
 		t.Fatalf("public link not sent by link: %+v", got)
 	}
 	c, fields = e.call(t, "calltracking", "CT-2", 60, map[string]string{"recordUrl": login, "entryId": "E-2"})
-	if res, err := s.Send(context.Background(), c, fields); err != nil || res.Class != delivery.Accepted {
+	if res, err := s.Send(context.Background(), c, fields); err != nil || res.Outcome != calls.OutcomeDelivered {
 		t.Fatalf("private: %+v %v", res, err)
 	}
 	if got := e.tqm.Find("CT-2"); len(got) != 1 || !got[0].WithFile {
@@ -163,7 +162,7 @@ func TestLateRecordingFoundInStatistics(t *testing.T) {
 	login := serveBytes(t, 403, "text/html", []byte("forbidden"))
 	c, fields := e.call(t, "calltracking", "CT-1", 120, map[string]string{"recordUrl": login})
 	res, err := s.Send(context.Background(), c, fields)
-	if err != nil || res.Class != delivery.Wait || res.RetryAfter != time.Minute {
+	if err != nil || res.Outcome != calls.OutcomeWaiting || res.RetryAfter != time.Minute {
 		t.Fatalf("before the recording exists: %+v %v", res, err)
 	}
 	// The recording appears: the call and two legs (a transfer) in the stats.
@@ -175,7 +174,7 @@ func TestLateRecordingFoundInStatistics(t *testing.T) {
 	e.mango.AddRecording("rec-b", long)
 	e.clk.Add(time.Minute)
 	res, err = s.Send(context.Background(), c, fields)
-	if err != nil || res.Class != delivery.Accepted {
+	if err != nil || res.Outcome != calls.OutcomeDelivered {
 		t.Fatalf("after: %+v %v", res, err)
 	}
 	got := e.tqm.Find("CT-1")
@@ -183,7 +182,7 @@ func TestLateRecordingFoundInStatistics(t *testing.T) {
 		t.Fatalf("the longest recording was not sent: %+v (long is %d bytes)", got, len(long))
 	}
 	for _, l := range e.mango.IssuedLinks() {
-		if strings.Contains(res.Body, l) {
+		if strings.Contains(res.Reason.English()+res.Response, l) {
 			t.Fatal("one-time link in the result")
 		}
 	}
@@ -197,22 +196,22 @@ func TestAnnouncedRecordingNotReadyHonoursTheLockout(t *testing.T) {
 	e.mango.AddRecording("rec-1", testaudio.WAV(t, 10, 2, 8000), vpbxfake.AvailableAfter(3*time.Minute))
 	s := e.sender(ModeUpload, index{"E-1": {"rec-1"}}, true)
 	c, fields := e.call(t, "vpbx", "E-1", 120, map[string]string{"entryId": "E-1"})
-	var results []delivery.SendResult
+	var results []calls.Result
 	for i := 0; i < 40; i++ { // an impatient worker: a try every 10 s
 		res, err := s.Send(context.Background(), c, fields)
 		if err != nil {
 			t.Fatal(err)
 		}
 		results = append(results, res)
-		if res.Class == delivery.Accepted {
+		if res.Outcome == calls.OutcomeDelivered {
 			break
 		}
-		if res.Class != delivery.Wait {
+		if res.Outcome != calls.OutcomeWaiting {
 			t.Fatalf("try %d: %+v", i, res)
 		}
 		e.clk.Add(10 * time.Second)
 	}
-	if last := results[len(results)-1]; last.Class != delivery.Accepted {
+	if last := results[len(results)-1]; last.Outcome != calls.OutcomeDelivered {
 		t.Fatalf("never delivered: %+v", last)
 	}
 	if results[0].RetryAfter < 2*time.Minute {
@@ -241,7 +240,7 @@ func TestWrongSaltNeverTwiceInTwoMinutes(t *testing.T) {
 				for _, id := range []string{"CT-1", "CT-2"} {
 					c, fields := e.call(t, "calltracking", id, 60, nil)
 					res, err := s.Send(context.Background(), c, fields)
-					if err != nil || res.Class != delivery.Wait {
+					if err != nil || res.Outcome != calls.OutcomeWaiting {
 						t.Fatalf("try %d: %+v %v", i, res, err)
 					}
 				}
@@ -270,15 +269,15 @@ func TestCallsWithoutRecording(t *testing.T) {
 		extra     map[string]string
 		age       time.Duration // clock moved after the call was made
 		withVPBX  bool
-		wantClass delivery.Class
+		wantClass calls.Outcome
 		wantBody  string
 	}{
-		{"short call", 4, nil, 0, true, delivery.Skip, "shorter than ~6 s"},
-		{"short call, no VPBX", 5, nil, 0, false, delivery.Skip, "shorter than ~6 s"},
-		{"missed VPBX call", 0, map[string]string{"answered": "0"}, 0, true, delivery.Skip, "missed call"},
-		{"not there yet", 60, nil, 10 * time.Minute, true, delivery.Wait, "not in Mango Office yet"},
-		{"given up", 60, nil, 30 * time.Minute, true, delivery.Attention, "no recording: Mango Office had none"},
-		{"no VPBX", 60, nil, 0, false, delivery.Attention, "VPBX API is not set up"},
+		{"short call", 4, nil, 0, true, calls.OutcomeSkipped, "shorter than ~6 s"},
+		{"short call, no VPBX", 5, nil, 0, false, calls.OutcomeSkipped, "shorter than ~6 s"},
+		{"missed VPBX call", 0, map[string]string{"answered": "0"}, 0, true, calls.OutcomeSkipped, "missed call"},
+		{"not there yet", 60, nil, 10 * time.Minute, true, calls.OutcomeWaiting, "not in Mango Office yet"},
+		{"given up", 60, nil, 30 * time.Minute, true, calls.OutcomeAttention, "no recording: Mango Office had none"},
+		{"no VPBX", 60, nil, 0, false, calls.OutcomeAttention, "VPBX API is not set up"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,8 +285,8 @@ func TestCallsWithoutRecording(t *testing.T) {
 			c, fields := e.call(t, "calltracking", "CT-1", tc.dur, tc.extra)
 			e.clk.Add(tc.age)
 			res, err := e.sender(ModeUpload, index{}, tc.withVPBX).Send(context.Background(), c, fields)
-			if err != nil || res.Class != tc.wantClass || !strings.Contains(res.Body, tc.wantBody) || res.HTTPStatus != 0 {
-				t.Fatalf("Send = %+v, %v; want class %d with %q", res, err, tc.wantClass, tc.wantBody)
+			if err != nil || res.Outcome != tc.wantClass || !strings.Contains(res.Reason.English(), tc.wantBody) || res.HTTPStatus != 0 {
+				t.Fatalf("Send = %+v, %v; want outcome %q with %q", res, err, tc.wantClass, tc.wantBody)
 			}
 		})
 	}
@@ -317,12 +316,12 @@ func TestTQMLimits(t *testing.T) {
 			c, fields := e.call(t, "calltracking", "CT-1", 60, map[string]string{"recordUrl": link})
 			res, err := e.sender(ModeUpload, nil, false).Send(context.Background(), c, fields)
 			if tc.want == "" {
-				if err != nil || res.Class != delivery.Accepted || len(e.tqm.Accepted()) != 1 {
+				if err != nil || res.Outcome != calls.OutcomeDelivered || len(e.tqm.Accepted()) != 1 {
 					t.Fatalf("Send = %+v, %v; want the call accepted by TQM", res, err)
 				}
 				return
 			}
-			if err != nil || res.Class != delivery.Attention || !strings.Contains(res.Body, tc.want) {
+			if err != nil || res.Outcome != calls.OutcomeAttention || !strings.Contains(res.Reason.English(), tc.want) {
 				t.Fatalf("Send = %+v, %v; want attention with %q", res, err, tc.want)
 			}
 			if len(e.tqm.Accepted())+len(e.tqm.Rejected()) != 0 {
@@ -347,14 +346,14 @@ func TestMonoWarnsOncePerDay(t *testing.T) {
 		c      calls.Call
 		fields []mapping.Field
 	}
-	calls := map[string]call{}
+	byID := map[string]call{}
 	for id, link := range map[string]string{"S-1": stereo, "M-1": mono, "M-2": mono, "M-3": mono} {
 		c, fields := e.call(t, "calltracking", id, 60, map[string]string{"recordUrl": link})
-		calls[id] = call{c, fields}
+		byID[id] = call{c, fields}
 	}
 	send := func(id, _ string) {
-		c, fields := calls[id].c, calls[id].fields
-		if res, err := s.Send(context.Background(), c, fields); err != nil || res.Class != delivery.Accepted {
+		c, fields := byID[id].c, byID[id].fields
+		if res, err := s.Send(context.Background(), c, fields); err != nil || res.Outcome != calls.OutcomeDelivered {
 			t.Fatalf("%s: %+v %v", id, res, err)
 		}
 	}

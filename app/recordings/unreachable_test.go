@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"mangotqm/app/delivery"
+	"mangotqm/app/calls"
 	"mangotqm/app/tqm"
 )
 
@@ -38,14 +38,14 @@ func TestUnreachableRecordingLinkIsRetried(t *testing.T) {
 		name      string
 		link      string
 		mode      string
-		wantClass delivery.Class
+		wantClass calls.Outcome
 		wantText  string
 	}{
-		{"connection refused", closedURL(t), ModeUpload, delivery.Retry, "no answer from the recording's server"},
-		{"server error", serveBytes(t, 503, "text/plain", []byte("down")), ModeUpload, delivery.Retry, "answered HTTP 503"},
-		{"timeout", hang.URL + "/rec.mp3", ModeUpload, delivery.Retry, "no answer from the recording's server"},
-		{"link mode, server error", serveBytes(t, 502, "text/plain", nil), ModeLink, delivery.Retry, "answered HTTP 502"},
-		{"not found needs attention", serveBytes(t, 404, "text/plain", nil), ModeUpload, delivery.Attention, "without credentials"},
+		{"connection refused", closedURL(t), ModeUpload, calls.OutcomeRetry, "no answer from the recording's server"},
+		{"server error", serveBytes(t, 503, "text/plain", []byte("down")), ModeUpload, calls.OutcomeRetry, "answered HTTP 503"},
+		{"timeout", hang.URL + "/rec.mp3", ModeUpload, calls.OutcomeRetry, "no answer from the recording's server"},
+		{"link mode, server error", serveBytes(t, 502, "text/plain", nil), ModeLink, calls.OutcomeRetry, "answered HTTP 502"},
+		{"not found needs attention", serveBytes(t, 404, "text/plain", nil), ModeUpload, calls.OutcomeAttention, "without credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,17 +54,17 @@ func TestUnreachableRecordingLinkIsRetried(t *testing.T) {
 			s.cfg.HTTP = &http.Client{Timeout: 300 * time.Millisecond}
 			c, fields := e.call(t, "calltracking", "UL-1", 60, map[string]string{"recordUrl": tt.link})
 			res, err := s.Send(context.Background(), c, fields)
-			if res.Class != tt.wantClass {
-				t.Fatalf("class %v, want %v (%+v %v)", res.Class, tt.wantClass, res, err)
+			if res.Outcome != tt.wantClass {
+				t.Fatalf("class %v, want %v (%+v %v)", res.Outcome, tt.wantClass, res, err)
 			}
-			text := res.Body
+			text := res.Reason.English()
 			if err != nil {
 				text = err.Error()
 			}
 			if !strings.Contains(text, tt.wantText) || strings.Contains(text, "rec.mp3") {
 				t.Fatalf("reason %q: want %q and no link", text, tt.wantText)
 			}
-			if tt.wantClass == delivery.Retry && (err == nil || !strings.Contains(err.Error(), "TQM was not asked")) {
+			if tt.wantClass == calls.OutcomeRetry && (err == nil || !strings.Contains(err.Error(), "TQM was not asked")) {
 				t.Fatalf("err %v", err)
 			}
 			if n := e.tqm.Stats().Requests; n != 0 {
@@ -79,9 +79,5 @@ func TestSenderFingerprintsTheTQMKey(t *testing.T) {
 	fp, err := e.sender(ModeUpload, nil, false).KeyFingerprint(context.Background())
 	if err != nil || fp != tqm.Fingerprint(tqmKey) {
 		t.Fatalf("%q %v", fp, err)
-	}
-	r := Result(tqm.Result{Class: tqm.Retry, HTTPStatus: 429, RetryAfter: time.Minute, KeyFingerprint: "x"})
-	if r.Class != delivery.Retry || r.RetryAfter != time.Minute || r.KeyFingerprint != "x" {
-		t.Fatalf("%+v", r)
 	}
 }

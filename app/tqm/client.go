@@ -22,6 +22,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"mangotqm/app/calls"
 )
 
 // DefaultBaseURL is TQM's cloud.
@@ -99,46 +101,17 @@ func (r Request) Get(name string) string {
 	return v
 }
 
-// Class is how an answer is treated.
-type Class int
-
-const (
-	Accepted     Class = iota // HTTP 200, and only 200
-	Retry                     // 5xx, 429, 408, timeout, no connection
-	AuthRejected              // 401, 403, or no key to send
-	Rejected                  // any other answer: other 4xx, 3xx, 1xx/2xx other than 200
-)
-
-func (c Class) String() string {
-	switch c {
-	case Accepted:
-		return "accepted"
-	case Retry:
-		return "retry"
-	case AuthRejected:
-		return "auth-rejected"
-	case Rejected:
-		return "rejected"
-	}
-	return fmt.Sprintf("Class(%d)", int(c))
-}
-
-// Result of one request.
-type Result struct {
-	Class         Class
-	HTTPStatus    int           // 0 when no answer
-	CorrelationID string        // x-correlation-id, recorded whenever TQM sends it
-	Body          string        // excerpt of the answer (≤ 2 KiB), key redacted; for 3xx, why it was not followed
-	Duration      time.Duration // from sending to the end of the excerpt
-	// RetryAfter is the wait TQM asked for with a 429 or 503 (Retry-After
-	// in seconds or as an HTTP date, at least a second, capped at
-	// MaxRetryAfter); 0 if none.
-	RetryAfter time.Duration
-	// KeyFingerprint identifies the key that was sent (see Fingerprint);
-	// set when TQM rejected it (AuthRejected), so the caller can tell
-	// later whether the key has been changed since.
-	KeyFingerprint string
-}
+// What TQM's answers come to (calls.Result.Outcome): only HTTP 200 is
+// calls.OutcomeDelivered; 401 and 403 (and no key to send) are
+// calls.OutcomePaused, the key is wrong; 5xx, 429, 408, a timeout and no
+// connection are calls.OutcomeRetry; any other answer (other 4xx, 3xx,
+// 1xx/2xx other than 200) is calls.OutcomeRejected. A Result's Response is
+// an excerpt of the answer (≤ 2 KiB, key redacted; for a 3xx, why it was
+// not followed); its RetryAfter is the wait TQM asked for with a 429 or
+// 503 (Retry-After in seconds or as an HTTP date, at least a second,
+// capped at MaxRetryAfter); its KeyFingerprint identifies the key TQM
+// rejected (see Fingerprint), so the caller can tell later whether the key
+// has been changed since.
 
 // MaxRetryAfter caps a Retry-After: a larger value (or a date further off)
 // is read as this.
@@ -279,15 +252,16 @@ func jsonObject(r Request, pascal bool) ([]byte, error) {
 // POST {base}/integration/import/call with a JSON body of PascalCase keys.
 //
 // err is non-nil when there was no usable answer (no key, no connection,
-// timeout); then Class is Retry (or AuthRejected without a key). Otherwise
-// Class tells what the answer means. Neither ever contains the key.
-func (c *Client) Send(ctx context.Context, fields []Field) (Result, error) {
+// timeout); then the outcome is a retry (or paused without a key).
+// Otherwise the outcome tells what the answer means. Neither ever
+// contains the key.
+func (c *Client) Send(ctx context.Context, fields []Field) (calls.Result, error) {
 	r := Request(fields)
 	u := c.Endpoint(false)
 	if c.v1() {
 		b, err := jsonObject(r, true)
 		if err != nil {
-			return Result{Class: Rejected}, fmt.Errorf("encode the request: %w", err)
+			return calls.Result{Outcome: calls.OutcomeRejected}, fmt.Errorf("encode the request: %w", err)
 		}
 		return c.do(ctx, u, "application/json", b)
 	}
@@ -310,26 +284,26 @@ func (c *Client) Send(ctx context.Context, fields []Field) (Result, error) {
 // This shape is an inference from tqm.md §5: the docs name the "file" and
 // "value" parts and call "value" the JSON request body, but the rest of the
 // page (content types of the parts) is not retrievable.
-func (c *Client) SendWithFile(ctx context.Context, fields []Field, filename string, audio io.Reader) (Result, error) {
+func (c *Client) SendWithFile(ctx context.Context, fields []Field, filename string, audio io.Reader) (calls.Result, error) {
 	r := Request(fields)
 	value, err := jsonObject(r, c.v1())
 	if err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("encode the request: %w", err)
+		return calls.Result{Outcome: calls.OutcomeRejected}, fmt.Errorf("encode the request: %w", err)
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	if err := mw.WriteField("value", string(value)); err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("build the upload: %w", err)
+		return calls.Result{Outcome: calls.OutcomeRejected}, fmt.Errorf("build the upload: %w", err)
 	}
 	fw, err := mw.CreateFormFile("file", filename)
 	if err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("build the upload: %w", err)
+		return calls.Result{Outcome: calls.OutcomeRejected}, fmt.Errorf("build the upload: %w", err)
 	}
 	if _, err := io.Copy(fw, audio); err != nil {
-		return Result{Class: Retry}, fmt.Errorf("read the recording: %w", err)
+		return calls.Result{Outcome: calls.OutcomeRetry}, fmt.Errorf("read the recording: %w", err)
 	}
 	if err := mw.Close(); err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("build the upload: %w", err)
+		return calls.Result{Outcome: calls.OutcomeRejected}, fmt.Errorf("build the upload: %w", err)
 	}
 	u := c.Endpoint(true)
 	if !c.v1() && c.APIVersion != "" {
@@ -359,10 +333,10 @@ func (c *Client) key(ctx context.Context) (string, error) {
 	return k, nil
 }
 
-func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Result, error) {
+func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (calls.Result, error) {
 	key, err := c.key(ctx)
 	if err != nil {
-		return Result{Class: AuthRejected}, err
+		return calls.Result{Outcome: calls.OutcomePaused}, err
 	}
 	// Every request has a deadline: a hanging TQM must not hold a sender.
 	if t := c.Timeout; c.HTTP != nil && (t > 0 || c.HTTP.Timeout <= 0) {
@@ -379,7 +353,7 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, rd)
 	if err != nil {
-		return Result{Class: Rejected}, fmt.Errorf("build the request: %w", redactErr(err, key, u))
+		return calls.Result{Outcome: calls.OutcomeRejected}, fmt.Errorf("build the request: %w", redactErr(err, key, u))
 	}
 	req.Header.Set("Authorization", "Basic "+key)
 	req.Header.Set("Accept", "application/json")
@@ -389,9 +363,9 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 	}
 	start := time.Now()
 	resp, err := c.httpClient().Do(req)
-	res := Result{Duration: time.Since(start)}
+	res := calls.Result{Duration: time.Since(start)}
 	if err != nil {
-		res.Class = Retry
+		res.Outcome = calls.OutcomeRetry
 		return res, fmt.Errorf("no answer from TQM: %w", redactErr(err, key, u))
 	}
 	defer resp.Body.Close()
@@ -402,13 +376,13 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 	res.Duration = time.Since(start)
 	res.HTTPStatus = resp.StatusCode
 	res.CorrelationID = resp.Header.Get("X-Correlation-Id")
-	res.Class = Classify(resp.StatusCode)
+	res.Outcome = outcomeOf(resp.StatusCode)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			res.RetryAfter = max(d, time.Second) // "now" (or a past date) still means: not in a burst
 		}
 	}
-	if res.Class == AuthRejected {
+	if res.Outcome == calls.OutcomePaused {
 		res.KeyFingerprint = Fingerprint(key)
 	}
 	text := strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), key, "[redacted]")
@@ -422,7 +396,7 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (Re
 			where, resp.StatusCode, c.base())
 		text = truncate(strings.TrimSpace(note+"\n"+text), bodyExcerpt)
 	}
-	res.Body = text
+	res.Response = text
 	return res, nil
 }
 
@@ -437,17 +411,17 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// Classify maps an HTTP status to a Class.
-func Classify(status int) Class {
+// outcomeOf is what an HTTP status from TQM comes to.
+func outcomeOf(status int) calls.Outcome {
 	switch {
 	case status == http.StatusOK:
-		return Accepted
+		return calls.OutcomeDelivered
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return AuthRejected
+		return calls.OutcomePaused
 	case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500:
-		return Retry
+		return calls.OutcomeRetry
 	default:
-		return Rejected
+		return calls.OutcomeRejected
 	}
 }
 

@@ -1,6 +1,8 @@
 package tqm
 
 import (
+	"mangotqm/app/calls"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -88,7 +90,7 @@ func TestClientAgainstFake(t *testing.T) {
 			c := &Client{BaseURL: fake.URL() + "/", API: tt.api, Key: keyFn(key), APIVersion: tt.apiVersion}
 			req := validRequest("CALL-1")
 			res, err := c.Send(context.Background(), req)
-			if err != nil || res.Class != Accepted || res.HTTPStatus != 200 {
+			if err != nil || res.Outcome != calls.OutcomeDelivered || res.HTTPStatus != 200 {
 				t.Fatalf("send: %+v %v (rejections %+v)", res, err, fake.Rejected())
 			}
 			got := fake.Find("CALL-1")
@@ -110,11 +112,11 @@ func TestClientAgainstFake(t *testing.T) {
 			// The same client with a wrong key: 401, auth-rejected, still a correlation id.
 			c.Key = keyFn("wrong-" + key)
 			res, err = c.Send(context.Background(), validRequest("CALL-2"))
-			if err != nil || res.Class != AuthRejected || res.HTTPStatus != 401 || res.CorrelationID == "" {
+			if err != nil || res.Outcome != calls.OutcomePaused || res.HTTPStatus != 401 || res.CorrelationID == "" {
 				t.Errorf("wrong key: %+v %v", res, err)
 			}
-			if strings.Contains(res.Body, key) {
-				t.Errorf("body shows the key: %s", res.Body)
+			if strings.Contains(res.Response, key) {
+				t.Errorf("body shows the key: %s", res.Response)
 			}
 		})
 	}
@@ -200,11 +202,11 @@ func TestWireFormat(t *testing.T) {
 func TestClassification(t *testing.T) {
 	tests := []struct {
 		status int
-		want   Class
+		want   calls.Outcome
 	}{
-		{200, Accepted}, {201, Rejected}, {204, Rejected}, {301, Rejected}, {302, Rejected}, {307, Rejected},
-		{400, Rejected}, {401, AuthRejected}, {403, AuthRejected}, {404, Rejected}, {408, Retry}, {413, Rejected},
-		{429, Retry}, {500, Retry}, {502, Retry}, {503, Retry}, {504, Retry},
+		{200, calls.OutcomeDelivered}, {201, calls.OutcomeRejected}, {204, calls.OutcomeRejected}, {301, calls.OutcomeRejected}, {302, calls.OutcomeRejected}, {307, calls.OutcomeRejected},
+		{400, calls.OutcomeRejected}, {401, calls.OutcomePaused}, {403, calls.OutcomePaused}, {404, calls.OutcomeRejected}, {408, calls.OutcomeRetry}, {413, calls.OutcomeRejected},
+		{429, calls.OutcomeRetry}, {500, calls.OutcomeRetry}, {502, calls.OutcomeRetry}, {503, calls.OutcomeRetry}, {504, calls.OutcomeRetry},
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
@@ -227,20 +229,20 @@ func TestClassification(t *testing.T) {
 			// A caller's client that would follow redirects: the Client must not.
 			c := &Client{BaseURL: srv.URL, Key: keyFn(key), HTTP: &http.Client{}}
 			res, err := c.Send(context.Background(), validRequest("X"))
-			if err != nil || res.Class != tt.want || res.HTTPStatus != tt.status || res.CorrelationID != "corr-x" {
+			if err != nil || res.Outcome != tt.want || res.HTTPStatus != tt.status || res.CorrelationID != "corr-x" {
 				t.Fatalf("%+v %v, want class %v", res, err, tt.want)
 			}
-			if Classify(tt.status) != tt.want {
-				t.Errorf("Classify(%d) = %v", tt.status, Classify(tt.status))
+			if outcomeOf(tt.status) != tt.want {
+				t.Errorf("outcomeOf(%d) = %v", tt.status, outcomeOf(tt.status))
 			}
 			if followed {
 				t.Error("redirect followed")
 			}
-			if strings.Contains(res.Body, key) {
-				t.Errorf("key echoed in body excerpt %q", res.Body)
+			if strings.Contains(res.Response, key) {
+				t.Errorf("key echoed in body excerpt %q", res.Response)
 			}
-			if tt.status >= 300 && tt.status < 400 && (!strings.Contains(res.Body, "redirect") || strings.Contains(res.Body, "token=abc")) {
-				t.Errorf("3xx body should explain the redirect without its query: %q", res.Body)
+			if tt.status >= 300 && tt.status < 400 && (!strings.Contains(res.Response, "redirect") || strings.Contains(res.Response, "token=abc")) {
+				t.Errorf("3xx body should explain the redirect without its query: %q", res.Response)
 			}
 		})
 	}
@@ -283,8 +285,8 @@ func TestNoAnswerIsRetryAndNeverShowsTheKey(t *testing.T) {
 			if err == nil || res.HTTPStatus != 0 {
 				t.Fatalf("%+v %v, want an error without status", res, err)
 			}
-			if tt.name != "bad base URL" && res.Class != Retry {
-				t.Errorf("class %v, want retry", res.Class)
+			if tt.name != "bad base URL" && res.Outcome != calls.OutcomeRetry {
+				t.Errorf("class %v, want retry", res.Outcome)
 			}
 			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 				t.Errorf("err %v does not wrap %v", err, tt.wantErr)
@@ -317,14 +319,14 @@ func TestKeyProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, send := range []func(*Client) (Result, error){
-				func(c *Client) (Result, error) { return c.Send(context.Background(), validRequest("K")) },
-				func(c *Client) (Result, error) {
+			for _, send := range []func(*Client) (calls.Result, error){
+				func(c *Client) (calls.Result, error) { return c.Send(context.Background(), validRequest("K")) },
+				func(c *Client) (calls.Result, error) {
 					return c.SendWithFile(context.Background(), validRequest("K"), "a.wav", bytes.NewReader(wav(1)))
 				},
 			} {
 				res, err := send(&Client{BaseURL: srv.URL, Key: tt.key})
-				if !errors.Is(err, tt.wantErr) || res.Class != AuthRejected {
+				if !errors.Is(err, tt.wantErr) || res.Outcome != calls.OutcomePaused {
 					t.Fatalf("%+v %v, want %v", res, err, tt.wantErr)
 				}
 				if strings.Contains(err.Error(), key) {
@@ -355,19 +357,19 @@ func TestBodyExcerpt(t *testing.T) {
 			}))
 			defer srv.Close()
 			res, err := (&Client{BaseURL: srv.URL, Key: keyFn(key)}).Send(context.Background(), validRequest("B"))
-			if err != nil || res.Class != Rejected {
+			if err != nil || res.Outcome != calls.OutcomeRejected {
 				t.Fatalf("%+v %v", res, err)
 			}
-			if len(res.Body) > bodyExcerpt || len(res.Body) < 100 {
-				t.Errorf("excerpt of %d bytes", len(res.Body))
+			if len(res.Response) > bodyExcerpt || len(res.Response) < 100 {
+				t.Errorf("excerpt of %d bytes", len(res.Response))
 			}
 			for i := len(key) / 2; i <= len(key); i++ { // no recognisable piece of the key
-				if strings.Contains(res.Body, key[:i]) {
+				if strings.Contains(res.Response, key[:i]) {
 					t.Fatalf("key piece %q in excerpt", key[:i])
 				}
 			}
-			if !strings.HasPrefix(res.Body, tt.body[:50]) || !isValidUTF8(res.Body) {
-				t.Errorf("excerpt mangled: %.60q", res.Body)
+			if !strings.HasPrefix(res.Response, tt.body[:50]) || !isValidUTF8(res.Response) {
+				t.Errorf("excerpt mangled: %.60q", res.Response)
 			}
 		})
 	}
@@ -405,7 +407,7 @@ func TestSendWithFile(t *testing.T) {
 			req := validRequest("FILE-1")
 			req[8].Value = "" // no link: the file is uploaded
 			res, err := c.SendWithFile(context.Background(), req, "call.wav", bytes.NewReader(file))
-			if err != nil || res.Class != Accepted || res.CorrelationID == "" {
+			if err != nil || res.Outcome != calls.OutcomeDelivered || res.CorrelationID == "" {
 				t.Fatalf("%+v %v %+v", res, err, fake.Rejected())
 			}
 			got := fake.Find("FILE-1")
@@ -417,7 +419,7 @@ func TestSendWithFile(t *testing.T) {
 				t.Errorf("fields %v, want %v", got[0].Fields, sentMap(req))
 			}
 			res, _ = c.SendWithFile(context.Background(), validRequest("FILE-2"), "x.txt", strings.NewReader("not audio"))
-			if res.HTTPStatus != 400 || res.Class != Rejected || !strings.Contains(res.Body, "file") {
+			if res.HTTPStatus != 400 || res.Outcome != calls.OutcomeRejected || !strings.Contains(res.Response, "file") {
 				t.Fatalf("a non-audio file: %+v", res)
 			}
 			if n := fake.CountByID("FILE-2"); n != 0 {

@@ -1,6 +1,8 @@
 package tqm
 
 import (
+	"mangotqm/app/calls"
+
 	"context"
 	"errors"
 	"net/http"
@@ -46,19 +48,19 @@ func TestClientReadsRetryAfterAndFingerprintsARejectedKey(t *testing.T) {
 		name       string
 		status     int
 		retryAfter string
-		wantClass  Class
+		wantClass  calls.Outcome
 		wantAfter  time.Duration
 	}{
-		{"429 seconds", 429, "120", Retry, 2 * time.Minute},
-		{"503 date", 503, time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat), Retry, 90 * time.Second},
-		{"429 without header", 429, "", Retry, 0},
-		{"500 ignores it", 500, "60", Retry, 0},
+		{"429 seconds", 429, "120", calls.OutcomeRetry, 2 * time.Minute},
+		{"503 date", 503, time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat), calls.OutcomeRetry, 90 * time.Second},
+		{"429 without header", 429, "", calls.OutcomeRetry, 0},
+		{"500 ignores it", 500, "60", calls.OutcomeRetry, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake.FailNextRetryAfter(1, tt.status, tt.retryAfter)
 			res, err := c.Send(context.Background(), validRequest("RA-1"))
-			if err != nil || res.Class != tt.wantClass || res.HTTPStatus != tt.status {
+			if err != nil || res.Outcome != tt.wantClass || res.HTTPStatus != tt.status {
 				t.Fatalf("%+v %v", res, err)
 			}
 			if d := res.RetryAfter - tt.wantAfter; d < -2*time.Second || d > 0 {
@@ -68,7 +70,7 @@ func TestClientReadsRetryAfterAndFingerprintsARejectedKey(t *testing.T) {
 	}
 	bad := &Client{BaseURL: fake.URL(), Key: keyFn("  wrong-key  ")}
 	res, err := bad.Send(context.Background(), validRequest("RA-2"))
-	if err != nil || res.Class != AuthRejected || res.KeyFingerprint != Fingerprint("wrong-key") {
+	if err != nil || res.Outcome != calls.OutcomePaused || res.KeyFingerprint != Fingerprint("wrong-key") {
 		t.Fatalf("%+v %v", res, err)
 	}
 	if strings.Contains(res.KeyFingerprint, "wrong") || len(res.KeyFingerprint) != 16 || Fingerprint(key) == res.KeyFingerprint {
@@ -92,7 +94,7 @@ func TestHangingTQMMeetsTheDeadline(t *testing.T) {
 		c := &Client{BaseURL: fake.URL(), Key: keyFn(key), HTTP: hc, Timeout: 300 * time.Millisecond}
 		start := time.Now()
 		res, err := c.Send(context.Background(), validRequest("HANG-1"))
-		if err == nil || res.Class != Retry || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "Timeout") {
+		if err == nil || res.Outcome != calls.OutcomeRetry || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "Timeout") {
 			t.Fatalf("hanging TQM: %+v %v", res, err)
 		}
 		if took := time.Since(start); took > 10*time.Second {

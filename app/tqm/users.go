@@ -3,6 +3,8 @@ package tqm
 import (
 	"context"
 	"net/url"
+
+	"mangotqm/app/calls"
 )
 
 // User is an operator for TQM's import/user (tqm.md §7.1): an upsert by id,
@@ -17,7 +19,7 @@ type User struct {
 
 // ImportUser creates or updates one operator. The v1 path with query
 // parameters is what public code uses (the method has no v2 page).
-func (c *Client) ImportUser(ctx context.Context, u User) (Result, error) {
+func (c *Client) ImportUser(ctx context.Context, u User) (calls.Result, error) {
 	q := url.Values{}
 	q.Set("id", u.ID)
 	q.Set("lastName", u.LastName)

@@ -2,7 +2,6 @@ package vpbxevents
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 type JoinStore interface {
 	ClaimN(ctx context.Context, n int) ([]calls.Call, error)
 	Unclaim(ctx context.Context, rows []int64) error
-	Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error
+	Finish(ctx context.Context, row int64, st calls.Step) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	JoinStored(ctx context.Context, row int64, rule store.JoinRule) (of int64, merged bool, err error)
 }
@@ -95,47 +94,9 @@ func (o *Outbox) joined(ctx context.Context, c calls.Call) bool {
 func (o *Outbox) Unclaim(ctx context.Context, rows []int64) error { return o.st.Unclaim(ctx, rows) }
 
 // Finish implements delivery.Outbox.
-func (o *Outbox) Finish(ctx context.Context, row int64, a calls.Attempt, u store.Update) error {
-	return o.st.Finish(ctx, row, a, u)
+func (o *Outbox) Finish(ctx context.Context, row int64, st calls.Step) error {
+	return o.st.Finish(ctx, row, st)
 }
 
 // NextDue implements delivery.Outbox.
 func (o *Outbox) NextDue(ctx context.Context) (time.Time, bool, error) { return o.st.NextDue(ctx) }
-
-// pauseStore and stuckSweeper are what *store.Store adds for delivery
-// (delivery.PauseStore, delivery.StuckSweeper).
-type pauseStore interface {
-	LoadPause(ctx context.Context) (store.Pause, error)
-	SavePause(ctx context.Context, p store.Pause) error
-}
-
-type stuckSweeper interface {
-	RequeueStuck(ctx context.Context, before time.Time, skip func(row int64) bool) ([]int64, error)
-}
-
-// errUnsupported: the wrapped store lacks the method.
-var errUnsupported = errors.New("the store does not support this")
-
-// LoadPause passes the saved delivery pause through (delivery.PauseStore).
-func (o *Outbox) LoadPause(ctx context.Context) (store.Pause, error) {
-	if ps, ok := o.st.(pauseStore); ok {
-		return ps.LoadPause(ctx)
-	}
-	return store.Pause{}, nil
-}
-
-// SavePause implements delivery.PauseStore.
-func (o *Outbox) SavePause(ctx context.Context, p store.Pause) error {
-	if ps, ok := o.st.(pauseStore); ok {
-		return ps.SavePause(ctx, p)
-	}
-	return errUnsupported
-}
-
-// RequeueStuck implements delivery.StuckSweeper.
-func (o *Outbox) RequeueStuck(ctx context.Context, before time.Time, skip func(row int64) bool) ([]int64, error) {
-	if sw, ok := o.st.(stuckSweeper); ok {
-		return sw.RequeueStuck(ctx, before, skip)
-	}
-	return nil, nil
-}
