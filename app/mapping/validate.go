@@ -10,7 +10,7 @@ import (
 	"mangotqm/app/calls"
 )
 
-// Limits and values from tqm.md. hangupParty's values beyond "client" come
+// Limits and values from docs/tqm.md. hangupParty's values beyond "client" come
 // from public code, not from TQM's docs (unverified).
 var (
 	enumValues = map[string][]string{

@@ -1,11 +1,11 @@
 // Package reconcile makes sure no call is left behind: it compares the
-// bridge's calls with Mango's VPBX call statistics (mango.md §3.6) and stores
+// bridge's calls with Mango's VPBX call statistics (docs/mango.md §3.6) and stores
 // every call Mango has and the bridge does not — periodically (Loop, source
 // "reconcile") and for any past period on request (Backfill, source
 // "backfill"). Stored calls are delivered like any other, with their
 // recordings (the statistics' record ids are attached to the call).
 //
-// Mango's rules hold (mango.md §3.3, §3.6): at most one stats/request per
+// Mango's rules hold (docs/mango.md §3.3, §3.6): at most one stats/request per
 // 2 s (RequestEvery, default 2.1 s), stats/result polled no more often than
 // every 5 s (PollEvery; 204 = not ready), at most one month per request
 // (periods are cut into chunks of vpbx.MaxStatsRange), and the VPBX

@@ -1,6 +1,6 @@
 // Package recordings delivers calls to TQM together with their audio.
 //
-// Mango keeps recordings behind its VPBX API (mango.md §3.4, §4), so by
+// Mango keeps recordings behind its VPBX API (docs/mango.md §3.4, §4), so by
 // default (ModeUpload) the file is fetched here and uploaded with TQM's
 // with-file import: no recording is ever exposed publicly. ModeLink sends
 // by link only when the webhook's recording link downloads without

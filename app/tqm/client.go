@@ -1,8 +1,8 @@
 // Package tqm is the T-Bank TQM "import call" client. What it sends follows
-// tqm.md: v2 takes the fields as camelCase query parameters and an empty
+// docs/tqm.md: v2 takes the fields as camelCase query parameters and an empty
 // body, v1 a PascalCase JSON body; both authenticate with
 // "Authorization: Basic <key>" (the raw key, not base64 of user:password).
-// Only HTTP 200 means TQM accepted the call (tqm.md §4.2).
+// Only HTTP 200 means TQM accepted the call (docs/tqm.md §4.2).
 package tqm
 
 import (
@@ -30,7 +30,7 @@ import (
 const DefaultBaseURL = "https://tqm-cloud.tbank.ru"
 
 // DefaultAPIVersion is the apiVersion query parameter public code sends to
-// the v2 import (tqm.md §4.1).
+// the v2 import (docs/tqm.md §4.1).
 const DefaultAPIVersion = "1.0"
 
 // DefaultTimeout bounds one request when the caller gives no HTTP client.
@@ -56,7 +56,7 @@ const (
 
 // FieldNames lists the known import fields in TQM's order: the nine of the
 // Albato/help-center mapping, then the optional ones public code sends
-// (tqm.md §6, §9.1). Names beyond id, callDirection, startDate, endDate and
+// (docs/tqm.md §6, §9.1). Names beyond id, callDirection, startDate, endDate and
 // fileLink are not confirmed by the retrievable docs.
 var FieldNames = []string{
 	FieldID, FieldCallDirection, FieldStartDate, FieldEndDate, FieldHangupParty,
@@ -281,7 +281,7 @@ func (c *Client) Send(ctx context.Context, fields []Field) (calls.Result, error)
 // as a JSON object — camelCase keys for v2, PascalCase for v1. fileLink is
 // not needed then. v2 also gets apiVersion as a query parameter.
 //
-// This shape is an inference from tqm.md §5: the docs name the "file" and
+// This shape is an inference from docs/tqm.md §5: the docs name the "file" and
 // "value" parts and call "value" the JSON request body, but the rest of the
 // page (content types of the parts) is not retrievable.
 func (c *Client) SendWithFile(ctx context.Context, fields []Field, filename string, audio io.Reader) (calls.Result, error) {

@@ -7,7 +7,7 @@ import (
 	"mangotqm/app/calls"
 )
 
-// User is an operator for TQM's import/user (tqm.md §7.1): an upsert by id,
+// User is an operator for TQM's import/user (docs/tqm.md §7.1): an upsert by id,
 // so operator ids in imported calls carry real names.
 type User struct {
 	ID        string // ≤ 100

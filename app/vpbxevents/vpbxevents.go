@@ -1,5 +1,5 @@
 // Package vpbxevents receives what Mango's API connector posts to our base
-// URL (mango.md §3.7): events/summary becomes a call (source "vpbx"),
+// URL (docs/mango.md §3.7): events/summary becomes a call (source "vpbx"),
 // events/record/added attaches a recording id to a call, ping answers the
 // account's "check connection". Every event is verified (vpbx_api_key and
 // sign); a mismatch is answered 403, counted, and kept as an invalid row for

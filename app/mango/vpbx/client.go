@@ -1,4 +1,4 @@
-// Package vpbx is a client for the Mango Office VPBX API (mango.md §3):
+// Package vpbx is a client for the Mango Office VPBX API (docs/mango.md §3):
 // request signing, client-side rate limits, a lockout guard, basic call
 // statistics, recording download, the users list, and parsing of the
 // realtime events Mango posts to us.

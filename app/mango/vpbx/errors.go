@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Mango result codes this package interprets (mango.md §3.3).
+// Mango result codes this package interprets (docs/mango.md §3.3).
 const (
 	ResultOK                = 1000
 	ResultBadParams         = 3100 // invalid command parameters

@@ -12,7 +12,7 @@ import (
 // EventKind names a realtime event by its path under our base URL.
 type EventKind string
 
-// Event kinds decoded by ParseEvent (mango.md §3.7).
+// Event kinds decoded by ParseEvent (docs/mango.md §3.7).
 const (
 	KindSummary     EventKind = "events/summary"
 	KindRecordAdded EventKind = "events/record/added"

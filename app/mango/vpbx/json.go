@@ -15,7 +15,7 @@ import (
 const MoscowShift = 3 * time.Hour
 
 // Epoch interprets Mango's Unix timestamps. Mango documents them as
-// "UTC+3" (mango.md §3.8), which can mean a plain Unix epoch (time-zone
+// "UTC+3" (docs/mango.md §3.8), which can mean a plain Unix epoch (time-zone
 // free; the zero Epoch, the default) or Moscow wall time counted as if it
 // were UTC (Epoch{Shift: MoscowShift}). Decoding subtracts Shift, encoding
 // adds it. Verify against one known call before changing the default.

@@ -8,7 +8,7 @@ import (
 )
 
 // Sign returns Mango's request signature: the lowercase hex SHA-256 of
-// key + json + salt (plain SHA-256 over the concatenation, not HMAC; mango.md
+// key + json + salt (plain SHA-256 over the concatenation, not HMAC; docs/mango.md
 // §3.2). json must be exactly the string sent in (or received as) the json
 // form field.
 func Sign(key, json, salt string) string {

@@ -1,5 +1,5 @@
 // Package vpbxfake is an in-process fake of the Mango Office VPBX API for
-// tests, written from mango.md §3 and as strict as documented:
+// tests, written from docs/mango.md §3 and as strict as documented:
 //
 //   - only POST with the form fields vpbx_api_key, sign, json (else 3101 /
 //     3100); a wrong key answers result 3105, a wrong sign 3102;

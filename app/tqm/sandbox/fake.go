@@ -1,6 +1,6 @@
 // Package sandbox owns the local stand-in for T-Bank TQM's import API that
 // demo mode sends to and the tests use as their fake TQM. It is written from
-// tqm.md and as strict as it documents: POST only, exact paths,
+// docs/tqm.md and as strict as it documents: POST only, exact paths,
 // "Authorization: Basic <key>" compared exactly, v2 fields as query
 // parameters only and v1 fields as a PascalCase JSON body, only known field
 // names, required fields, id ≤ 32 characters, enum values, dates exactly
@@ -10,7 +10,7 @@
 // unique x-correlation-id; a validation failure is a 400 with
 // {"message": "..."} naming the field.
 //
-// Where tqm.md is unsure, the fake takes the strict reading and says so:
+// Where docs/tqm.md is unsure, the fake takes the strict reading and says so:
 // hangupParty's values beyond "client" and operatorChannel's values come from
 // public code, and the dates are read as Moscow time (SetLocation changes it).
 //
@@ -215,7 +215,7 @@ func (s *Server) SetSkew(d time.Duration) { s.mu.Lock(); s.skew = d; s.mu.Unlock
 func (s *Server) SetNow(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
 
 // SetLocation sets the zone dates are read in (default Europe/Moscow; TQM's
-// docs do not say, tqm.md §6).
+// docs do not say, docs/tqm.md §6).
 func (s *Server) SetLocation(loc *time.Location) { s.mu.Lock(); s.loc = loc; s.mu.Unlock() }
 
 // SetEnumMatch sets how enum values are compared (default EnumLower).
@@ -431,7 +431,7 @@ func bestEffortID(r *http.Request, rt route) string {
 	return ""
 }
 
-// known lists the fields TQM takes (camelCase), tqm.md §3.1, §4.1, §9.1.
+// known lists the fields TQM takes (camelCase), docs/tqm.md §3.1, §4.1, §9.1.
 var known = map[string]bool{"id": true, "callDirection": true, "startDate": true, "endDate": true,
 	"hangupParty": true, "operatorId": true, "operatorChannel": true, "clientPhoneNumber": true,
 	"fileLink": true, "languageCode": true, "taskType": true, "reason": true, "result": true}
@@ -611,7 +611,7 @@ func Sniff(b []byte) (format string, channels int) {
 }
 
 // enums are the allowed values. hangupParty beyond "client" and
-// operatorChannel come from public code (tqm.md §6, §9.1), not the docs.
+// operatorChannel come from public code (docs/tqm.md §6, §9.1), not the docs.
 var enums = map[string][]string{
 	"callDirection":   {"inbound", "outbound"},
 	"hangupParty":     {"client", "operator", "timeout", "server"},

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// PathImportUser is TQM's operator import (v1, tqm.md §7.1).
+// PathImportUser is TQM's operator import (v1, docs/tqm.md §7.1).
 const PathImportUser = "/integration/import/user"
 
 // User is an operator TQM knows.
