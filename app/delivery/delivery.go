@@ -59,9 +59,6 @@ const (
 	IncidentCallFailed  = "call_failed"
 )
 
-// SvixSchedule is the default retry schedule (calls.Svix).
-var SvixSchedule = calls.Svix
-
 // Config of a Worker. Outbox, Sender and Mapping are required; the rest
 // has defaults, and a nil dependency turns its feature off.
 type Config struct {
@@ -77,7 +74,7 @@ type Config struct {
 	// sent now; nil: a pause for a rejected key cannot notice that the key
 	// was changed (it then tries one call after a restart).
 	KeyFingerprint func(ctx context.Context) (string, error)
-	// Schedule is the retry schedule; default SvixSchedule.
+	// Schedule is the retry schedule; default calls.Svix.
 	Schedule calls.Schedule
 	Rate     float64 // requests per second, evenly spaced; default 5
 	// MaxInFlight bounds concurrent requests; default InFlightFor(Rate),
@@ -128,7 +125,7 @@ func InFlightFor(perSecond float64) int {
 // withDefaults fills the zero settings.
 func (cfg Config) withDefaults() Config {
 	if cfg.Schedule == nil {
-		cfg.Schedule = SvixSchedule
+		cfg.Schedule = calls.Svix
 	}
 	if cfg.Rate <= 0 {
 		cfg.Rate = 5
