@@ -211,11 +211,7 @@ func TestWindowsInstallerPages(t *testing.T) {
 	}
 
 	runWin(t, "setup /S", setup, "/S")
-	u := wine(l.uninstaller) // it starts its copy in %TEMP% and returns
-	u.Env = append(os.Environ(), "LANG=en_US.UTF-8", "LC_ALL=en_US.UTF-8")
-	if out, err := u.CombinedOutput(); err != nil {
-		t.Fatalf("uninstall.exe: %v\n%s", err, out)
-	}
+	runWin(t, "uninstall.exe", l.uninstaller) // it starts its copy in %TEMP% and returns
 	ui.waitText(t, "Удаление mangotqm из компьютера")
 	ui.click(t, "1")
 	freed := ui.waitText(t, "Освободится на диске:")
