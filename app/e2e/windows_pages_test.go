@@ -37,9 +37,43 @@ type uiControl struct {
 	r               image.Rectangle
 }
 
+// wineOut runs a Windows program and returns its standard output (and
+// error), through files: a pipe would stay open as long as any process that
+// inherited it runs (Wine starts its services.exe, explorer.exe … from the
+// program that first needs them).
+func wineOut(args ...string) (string, error) {
+	out, _, err := wineRun("", args...)
+	return out, err
+}
+
+func wineRun(stdin string, args ...string) (stdout, stderr string, err error) {
+	dir, err := os.MkdirTemp("", "mangotqm-wine-out-")
+	if err != nil {
+		return "", "", err
+	}
+	defer os.RemoveAll(dir)
+	o, err := os.Create(filepath.Join(dir, "out"))
+	if err != nil {
+		return "", "", err
+	}
+	defer o.Close()
+	e, err := os.Create(filepath.Join(dir, "err"))
+	if err != nil {
+		return "", "", err
+	}
+	defer e.Close()
+	cmd := wine(args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = o, e
+	err = cmd.Run()
+	ob, _ := os.ReadFile(o.Name())
+	eb, _ := os.ReadFile(e.Name())
+	return string(ob), string(eb), err
+}
+
 // dump lists the controls of the visible windows titled "…mangotqm…".
 func (w winUI) dump() []uiControl {
-	out, err := wine(w.exe, "dump", "mangotqm").Output()
+	out, err := wineOut(w.exe, "dump", "mangotqm")
 	if err != nil {
 		return nil
 	}
@@ -79,7 +113,7 @@ func (w winUI) waitText(t *testing.T, s string) uiControl {
 // click presses the button with this control id (1 next, 2 cancel, 6 yes).
 func (w winUI) click(t *testing.T, id string) {
 	t.Helper()
-	if out, err := wine(w.exe, "click", "mangotqm", id).CombinedOutput(); err != nil {
+	if out, err := wineOut(w.exe, "click", "mangotqm", id); err != nil {
 		t.Fatalf("winui click %s: %v\n%s", id, err, out)
 	}
 }

@@ -208,8 +208,8 @@ func TestWindowsInstallerClosesTheRunningApp(t *testing.T) {
 	aPID := desktopEvents(t, l.dataDir)[len(desktopEvents(t, l.dataDir))-1].PID
 	out := runWin(t, "setup B /S over a running A", setupB, "/S")
 	select {
-	case <-a.exited:
-	default:
+	case <-a.exited: // setup waits for A's end; a moment for Go to reap it
+	case <-time.After(10 * time.Second):
 		t.Fatalf("setup B returned while A still runs\nsetup: %s", out)
 	}
 	if a.err != nil {
@@ -310,11 +310,11 @@ func TestWindowsInstallerClosesTheRunningApp(t *testing.T) {
 
 // regQuery reads a REG_SZ value (or a REG_DWORD, as its decimal number).
 func regQuery(key, name string) (string, bool) {
-	out, err := wine("reg", "query", key, "/v", name).Output()
+	out, err := wineOut("reg", "query", key, "/v", name)
 	if err != nil {
 		return "", false
 	}
-	for _, l := range strings.Split(string(out), "\n") {
+	for _, l := range strings.Split(out, "\n") {
 		if _, v, ok := strings.Cut(l, "REG_SZ"); ok {
 			return strings.TrimSpace(v), true
 		}
