@@ -325,3 +325,65 @@ func regQuery(key, name string) (string, bool) {
 	}
 	return "", false
 }
+
+// TestWindowsInstallerEndsACopyThatDoesNotQuit: a mangotqm that does not
+// answer the quit request (an older release, or "serve" in a console, which
+// does not watch it) still holds the exe; a silent setup then ends it
+// (taskkill) instead of failing on a locked file, installs, and starts the
+// desktop app in its place.
+func TestWindowsInstallerEndsACopyThatDoesNotQuit(t *testing.T) {
+	requireWine(t)
+	setup := os.Getenv("MANGOTQM_E2E_SETUP")
+	if setup == "" || os.Getenv("DISPLAY") == "" {
+		t.Fatal("MANGOTQM_E2E_SETUP and DISPLAY are not set; scripts/wine-test.sh sets them")
+	}
+	l := newWinLayout(t)
+	if pathExists(l.uninstaller) {
+		uninstallSilently(t, l, "/DELETEDATA")
+	}
+	runWin(t, "setup /S", setup, "/S")
+	t.Cleanup(func() {
+		if pathExists(l.uninstaller) {
+			uninstallSilently(t, l, "/DELETEDATA")
+		}
+	})
+
+	out := filepath.Join(t.TempDir(), "serve.out")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	serve := wine(l.exe, "serve", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--tunnel", "none",
+		"--tqm-url", "http://127.0.0.1:9", "--secrets", "env")
+	serve.Env = os.Environ()
+	for k, v := range secretsEnv() {
+		serve.Env = append(serve.Env, k+"="+v)
+	}
+	serve.Stdout, serve.Stderr = f, f
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = serve.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = serve.Process.Kill(); <-exited })
+	waitFor(t, "the installed serve to be ready", time.Minute, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "webhook-url: ")
+	})
+	starts := len(desktopEvents(t, l.dataDir))
+
+	runWin(t, "setup /S over a running serve", setup, "/S")
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("setup returned while the serve it had to end still runs")
+	}
+	if !pathExists(l.exe) {
+		t.Fatal("setup over a running serve did not install the program")
+	}
+	waitFor(t, "setup to start the desktop app in its place", time.Minute, func() bool {
+		evs := desktopEvents(t, l.dataDir)
+		return len(evs) > starts && evs[len(evs)-1].Msg == "desktop app starting"
+	})
+}
