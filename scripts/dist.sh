@@ -95,10 +95,11 @@ WRAP
 windows_exe() {
   command -v x86_64-w64-mingw32-gcc >/dev/null || { echo "x86_64-w64-mingw32-gcc missing: run scripts/deps.sh" >&2; exit 1; }
   local key exe src
-  # The key covers what goes into the exe: Go sources (not tests), modules,
-  # FyneApp.toml, assets, this script and the toolchains.
+  # The key covers what goes into the exe: Go sources (not tests, nor the
+  # e2e test tools in app/e2e), modules, FyneApp.toml, assets, this script
+  # and the toolchains.
   key=$( { sources | grep -zE '(\.go|^go\.(mod|sum)|^FyneApp\.toml|^assets/.*|^scripts/dist\.sh)$' |
-             grep -zv '_test\.go$' | sort -z | xargs -0 sha256sum
+             grep -zv '_test\.go$' | grep -zv '^app/e2e/' | sort -z | xargs -0 sha256sum
            go version; x86_64-w64-mingw32-gcc --version | head -1; echo "$FYNE_TOOL $version"; } |
          sha256sum | cut -c1-16)
   exe=$root/build/cache/windows-$key/mangotqm.exe

@@ -348,6 +348,75 @@ func TestWindowsInstallerEndsACopyThatDoesNotQuit(t *testing.T) {
 		}
 	})
 
+	exited := startInstalledServe(t, l)
+	starts := len(desktopEvents(t, l.dataDir))
+
+	runWin(t, "setup /S over a running serve", setup, "/S")
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("setup returned while the serve it had to end still runs")
+	}
+	if !pathExists(l.exe) {
+		t.Fatal("setup over a running serve did not install the program")
+	}
+	waitFor(t, "setup to start the desktop app in its place", time.Minute, func() bool {
+		evs := desktopEvents(t, l.dataDir)
+		return len(evs) > starts && evs[len(evs)-1].Msg == "desktop app starting"
+	})
+
+	// With the dialog, over the desktop app (which quits when asked) and a
+	// serve (which does not): setup asks, in Russian, before ending it.
+	serve2 := startInstalledServe(t, l)
+	ui := newWinUI(t)
+	cmd := wine(setup)
+	cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8", "LC_ALL=en_US.UTF-8")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-done:
+		default:
+			_ = cmd.Process.Kill()
+		}
+	})
+	ui.waitText(t, "Вас приветствует мастер установки mangotqm")
+	ui.click(t, "1")
+	ui.waitText(t, "Выберите компоненты mangotqm")
+	ui.click(t, "1")
+	ui.waitText(t, "Выберите папку для установки mangotqm")
+	ui.click(t, "1")
+	ui.waitText(t, "Программа mangotqm всё ещё работает")
+	select {
+	case <-serve2:
+		t.Fatal("setup ended the serve before the user agreed")
+	default:
+	}
+	ui.click(t, "1") // ОК: close it and go on
+	ui.waitText(t, "Завершение работы мастера установки mangotqm")
+	select {
+	case <-serve2:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the serve still runs after the user agreed to close it")
+	}
+	ui.click(t, "1") // Готово, with «Запустить mangotqm» ticked
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("setup with the dialog: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("setup did not end after «Готово»")
+	}
+}
+
+// startInstalledServe runs the installed exe's serve on a folder of its own
+// and returns a channel closed when it ends.
+func startInstalledServe(t *testing.T, l winLayout) <-chan struct{} {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "serve.out")
 	f, err := os.Create(out)
 	if err != nil {
@@ -371,19 +440,5 @@ func TestWindowsInstallerEndsACopyThatDoesNotQuit(t *testing.T) {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), "webhook-url: ")
 	})
-	starts := len(desktopEvents(t, l.dataDir))
-
-	runWin(t, "setup /S over a running serve", setup, "/S")
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("setup returned while the serve it had to end still runs")
-	}
-	if !pathExists(l.exe) {
-		t.Fatal("setup over a running serve did not install the program")
-	}
-	waitFor(t, "setup to start the desktop app in its place", time.Minute, func() bool {
-		evs := desktopEvents(t, l.dataDir)
-		return len(evs) > starts && evs[len(evs)-1].Msg == "desktop app starting"
-	})
+	return exited
 }

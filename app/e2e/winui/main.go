@@ -7,7 +7,8 @@
 //	winui dump TITLE             controls (class, id, text, screen rectangle) of the visible
 //	                             top-level windows whose title contains TITLE
 //	winui click TITLE BUTTON     click the button whose text contains BUTTON (& ignored),
-//	                             or whose control id is BUTTON (NSIS: 1 next, 2 cancel, 3 back)
+//	                             or whose control id is BUTTON (NSIS: 1 next, 2 cancel, 3 back);
+//	                             disabled buttons are skipped (a message box over a busy page)
 //
 // Wine hands non-ASCII arguments over in the Unix locale's encoding, so the
 // tests click by id and match texts in the dump.
@@ -37,6 +38,7 @@ var (
 	procPostMessageW    = user32.NewProc("PostMessageW")
 	procGetDlgCtrlID    = user32.NewProc("GetDlgCtrlID")
 	procGetParent       = user32.NewProc("GetParent")
+	procIsWindowEnabled = user32.NewProc("IsWindowEnabled")
 )
 
 const wmCommand = 0x0111
@@ -120,7 +122,8 @@ func main() {
 		for _, w := range tops {
 			for _, c := range children(w.hwnd) {
 				id, _, _ := procGetDlgCtrlID.Call(c.hwnd)
-				if c.visible && strings.EqualFold(c.class, "Button") &&
+				enabled, _, _ := procIsWindowEnabled.Call(c.hwnd)
+				if c.visible && enabled != 0 && strings.EqualFold(c.class, "Button") &&
 					(strings.Contains(strings.ReplaceAll(c.text, "&", ""), want) || strconv.Itoa(int(id)) == want) {
 					// What a click sends: WM_COMMAND BN_CLICKED to the
 					// button's dialog (BM_CLICK needs the window active).
