@@ -84,7 +84,8 @@ func desktop(args []string, stderr io.Writer) int {
 	red := secrets.NewRedactor()
 	log, closer := applog.Open(dir, red)
 	defer closer.Close()
-	return ui.Run(ui.Options{
+	quitWhenAsked(log, cli.Version)
+	code := ui.Run(ui.Options{
 		DataDir:    dir,
 		Demo:       *demo,
 		Lang:       *lang,
@@ -96,4 +97,6 @@ func desktop(args []string, stderr io.Writer) int {
 		ScreenshotScenes: strings.FieldsFunc(os.Getenv("MANGOTQM_SCREENSHOT_SCENES"),
 			func(r rune) bool { return r == ',' || r == ' ' }),
 	})
+	log.Info("desktop app stopped", "code", code)
+	return code
 }

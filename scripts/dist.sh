@@ -6,6 +6,7 @@
 #   mangotqm_<version>_linux_amd64.tar.xz       `fyne package` tarball
 #
 #   scripts/dist.sh [all|windows|linux]   (default all)
+#   scripts/dist.sh setup EXE VERSION OUT  only a setup.exe of EXE (tests)
 #
 # Both executables come from the Fyne packaging tool (fyne.io/tools, pinned
 # below): it embeds FyneApp.toml's metadata, and for Windows the icon,
@@ -24,7 +25,11 @@ root=$PWD
 export GOTOOLCHAIN=auto CGO_ENABLED=1
 FYNE_TOOL=fyne.io/tools/cmd/fyne@v1.7.4
 what=${1:-all}
-case $what in all|windows|linux) ;; *) echo "usage: $0 [all|windows|linux]" >&2; exit 2 ;; esac
+case $what in
+  all|windows|linux) ;;
+  setup) [ $# -eq 4 ] || { echo "usage: $0 setup EXE VERSION OUT" >&2; exit 2; } ;;
+  *) echo "usage: $0 [all|windows|linux] | $0 setup EXE VERSION OUT" >&2; exit 2 ;;
+esac
 
 toml() { sed -n "s/^$1 *= *\"\{0,1\}\([^\"]*\)\"\{0,1\} *\$/\1/p" FyneApp.toml | head -1; }
 version=$(toml Version)
@@ -90,10 +95,11 @@ WRAP
 windows_exe() {
   command -v x86_64-w64-mingw32-gcc >/dev/null || { echo "x86_64-w64-mingw32-gcc missing: run scripts/deps.sh" >&2; exit 1; }
   local key exe src
-  # The key covers what goes into the exe: Go sources (not tests), modules,
-  # FyneApp.toml, assets, this script and the toolchains.
+  # The key covers what goes into the exe: Go sources (not tests, nor the
+  # e2e test tools in app/e2e), modules, FyneApp.toml, assets, this script
+  # and the toolchains.
   key=$( { sources | grep -zE '(\.go|^go\.(mod|sum)|^FyneApp\.toml|^assets/.*|^scripts/dist\.sh)$' |
-             grep -zv '_test\.go$' | sort -z | xargs -0 sha256sum
+             grep -zv '_test\.go$' | grep -zv '^app/e2e/' | sort -z | xargs -0 sha256sum
            go version; x86_64-w64-mingw32-gcc --version | head -1; echo "$FYNE_TOOL $version"; } |
          sha256sum | cut -c1-16)
   exe=$root/build/cache/windows-$key/mangotqm.exe
@@ -114,6 +120,24 @@ windows_exe() {
   WINDOWS_EXE=$exe
 }
 
+# installer EXE VERSION OUT: the NSIS setup.exe for EXE, stamped VERSION
+# (the Windows tests also build one of an older "version" this way).
+installer() {
+  local exe=$1 v=$2 out=$3 res
+  res=$(mktemp -d "$root/build/nsis.XXXXXX")
+  # The installer's own icon, from the same PNG as the exe's, and the
+  # picture of its welcome and finish pages (164×314, 24-bit BMP).
+  convert assets/icon.png -background none -define icon:auto-resize=256,64,48,32,16 "$res/mangotqm.ico"
+  convert -size 164x314 gradient:'#fdf1e4'-'#f6a54f' \( assets/icon.png -resize 112x112 \) \
+    -gravity north -geometry +0+48 -composite -type TrueColor "BMP3:$res/welcome.bmp"
+  local vi=${v%%[-+]*}; while [ "$(tr -cd . <<<"$vi" | wc -c)" -lt 3 ]; do vi=$vi.0; done
+  vi=${vi%.*}.${buildno:-0}
+  makensis -V2 -INPUTCHARSET UTF8 \
+    "-DVERSION=$v" "-DVIVERSION=$vi" "-DEXE=$exe" "-DICON=$res/mangotqm.ico" "-DWELCOME_BMP=$res/welcome.bmp" \
+    "-DOUTFILE=$out" packaging/windows/installer.nsi
+  rm -rf "$res"
+}
+
 windows() {
   windows_exe
   local stage=$root/build/stage-windows
@@ -122,13 +146,7 @@ windows() {
   rm -f "$dist/${name}_windows_amd64.zip"
   (cd "$stage" && zip -q -9 -X "$dist/${name}_windows_amd64.zip" mangotqm.exe)
 
-  # The installer's own icon, from the same PNG as the exe's.
-  convert assets/icon.png -background none -define icon:auto-resize=256,64,48,32,16 "$stage/mangotqm.ico"
-  local vi=${version%%[-+]*}; while [ "$(tr -cd . <<<"$vi" | wc -c)" -lt 3 ]; do vi=$vi.0; done
-  vi=${vi%.*}.${buildno:-0}
-  makensis -V2 -INPUTCHARSET UTF8 \
-    "-DVERSION=$version" "-DVIVERSION=$vi" "-DEXE=$stage/mangotqm.exe" "-DICON=$stage/mangotqm.ico" \
-    "-DOUTFILE=$dist/${name}_windows_amd64_setup.exe" packaging/windows/installer.nsi
+  installer "$WINDOWS_EXE" "$version" "$dist/${name}_windows_amd64_setup.exe"
   rm -rf "$stage"
   echo "$dist/${name}_windows_amd64.zip"
   echo "$dist/${name}_windows_amd64_setup.exe"
@@ -147,6 +165,7 @@ linux() {
 
 case $what in
   windows) windows ;;
+  setup) installer "$(realpath "$2")" "$3" "$(realpath -m "$4")" ;;
   linux) linux ;;
   all) windows; linux ;;
 esac

@@ -12,7 +12,9 @@
 #     serve tests (delivery to the strict fake TQM, dedup, bad input, outage,
 #     crash safety, calls --json, secrets never in logs) and the Windows ones
 #     (Credential Manager, %LOCALAPPDATA%, console + Ctrl+C, the demo window and
-#     a second start, the installer). Screenshot: build/test-output/.
+#     a second start, the installer: its pages in Russian with the real size
+#     and the product's picture, an update over a running copy, an uninstall
+#     with the app running, /DELETEDATA). Screenshots: build/test-output/.
 #
 # Any failure fails the script. Extra arguments go to the e2e `go test`.
 set -euo pipefail
@@ -72,8 +74,17 @@ if wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Run' 2>/dev/nu
   echo "the autostart test left its Run value behind" >&2; exit 1
 fi
 
+# An "older release" to update from: the same exe with bytes appended (Windows
+# ignores them; they make A's file tell from B's) in a setup.exe stamped
+# 0.0.1. The update test installs it, runs it and installs the release over it.
+old_exe=$scratch/old/mangotqm.exe
+mkdir -p "$scratch/old"
+cp "$exe" "$old_exe" && printf 'mangotqm-e2e-older-release' >>"$old_exe"
+scripts/dist.sh setup "$old_exe" 0.0.1 "$scratch/old/mangotqm_0.0.1_setup.exe" >/dev/null
+
 step "app/e2e against mangotqm.exe"
 export MANGOTQM_E2E_WINE=wine MANGOTQM_E2E_EXE=$exe MANGOTQM_E2E_SETUP=$setup MANGOTQM_E2E_VERSION=$version
+export MANGOTQM_E2E_EXE_OLD=$old_exe MANGOTQM_E2E_SETUP_OLD=$scratch/old/mangotqm_0.0.1_setup.exe
 export MANGOTQM_TEST_OUT=$out
 cases='^(TestServeDeliversMappedCalls|TestOutageThenRecovery|TestCrashSafety|TestSecretsNeverLeak|TestServeNgrokWithoutTokenFailsFast|TestSecondServeOnOneFolderIsRefused|TestWindows.*)$'
 xvfb-run -a -s "-screen 0 1366x768x24" \

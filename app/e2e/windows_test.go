@@ -44,19 +44,19 @@ func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
 // winEnvDir is the Unix path of a Windows folder variable, e.g. LOCALAPPDATA.
 func winEnvDir(t *testing.T, name string) string {
 	t.Helper()
-	out, err := wine("cmd", "/c", "echo", "%"+name+"%").Output()
+	out, err := wineOut("cmd", "/c", "echo", "%"+name+"%")
 	if err != nil {
 		t.Fatalf("wine cmd echo %%%s%%: %v", name, err)
 	}
-	win := strings.TrimSpace(string(out))
+	win := strings.TrimSpace(out)
 	if win == "" || strings.Contains(win, "%") {
 		t.Fatalf("%%%s%% is not set in the prefix: %q", name, win)
 	}
-	out, err = exec.Command("winepath", "-u", win).Output()
+	out, err = wineOut("winepath", "-u", win)
 	if err != nil {
 		t.Fatalf("winepath -u %s: %v", win, err)
 	}
-	return strings.TrimRight(strings.TrimSpace(string(out)), "/")
+	return strings.TrimRight(strings.TrimSpace(out), "/")
 }
 
 // credTool builds app/e2e/wincred for Windows: it reads and writes Credential
@@ -77,22 +77,18 @@ func newCredTool(t *testing.T) credTool {
 // run returns the output and the exit code (3 = not found).
 func (c credTool) run(t *testing.T, stdin string, args ...string) (string, int) {
 	t.Helper()
-	cmd := wine(append([]string{c.exe}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := wineRun(stdin, append([]string{c.exe}, args...)...)
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
 		if ee.ExitCode() != 3 {
-			t.Fatalf("wincred %v: %v\n%s", args, err, stderr.String())
+			t.Fatalf("wincred %v: %v\n%s", args, err, stderr)
 		}
 		return "", 3
 	case err != nil:
 		t.Fatalf("wincred %v: %v", args, err)
 	}
-	return strings.TrimSpace(string(out)), 0
+	return strings.TrimSpace(out), 0
 }
 
 func (c credTool) set(t *testing.T, n secrets.Name, v string) {
@@ -458,27 +454,9 @@ func TestWindowsInstaller(t *testing.T) {
 
 	run := func(what string, cmd *exec.Cmd) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		c := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
-		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", what, err, out)
-		}
-		return string(out)
+		return runWin(t, what, cmd.Args[1:]...)
 	}
-	regValue := func(key, name string) (string, bool) {
-		out, err := wine("reg", "query", key, "/v", name).Output()
-		if err != nil {
-			return "", false
-		}
-		for _, l := range strings.Split(string(out), "\n") {
-			if _, v, ok := strings.Cut(l, "REG_SZ"); ok {
-				return strings.TrimSpace(v), true
-			}
-		}
-		return "", false
-	}
+	regValue := regQuery
 	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
 	uninstall := func(args ...string) {
 		t.Helper()

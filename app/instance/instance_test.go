@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(helperEnv); dir != "" {
 		os.Exit(helper(dir))
 	}
+	if mode := os.Getenv(quitHelperEnv); mode != "" {
+		os.Exit(quitHelper(mode))
+	}
 	os.Exit(m.Run())
 }
 
