@@ -432,8 +432,9 @@ type copied struct {
 }
 
 // maxProbe: after a damaged page, single rowids are tried this far past
-// the last row read when the table's highest rowid is unknown.
-const maxProbe = 100000
+// the last row read (or up to the table's highest rowid, when that is
+// nearer: a damaged page may also make the highest rowid read as junk).
+const maxProbe = 20000
 
 // copyTable copies the readable rows of table from src into dst.
 func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMode) (copied, error) {
@@ -549,7 +550,7 @@ func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMod
 		// A damaged page: try the next rowids one by one.
 		noteLoss()
 		limit := after + maxProbe
-		if top.Valid {
+		if top.Valid && top.Int64 < limit {
 			limit = top.Int64
 		}
 		found := false
@@ -576,7 +577,7 @@ func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMod
 			break
 		}
 		if !found {
-			if !top.Valid {
+			if !top.Valid || limit < top.Int64 {
 				res.unreadable = true
 			}
 			break
