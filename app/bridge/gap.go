@@ -175,3 +175,26 @@ func (b *Bridge) closeGap(ctx context.Context, g store.Gap, until time.Time, kic
 		}
 	}
 }
+
+// ErrDatabaseDamaged: the database file failed its check (Open refuses it;
+// Salvage or RestoreBackup are the ways out).
+var ErrDatabaseDamaged = store.ErrDatabaseDamaged
+
+// RestoreBackup puts the backup from in place of the database in dataDir
+// (no bridge may have it open: Close the running one first), carrying over
+// what the replaced database still knows; a bridge opened on it then
+// fetches the gap (GapStatus).
+func RestoreBackup(ctx context.Context, dataDir, from string) (store.RestoreResult, error) {
+	return store.RestoreBackup(ctx, dataDir, from)
+}
+
+// Salvage copies what the damaged database in dataDir still holds into a
+// new one (no bridge may have it open); a bridge opened on it then fetches
+// the gap.
+func Salvage(ctx context.Context, dataDir string) (store.SalvageResult, error) {
+	return store.Salvage(ctx, dataDir)
+}
+
+// BackupsIn lists the backups of the database in dataDir, newest first
+// (when no bridge could open it).
+func BackupsIn(dataDir string) []string { return store.Backups(store.BackupDir(dataDir)) }
