@@ -102,7 +102,7 @@ func (u *UI) restoreDialogFrom(parent fyne.Window, list []string) {
 // restoreBackup swaps the database for the backup from and starts again;
 // the new bridge then fetches the calls after the backup (showGap).
 func (u *UI) restoreBackup(parent fyne.Window, from string) {
-	u.reopen(parent, u.tr.T("ui.backup.restore"), "ui.error.restore", func(ctx context.Context) (string, error) {
+	u.reopen(parent, u.tr.T("ui.backup.restore"), u.tr.T("ui.backup.title"), "ui.error.restore", func(ctx context.Context) (string, error) {
 		res, err := bridge.RestoreBackup(ctx, u.dataDir, from)
 		if err != nil {
 			u.log.Error("restore failed", "from", from, "err", err)
@@ -121,8 +121,9 @@ func (u *UI) restoreBackup(parent fyne.Window, from string) {
 // reopen closes the running bridge (if any), runs swap on the closed data
 // folder, opens a new bridge on what is there then and shows the main
 // window with swap's message and the gap's progress — or, when swap
-// failed, its error (errKey).
-func (u *UI) reopen(parent fyne.Window, title, errKey string, swap func(ctx context.Context) (string, error)) {
+// failed, its error (errKey). title is the progress's, doneTitle the
+// message's.
+func (u *UI) reopen(parent fyne.Window, title, doneTitle, errKey string, swap func(ctx context.Context) (string, error)) {
 	old, oldMain := u.bridge, u.main
 	progress := dialog.NewCustomWithoutButtons(title, widget.NewProgressBarInfinite(), parent)
 	progress.Show()
@@ -144,8 +145,8 @@ func (u *UI) reopen(parent fyne.Window, title, errKey string, swap func(ctx cont
 			progress.Hide()
 			if err != nil {
 				if old == nil && serr != nil { // still damaged: the same screen, with why
-					parent.Close()
 					u.fatal(fmt.Errorf("%w (%w)", err, serr))
+					parent.Close()
 					return
 				}
 				u.fatal(err)
@@ -162,26 +163,33 @@ func (u *UI) reopen(parent fyne.Window, title, errKey string, swap func(ctx cont
 			}
 			u.startBridge()
 			if old == nil {
+				u.exitCode = 0
 				parent.Close() // the damaged-database screen; the main window is open now
 			}
 			if serr != nil {
 				u.showError(u.main.w, errKey, serr)
 				return
 			}
-			u.showGap(u.main.w, b, msg)
+			u.showGap(u.main.w, b, doneTitle, msg)
 		})
 	}()
 }
 
 // showGap shows msg and, below it, the fetching of the calls that may be
 // missing after a restore or salvage, live.
-func (u *UI) showGap(w fyne.Window, b *bridge.Bridge, msg string) {
+func (u *UI) showGap(w fyne.Window, b *bridge.Bridge, title, msg string) {
 	head := widget.NewLabel(msg)
 	head.Wrapping = fyne.TextWrapWord
 	line := widget.NewLabel("")
 	line.Wrapping = fyne.TextWrapWord
 	bar := widget.NewProgressBar()
+	var d dialog.Dialog
 	apply := func() {
+		defer func() {
+			if d != nil {
+				d.Resize(fyne.NewSize(560, 0)) // the text's height changes
+			}
+		}()
 		l := vm.GapText(b.GapStatus())
 		if l.Key == "" {
 			line.Hide()
@@ -195,7 +203,7 @@ func (u *UI) showGap(w fyne.Window, b *bridge.Bridge, msg string) {
 		bar.Refresh()
 	}
 	apply()
-	d := dialog.NewCustom(u.tr.T("ui.backup.title"), u.tr.T("ui.wizard.close"), container.NewVBox(head, line, bar), w)
+	d = dialog.NewCustom(title, u.tr.T("ui.wizard.close"), container.NewVBox(head, line, bar), w)
 	events, stop := b.Subscribe()
 	d.SetOnClosed(stop)
 	go func() {
