@@ -81,12 +81,14 @@ type RestoreResult struct {
 
 // SalvageResult is what Salvage did.
 type SalvageResult struct {
-	Calls    int    // calls saved
-	Lost     int    // call rows that could not be read
-	Rows     int    // rows saved in all tables
-	Damaged  string // where the damaged file is kept
-	Gap      Gap
-	Complete bool // every row was read
+	Calls      int    // calls saved from the damaged file
+	FromBackup int    // calls lost with damaged pages, taken from the newest backup
+	Unknown    bool   // some call rows could not be read and how many is not known
+	Lost       int    // call rows that could not be read
+	Rows       int    // rows saved in all tables
+	Damaged    string // where the damaged file is kept
+	Gap        Gap
+	Complete   bool // every row was read
 }
 
 // Salvage replaces the damaged database in dataDir by a fresh one holding
@@ -132,7 +134,10 @@ func Salvage(ctx context.Context, dataDir string) (SalvageResult, error) {
 	if err != nil {
 		return res, err
 	}
-	var holeAfter time.Time // received_at of the last call read before the first unreadable one
+	var (
+		holeAfter time.Time // received_at of the last call read before the first unreadable one
+		hole      bool      // some calls could not be read
+	)
 	complete := true
 	for _, t := range tables {
 		c, err := copyTable(ctx, src, dst, t, modeSalvage)
@@ -140,36 +145,61 @@ func Salvage(ctx context.Context, dataDir string) (SalvageResult, error) {
 			return res, err
 		}
 		res.Rows += c.copied
-		if c.lost > 0 || c.unreadable {
+		if c.lossSeen {
 			complete = false
 		}
 		if t == "calls" {
-			res.Calls, res.Lost = c.copied, c.lost
-			if c.lost > 0 || c.unreadable {
-				holeAfter = c.beforeFirstLoss
+			res.Calls, res.Lost, res.Unknown = c.copied, c.lost, c.unreadable
+			hole, holeAfter = c.lossSeen, c.beforeFirstLoss
+		}
+	}
+	// Calls lost with damaged pages that the newest backup has come back
+	// from it, as they were then.
+	backup := newestBackup(BackupDir(dataDir))
+	var backupAt time.Time
+	if hole && backup != "" && checkBackup(ctx, backup) == nil {
+		if bsrc, err := openSource(ctx, backup); err == nil {
+			for _, t := range []string{"calls", "attempts", "recordings"} {
+				c, err := copyTable(ctx, bsrc, dst, t, modeSalvage)
+				if err != nil {
+					_ = bsrc.Close()
+					return res, err
+				}
+				if t == "calls" {
+					res.FromBackup = c.copied
+				}
 			}
+			_ = bsrc.Close()
+			backupAt = backupTime(backup)
 		}
 	}
 	if err := fixOrphans(ctx, dst); err != nil {
 		return res, err
 	}
-	newest, err := newestCall(ctx, dst)
+	// The gap starts where the saved calls are no longer known complete:
+	// at the newest call, or before that at the first hole (after the
+	// backup that filled it, if any); a hole before any readable call
+	// with no backup reaches back to when the database was made.
+	from, err := newestCall(ctx, dst)
 	if err != nil {
 		return res, err
 	}
-	from := newest
-	if !complete && !holeAfter.IsZero() && holeAfter.Before(from) {
-		from = holeAfter
+	if hole {
+		known := holeAfter
+		if backupAt.After(known) {
+			known = backupAt
+		}
+		if known.IsZero() {
+			known = createdAt(dataDir, path)
+		}
+		if from.IsZero() || known.Before(from) {
+			from = known
+		}
+	}
+	if from.IsZero() { // no calls at all
+		from = createdAt(dataDir, path)
 	}
 	now := time.Now()
-	if from.IsZero() { // nothing readable: the gap reaches back as far as the file
-		if fi, err := os.Stat(path); err == nil {
-			from = fi.ModTime()
-		}
-		if b := newestBackup(BackupDir(dataDir)); b != "" {
-			from = backupTime(b)
-		}
-	}
 	res.Complete = complete
 	res.Damaged = filepath.Join(dataDir, "mangotqm-damaged-"+now.Format("20060102-150405")+backupSuffix)
 	res.Gap = Gap{From: from.Add(-GapMargin), To: now, Cause: GapSalvage, File: res.Damaged}
@@ -427,8 +457,20 @@ const (
 
 type copied struct {
 	copied, lost    int
-	unreadable      bool      // the table (or its end) could not be read at all
+	unreadable      bool // the table (or its end) could not be read at all
+	lossSeen        bool
 	beforeFirstLoss time.Time // calls: received_at of the last row read before the first loss
+}
+
+// createdAt is when the database in dataDir was made, as far as can be
+// told: the marker's time, else the file's.
+func createdAt(dataDir, path string) time.Time {
+	for _, p := range []string{filepath.Join(dataDir, MarkerName), path} {
+		if fi, err := os.Stat(p); err == nil {
+			return fi.ModTime()
+		}
+	}
+	return time.Now()
 }
 
 // maxProbe: after a damaged page, single rowids are tried this far past
@@ -514,8 +556,9 @@ func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMod
 	}
 	lastRecv := time.Time{}
 	noteLoss := func() {
-		if res.lost == 0 && !res.unreadable {
-			res.beforeFirstLoss = lastRecv
+		if !res.lossSeen {
+			res.lossSeen = true
+			res.beforeFirstLoss = lastRecv // zero: lost before any row was read
 		}
 	}
 	after := int64(-1 << 62)
@@ -549,11 +592,15 @@ func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMod
 		}
 		// A damaged page: try the next rowids one by one.
 		noteLoss()
+		if after < 0 {
+			after = 0 // rowids of the tables start at 1
+		}
 		limit := after + maxProbe
 		if top.Valid && top.Int64 < limit {
 			limit = top.Int64
 		}
 		found := false
+		pending := 0 // unreadable rowids, counted as lost once known to lie within the table
 		for id := after + 1; id <= limit; id++ {
 			err := src.QueryRowContext(ctx, selectFrom+` WHERE rowid = ?`, id).Scan(ptrs...)
 			if errors.Is(err, sql.ErrNoRows) {
@@ -563,9 +610,10 @@ func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMod
 				if ctx.Err() != nil {
 					return res, ctx.Err()
 				}
-				res.lost++
+				pending++
 				continue
 			}
+			res.lost += pending
 			after = id
 			if recv >= 0 {
 				lastRecv = time.UnixMilli(asInt(vals[recv+1]))
@@ -578,7 +626,9 @@ func copyTable(ctx context.Context, src, dst *sql.DB, table string, mode copyMod
 		}
 		if !found {
 			if !top.Valid || limit < top.Int64 {
-				res.unreadable = true
+				res.unreadable = true // how many rows are lost is not known
+			} else {
+				res.lost += pending
 			}
 			break
 		}

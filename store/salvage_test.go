@@ -106,11 +106,14 @@ func TestSalvageSavesTheReadableCalls(t *testing.T) {
 	tests := []struct {
 		name    string
 		damage  int // leaf pages to damage
+		skip    int // leaf pages with calls left before the damaged ones
+		backup  bool
 		wantAll bool
 	}{
 		{name: "sound file", damage: 0, wantAll: true},
-		{name: "one damaged page", damage: 1},
-		{name: "three damaged pages", damage: 3},
+		{name: "one damaged page", damage: 1, skip: 5},
+		{name: "three damaged pages", damage: 3, skip: 5},
+		{name: "the first page damaged, a backup has it", damage: 1, backup: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,11 +127,19 @@ func TestSalvageSavesTheReadableCalls(t *testing.T) {
 			if err := st.SetSetting(ctx, "test.kept", "yes"); err != nil {
 				t.Fatal(err)
 			}
+			var backupAt time.Time
+			if tt.backup {
+				b, err := st.Backup(ctx, BackupDir(dir))
+				if err != nil {
+					t.Fatal(err)
+				}
+				backupAt = backupTime(b)
+			}
 			_ = st.Close()
 			path := filepath.Join(dir, FileName)
 			gone := map[string]bool{}
 			if tt.damage > 0 {
-				gone = damagePages(t, path, "S", 5, tt.damage)
+				gone = damagePages(t, path, "S", tt.skip, tt.damage)
 				if _, err := Open(ctx, dir, Options{}); !errors.Is(err, ErrDatabaseDamaged) {
 					t.Fatalf("the damaged file opened: %v", err)
 				}
@@ -138,9 +149,19 @@ func TestSalvageSavesTheReadableCalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Calls != total-len(gone) || res.Lost < len(gone) || res.Complete != tt.wantAll {
-				t.Fatalf("saved %d, lost %d, complete %v; want %d saved, %d lost", res.Calls, res.Lost, res.Complete,
-					total-len(gone), len(gone))
+			if res.Calls != total-len(gone) || res.Lost != len(gone) || res.Unknown || res.Complete != tt.wantAll {
+				t.Fatalf("saved %d, lost %d (unknown %v), complete %v; want %d saved, %d lost", res.Calls, res.Lost,
+					res.Unknown, res.Complete, total-len(gone), len(gone))
+			}
+			back := map[string]bool{}
+			if tt.backup {
+				back = gone
+				if res.FromBackup != len(gone) {
+					t.Fatalf("%d calls from the backup, want %d", res.FromBackup, len(gone))
+				}
+				if want := backupAt.Add(-GapMargin); !res.Gap.From.Equal(want) {
+					t.Fatalf("gap from %v, want the backup's time less the margin %v", res.Gap.From, want)
+				}
 			}
 			if _, err := os.Stat(res.Damaged); err != nil {
 				t.Fatalf("the damaged file is not kept: %v", err)
@@ -153,8 +174,8 @@ func TestSalvageSavesTheReadableCalls(t *testing.T) {
 			got := callIDs(t, st)
 			for i := 0; i < total; i++ {
 				id := fmt.Sprintf("S%04d", i)
-				if _, ok := got[id]; ok == gone[id] {
-					t.Errorf("call %s: saved %v, was on a damaged page %v", id, ok, gone[id])
+				if _, ok := got[id]; ok != (!gone[id] || back[id]) {
+					t.Errorf("call %s: saved %v, was on a damaged page %v, in the backup %v", id, ok, gone[id], back[id])
 				}
 			}
 			var kept string
@@ -246,5 +267,34 @@ func TestRestoreCarriesOverTheReplacedCalls(t *testing.T) {
 	}
 	if g, ok, _ := st.Gap(ctx); !ok || !g.From.Equal(res.Gap.From) {
 		t.Fatalf("stored gap %+v, want %+v", g, res.Gap)
+	}
+}
+
+// When the calls table's root page is damaged nothing of it can be read:
+// the salvage says so (how many is unknown) and the gap reaches back to
+// when the database was made.
+func TestSalvageOfAnUnreadableTable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillMarked(t, st, "R", 0, 3) // one page: the root is the only leaf
+	_ = st.Close()
+	gone := damagePages(t, filepath.Join(dir, FileName), "R", 0, 1)
+	if len(gone) != 3 {
+		t.Fatalf("the damaged page held %d calls, want all 3", len(gone))
+	}
+	res, err := Salvage(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker, err := os.Stat(filepath.Join(dir, MarkerName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls != 0 || !res.Unknown || res.Complete || !res.Gap.From.Equal(marker.ModTime().Add(-GapMargin)) {
+		t.Fatalf("salvage %+v; want nothing saved, unknown losses, the gap from the marker's time %v", res, marker.ModTime())
 	}
 }

@@ -50,6 +50,12 @@ func (u *UI) salvageData(w fyne.Window) {
 		if res.Lost > 0 {
 			msg += "\n" + u.tr.T("ui.salvage.lost", map[string]any{"Lost": res.Lost})
 		}
+		if res.Unknown {
+			msg += "\n" + u.tr.T("ui.salvage.unknown")
+		}
+		if res.FromBackup > 0 {
+			msg += "\n" + u.tr.T("ui.salvage.from_backup", map[string]any{"N": res.FromBackup})
+		}
 		msg += "\n" + u.tr.T("ui.salvage.kept", map[string]any{"File": strings.TrimPrefix(res.Damaged, u.dataDir+string(filepath.Separator))})
 		return msg, nil
 	})

@@ -66,6 +66,12 @@ func Restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if res.Lost > 0 {
 			say("restore.cli.salvage_lost", map[string]any{"Lost": res.Lost})
 		}
+		if res.Unknown {
+			say("restore.cli.salvage_unknown", nil)
+		}
+		if res.FromBackup > 0 {
+			say("restore.cli.salvage_from_backup", map[string]any{"N": res.FromBackup})
+		}
 		say("restore.cli.damaged_kept", map[string]any{"File": res.Damaged})
 		gap = res.Gap
 	} else {
