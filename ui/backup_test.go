@@ -90,6 +90,12 @@ func TestBackupAndRestoreFromTheWindow(t *testing.T) {
 	if n := total(); n != 2 {
 		t.Fatalf("%d calls after restoring the copy made with one (and one after it), want 2", n)
 	}
+	// The window names the period that may be missing (no VPBX key here).
+	eventually(t, "the period after the backup is named", func() bool {
+		u.flush()
+		top := u.main.w.Canvas().Overlays().Top()
+		return top != nil && strings.Contains(shownText(top), "могли не попасть в базу")
+	})
 	entries, _ := os.ReadDir(u.dataDir)
 	kept := false
 	for _, e := range entries {
