@@ -166,54 +166,11 @@ func (s *Store) RunBackups(ctx context.Context, dir string, every time.Duration,
 	}
 }
 
-// Restore replaces the database in dataDir with the backup from (checked
-// first). It refuses (ErrInUse) while any mangotqm process has the
-// database open. The replaced database, if any, is kept next to it as
-// mangotqm-replaced-YYYYMMDD-HHMMSS.db (with its -wal file).
+// Restore replaces the database in dataDir with the backup from (see
+// RestoreBackup) and returns where the replaced database is kept.
 func Restore(ctx context.Context, dataDir, from string) (replaced string, err error) {
-	if err := checkBackup(ctx, from); err != nil {
-		return "", err
-	}
-	if err := prepareDir(dataDir); err != nil {
-		return "", err
-	}
-	lock, err := takeLock(dataDir, true)
-	if errors.Is(err, errLocked) {
-		return "", fmt.Errorf("%w: a mangotqm bridge (or another mangotqm command) has %s open; stop it first, then restore",
-			ErrInUse, filepath.Join(dataDir, FileName))
-	}
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-
-	path := filepath.Join(dataDir, FileName)
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		replaced = filepath.Join(dataDir, "mangotqm-replaced-"+time.Now().Format("20060102-150405")+backupSuffix)
-		for _, sfx := range []string{"", "-wal", "-shm"} {
-			if err := os.Rename(path+sfx, replaced+sfx); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return "", fmt.Errorf("set the current database aside: %w", err)
-			}
-		}
-	} else {
-		for _, sfx := range []string{"-wal", "-shm"} { // leftovers of a deleted database must not be applied to the backup
-			_ = os.Remove(path + sfx)
-		}
-	}
-	tmp := path + ".restoring"
-	if err := copyFile(from, tmp); err != nil {
-		_ = os.Remove(tmp)
-		return replaced, fmt.Errorf("copy the backup: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return replaced, fmt.Errorf("put the backup in place: %w", err)
-	}
-	syncDir(dataDir)
-	if err := writeMarker(dataDir, time.Now()); err != nil {
-		return replaced, err
-	}
-	return replaced, nil
+	res, err := RestoreBackup(ctx, dataDir, from)
+	return res.Replaced, err
 }
 
 // checkBackup opens from read-only and checks it is a sound mangotqm database.

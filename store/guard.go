@@ -163,9 +163,10 @@ func quickCheck(ctx context.Context, db *sql.DB, dir, path string) error {
 }
 
 func damaged(dir, path string, cause error) error {
-	way := "No backup exists in " + BackupDir(dir) + "."
+	way := "No backup exists in " + BackupDir(dir)
 	if newest := newestBackup(BackupDir(dir)); newest != "" {
 		way = fmt.Sprintf("Restore the newest backup: mangotqm restore --data-dir %s --from %s", dir, newest)
 	}
+	way += fmt.Sprintf(". Or keep what the damaged file still holds: mangotqm restore --data-dir %s --salvage", dir)
 	return fmt.Errorf("%w: %s (%v). %s", ErrDatabaseDamaged, path, cause, way)
 }

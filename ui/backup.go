@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"mangotqm/app/bridge"
+	"mangotqm/ui/vm"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -67,7 +69,12 @@ func backupTime(path string) string {
 // the bridge closes, the copy replaces the database (the replaced one is
 // kept beside it), and a new bridge starts on it in a new main window.
 func (u *UI) restoreDialog(parent fyne.Window) {
-	list := u.bridge.Backups()
+	u.restoreDialogFrom(parent, u.bridge.Backups())
+}
+
+// restoreDialogFrom is restoreDialog over list (newest first); it works
+// with no bridge running too (the damaged-database screen).
+func (u *UI) restoreDialogFrom(parent fyne.Window, list []string) {
 	if len(list) == 0 {
 		dialog.ShowInformation(u.tr.T("ui.backup.title"), u.tr.T("ui.backup.none"), parent)
 		return
@@ -92,31 +99,56 @@ func (u *UI) restoreDialog(parent fyne.Window) {
 	d.Show()
 }
 
-// restoreBackup swaps the database for the backup from and starts again.
+// restoreBackup swaps the database for the backup from and starts again;
+// the new bridge then fetches the calls after the backup (showGap).
 func (u *UI) restoreBackup(parent fyne.Window, from string) {
+	u.reopen(parent, u.tr.T("ui.backup.restore"), u.tr.T("ui.backup.title"), "ui.error.restore", func(ctx context.Context) (string, error) {
+		res, err := bridge.RestoreBackup(ctx, u.dataDir, from)
+		if err != nil {
+			u.log.Error("restore failed", "from", from, "err", err)
+			return "", err
+		}
+		u.log.Info("database restored from a backup", "from", from, "replaced_kept_as", res.Replaced,
+			"calls_carried_over", res.Carried, "gap_from", res.Gap.From)
+		msg := u.tr.T("ui.backup.restored", map[string]any{"File": filepath.Base(from)})
+		if res.Replaced != "" {
+			msg += "\n" + u.tr.T("ui.backup.replaced_kept", map[string]any{"File": strings.TrimPrefix(res.Replaced, u.dataDir+string(filepath.Separator))})
+		}
+		return msg, nil
+	})
+}
+
+// reopen closes the running bridge (if any), runs swap on the closed data
+// folder, opens a new bridge on what is there then and shows the main
+// window with swap's message and the gap's progress — or, when swap
+// failed, its error (errKey). title is the progress's, doneTitle the
+// message's.
+func (u *UI) reopen(parent fyne.Window, title, doneTitle, errKey string, swap func(ctx context.Context) (string, error)) {
 	old, oldMain := u.bridge, u.main
-	progress := dialog.NewCustomWithoutButtons(u.tr.T("ui.backup.restore"), widget.NewProgressBarInfinite(), parent)
+	progress := dialog.NewCustomWithoutButtons(title, widget.NewProgressBarInfinite(), parent)
 	progress.Show()
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
 		if oldMain != nil {
 			oldMain.stop()
 		}
-		if err := old.Close(ctx); err != nil {
-			u.log.Warn("close before restore", "err", err)
+		if old != nil {
+			if err := old.Close(ctx); err != nil {
+				u.log.Warn("close before restore", "err", err)
+			}
 		}
-		replaced, rerr := bridge.Restore(ctx, u.dataDir, from)
-		if rerr != nil {
-			u.log.Error("restore failed", "from", from, "err", rerr)
-		} else {
-			u.log.Info("database restored from a backup", "from", from, "replaced_kept_as", replaced)
-		}
+		msg, serr := swap(ctx)
 		// Whatever happened, the bridge opens again on what is there now.
 		b, err := u.openBridge(ctx)
 		u.onUI(func() {
 			progress.Hide()
 			if err != nil {
+				if old == nil && serr != nil { // still damaged: the same screen, with why
+					u.fatal(fmt.Errorf("%w (%w)", err, serr))
+					parent.Close()
+					return
+				}
 				u.fatal(err)
 				return
 			}
@@ -130,15 +162,57 @@ func (u *UI) restoreBackup(parent fyne.Window, from string) {
 				u.settingsWin = nil
 			}
 			u.startBridge()
-			if rerr != nil {
-				u.showError(u.main.w, "ui.error.restore", rerr)
+			if old == nil {
+				u.exitCode = 0
+				parent.Close() // the damaged-database screen; the main window is open now
+			}
+			if serr != nil {
+				u.showError(u.main.w, errKey, serr)
 				return
 			}
-			msg := u.tr.T("ui.backup.restored", map[string]any{"File": filepath.Base(from)})
-			if replaced != "" {
-				msg += "\n" + u.tr.T("ui.backup.replaced_kept", map[string]any{"File": strings.TrimPrefix(replaced, u.dataDir+string(filepath.Separator))})
-			}
-			dialog.ShowInformation(u.tr.T("ui.backup.title"), msg, u.main.w)
+			u.showGap(u.main.w, b, doneTitle, msg)
 		})
 	}()
+}
+
+// showGap shows msg and, below it, the fetching of the calls that may be
+// missing after a restore or salvage, live.
+func (u *UI) showGap(w fyne.Window, b *bridge.Bridge, title, msg string) {
+	head := widget.NewLabel(msg)
+	head.Wrapping = fyne.TextWrapWord
+	line := widget.NewLabel("")
+	line.Wrapping = fyne.TextWrapWord
+	bar := widget.NewProgressBar()
+	var d dialog.Dialog
+	apply := func() {
+		defer func() {
+			if d != nil {
+				d.Resize(fyne.NewSize(560, 0)) // the text's height changes
+			}
+		}()
+		l := vm.GapText(b.GapStatus())
+		if l.Key == "" {
+			line.Hide()
+			bar.Hide()
+			return
+		}
+		line.SetText(u.redactor.Redact(u.tr.T(l.Key, l.Data)))
+		line.Show()
+		bar.SetValue(l.Value)
+		bar.Hidden = !l.Busy && l.Value == 0
+		bar.Refresh()
+	}
+	apply()
+	d = dialog.NewCustom(title, u.tr.T("ui.wizard.close"), container.NewVBox(head, line, bar), w)
+	events, stop := b.Subscribe()
+	d.SetOnClosed(stop)
+	go func() {
+		for e := range events {
+			if e.Kind == bridge.EventGap || e.Kind == bridge.EventIncident {
+				u.onUI(apply)
+			}
+		}
+	}()
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
 }

@@ -85,9 +85,17 @@ func TestBackupAndRestoreFromTheWindow(t *testing.T) {
 	old := u.bridge
 	u.restoreBackup(w, u.bridge.Backups()[0])
 	eventually(t, "a new bridge runs on the restored database", func() bool { u.flush(); return u.bridge != old })
-	if n := total(); n != 1 {
-		t.Fatalf("%d calls after restoring the copy made with one, want 1", n)
+	// The copy had one call; the one stored after it is carried over from
+	// the replaced database, which could still be read.
+	if n := total(); n != 2 {
+		t.Fatalf("%d calls after restoring the copy made with one (and one after it), want 2", n)
 	}
+	// The window names the period that may be missing (no VPBX key here).
+	eventually(t, "the period after the backup is named", func() bool {
+		u.flush()
+		top := u.main.w.Canvas().Overlays().Top()
+		return top != nil && strings.Contains(shownText(top), "могли не попасть в базу")
+	})
 	entries, _ := os.ReadDir(u.dataDir)
 	kept := false
 	for _, e := range entries {
@@ -98,7 +106,7 @@ func TestBackupAndRestoreFromTheWindow(t *testing.T) {
 	}
 	eventually(t, "the restored bridge receives again", func() bool { return len(u.bridge.Endpoints()) > 0 })
 	webhook("BK-3")
-	eventually(t, "the call after the restore is stored", func() bool { return total() == 2 })
+	eventually(t, "the call after the restore is stored", func() bool { return total() == 3 })
 }
 
 // fyneBox is what container.NewVBox and NewHBox return.

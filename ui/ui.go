@@ -298,6 +298,10 @@ func (u *UI) fatal(err error) {
 	w := u.app.NewWindow(u.tr.T("ui.app.title"))
 	w.SetContent(errorPane(u.tr, u.tr.T("ui.error.start"), detail, func() { u.app.Quit() }))
 	w.Resize(fyne.NewSize(560, 300))
+	if errors.Is(err, bridge.ErrDatabaseDamaged) && !u.demo { // ui/salvage.go
+		w.SetContent(u.damagedPane(w, detail))
+		w.Resize(fyne.NewSize(640, 420))
+	}
 	w.Show()
 	u.exitCode = 1
 }

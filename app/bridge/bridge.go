@@ -120,6 +120,7 @@ type Bridge struct {
 	closed    bool
 	onClose   []func()
 	rec       reconcileState // app/bridge/reconcile.go
+	gap       gapState       // app/bridge/gap.go
 }
 
 // Open opens the data folder, its database and the shared configuration
@@ -295,6 +296,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	}()
 	go b.store.RunBackups(runCtx, store.BackupDir(b.opts.DataDir), store.BackupEvery, b.log.With("part", "backup"))
 	b.startReconcile()
+	b.startGap()
 	return b.OpenTunnel(ctx)
 }
 
@@ -444,6 +446,7 @@ func (b *Bridge) Close(ctx context.Context) error {
 		}
 		cancel()
 	}
+	b.stopGap()
 	b.stopReconcile()
 	if stop != nil {
 		stop()

@@ -253,6 +253,7 @@ func (b *Bridge) ReloadSecrets(ctx context.Context) {
 	b.applySender(ctx)
 	b.worker.Wake()
 	b.reconcileNow()
+	b.gapNow()
 	if b.opts.Tunnel == TunnelNgrok {
 		if err := b.restartTunnel(ctx); err != nil {
 			b.log.Warn("tunnel not open with the new authtoken; it keeps trying", "err", err)

@@ -50,6 +50,7 @@ Usage:
   mangotqm resend [flags] --failed-since 2026-11-01
   mangotqm resume [flags]       resume sending to TQM (after a pause or a rejected key)
   mangotqm restore --from FILE  bring back a backup of the database (no bridge may run)
+  mangotqm restore --salvage    copy what a damaged database still holds into a new one
   mangotqm sync-operators       copy Mango's employees into TQM as operators
   mangotqm backfill --from T [--to T]  load a past period's calls from Mango's statistics
 
