@@ -26,10 +26,10 @@ func TestRoadValidate(t *testing.T) {
 		{"own not a url", own("pbx.example.ru", "0.0.0.0:8787"), "public-url"},
 		{"own bad listen", own("https://pbx.example.ru", "8787"), "listen"},
 		{"poll 1m", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(time.Minute) }, ""},
-		{"poll 30s", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(30 * time.Second) }, ""},
-		{"poll 29s refused", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(29 * time.Second) }, "poll-every"},
+		{"poll 30s", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(30*time.Second) }, ""},
+		{"poll 29s refused", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(29*time.Second) }, "poll-every"},
 		{"poll 0 refused", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, 0 }, "poll-every"},
-		{"poll 2h refused", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(2 * time.Hour) }, "poll-every"},
+		{"poll 2h refused", func(c *Config) { c.Road.Kind, c.Road.PollEvery = RoadPoll, Duration(2*time.Hour) }, "poll-every"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
