@@ -53,6 +53,14 @@ func (l *Loop) SetEvery(d time.Duration) {
 	}
 }
 
+// WithPoll sets the poll road's mode before Run (no extra run).
+func (l *Loop) WithPoll(poll bool) *Loop {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.poll = poll
+	return l
+}
+
 // SetPoll switches between the poll road (poll true: each run is
 // Engine.Poll, every d) and the usual reconcile (every d, 0 = off). A
 // switch runs at once; the same mode with a new interval is SetEvery.

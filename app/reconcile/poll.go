@@ -63,3 +63,11 @@ func (e *Engine) Poll(ctx context.Context) Result {
 	}
 	return res
 }
+
+// Check fetches Mango's statistics for [from, to] once, keeping the
+// spacing and lockout rules, and stores nothing: the live check of the
+// poll road (one signed stats request). It returns the rows found.
+func (e *Engine) Check(ctx context.Context, from, to time.Time) (int, error) {
+	rows, err := e.fetchChunk(ctx, Chunk{From: from, To: to})
+	return len(rows), err
+}
