@@ -220,8 +220,8 @@ type RoadStatus struct {
 	Tunnel tunnel.Status // ngrok and own address
 	// Poll road: the interval and the last poll (ok false before the
 	// first).
-	Every time.Duration
-	Last  reconcile.Result
+	Every   time.Duration
+	Last    reconcile.Result
 	HasLast bool
 }
 
