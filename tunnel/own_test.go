@@ -148,3 +148,25 @@ func TestAllowList(t *testing.T) {
 	}
 	_ = resp.Body.Close()
 }
+
+// The wizard's check of an own address before the bridge listens: a moment's
+// listener answers through the public URL; a public URL that leads nowhere
+// fails; a listen address already taken is reported.
+func TestCheckOwn(t *testing.T) {
+	ctx := context.Background()
+	free := deadAddress(t)
+	if err := CheckOwn(ctx, free, "http://"+free, 2*time.Second); err != nil {
+		t.Fatalf("own address through itself: %v", err)
+	}
+	if err := CheckOwn(ctx, free, "http://"+deadAddress(t), 2*time.Second); err == nil {
+		t.Fatal("a public URL that leads nowhere passed")
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	if err := CheckOwn(ctx, taken.Addr().String(), "http://"+taken.Addr().String(), 2*time.Second); err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("a taken port: %v", err)
+	}
+}

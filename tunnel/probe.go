@@ -2,10 +2,13 @@ package tunnel
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -212,4 +215,30 @@ func (p *Prober) checkRaw(ctx context.Context) error {
 // URL's secret path; Explain gives its ngrok code when the answer has one.
 func CheckOnce(ctx context.Context, healthURL string, timeout time.Duration) error {
 	return NewProber(ProberConfig{HealthURL: healthURL, Timeout: timeout}, nil, nil).check(ctx)
+}
+
+// CheckOwn checks an own address before the bridge listens on it: it
+// listens on listen for a moment, answering one random path, and fetches
+// publicURL with that path from outside (through the router, proxy or VPS,
+// like Mango would). When listen is taken (the bridge runs there already),
+// it returns the listen error; probe the bridge's health URL instead.
+func CheckOwn(ctx context.Context, listen, publicURL string, timeout time.Duration) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	var nonce [12]byte
+	_, _ = rand.Read(nonce[:])
+	path := "/mangotqm-check/" + hex.EncodeToString(nonce[:])
+	srv := &http.Server{ReadHeaderTimeout: timeout, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	return CheckOnce(ctx, strings.TrimRight(publicURL, "/")+path, timeout)
 }

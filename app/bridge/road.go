@@ -7,7 +7,6 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -237,21 +236,22 @@ func (b *Bridge) RoadStatus() RoadStatus {
 	return s
 }
 
-// CheckOwnAddress fetches publicURL's health path once, as Mango would
-// (the live check of the own address). The bridge must be started on
-// that road for the path to answer; the error hides the secret.
-func (b *Bridge) CheckOwnAddress(ctx context.Context, publicURL string) error {
-	b.mu.Lock()
-	secret := b.secret
-	b.mu.Unlock()
-	if secret == "" {
-		return errors.New("the bridge is not started")
-	}
+// CheckOwnAddress checks that publicURL reaches listen from outside, as
+// Mango would (the live check of the own address): through the running
+// bridge's health path when it listens there, else through a moment's
+// listener of its own. The error hides the secret.
+func (b *Bridge) CheckOwnAddress(ctx context.Context, listen, publicURL string) error {
 	base := config.NormalizePublicURL(publicURL)
 	if err := config.CheckPublicURL(base); err != nil {
 		return fmt.Errorf("public-url: %w", err)
 	}
-	return tunnel.CheckOnce(ctx, base+receiver.Prefix(secret)+receiver.PathHealth, 15*time.Second)
+	b.mu.Lock()
+	secret, listening := b.secret, b.server != nil && b.tun != nil
+	b.mu.Unlock()
+	if listening && b.Road() == TunnelNone {
+		return tunnel.CheckOnce(ctx, base+receiver.Prefix(secret)+receiver.PathHealth, 15*time.Second)
+	}
+	return tunnel.CheckOwn(ctx, listen, base, 15*time.Second)
 }
 
 // CheckPoll sends one signed statistics request over the last minute (the
