@@ -113,7 +113,7 @@ func RoadLineOf(s bridge.RoadStatus) RoadLine {
 }
 
 // LoadRoadLine reads b's road (none when b has no road).
-func LoadRoadLine(b Backend) (RoadLine, tunnel.State) {
+func LoadRoadLine(b any) (RoadLine, tunnel.State) {
 	r, ok := b.(Roader)
 	if !ok {
 		return RoadLine{}, ""
