@@ -103,6 +103,7 @@ func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
 }
 
 func (m *mainWindow) applyHeader(h vm.Header) {
+	h = m.tourRoad(h) // header_road.go: the screenshot tour's road
 	m.header = h
 	text, imp := tunnelText(m.tr, h)
 	m.state.Importance = imp

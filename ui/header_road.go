@@ -15,6 +15,7 @@ import (
 	"mangotqm/app/bridge"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
+	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 )
 
@@ -24,6 +25,24 @@ type roadHeader struct {
 	urlRow     *fyne.Container
 	offered    bool // the switch is shown
 	vpbxStored bool // read from the keychain when the switch is offered
+	// tour, when set (the screenshot tour, UI goroutine only), is the road
+	// shown instead of the demo's (which has none).
+	tour *bridge.RoadStatus
+}
+
+// tourRoad puts the screenshot tour's road into h.
+func (m *mainWindow) tourRoad(h vm.Header) vm.Header {
+	if m.road.tour == nil {
+		return h
+	}
+	s := *m.road.tour
+	h.Road = vm.RoadLineOf(s)
+	h.Tunnel, h.TunnelState, h.TunnelKey = s.Tunnel, s.Tunnel.State, s.Tunnel.MessageKey
+	if s.Kind == bridge.TunnelPoll {
+		h.TunnelState = tunnel.Online
+	}
+	h.Health = vm.HealthOf(h)
+	return h
 }
 
 func (m *mainWindow) buildRoadLine() fyne.CanvasObject {

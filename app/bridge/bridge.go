@@ -258,6 +258,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	onStored := func(in store.Intaken) {
 		b.worker.Wake()
 		b.publish(Event{Kind: EventCall, CallRow: in.ID})
+		b.webhooksArrive() // silent.go
 	}
 	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
 		Logger: b.log.With("part", "receiver"), OnStored: onStored})

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mangotqm/app/config"
@@ -26,6 +27,7 @@ const KeyPollNeedsVPBX = "road.poll.needs_vpbx"
 const ownProbeInterval = 5 * time.Minute
 
 type roadState struct {
+	silent      atomic.Bool // the silent-webhooks incident is open (silent.go)
 	mu          sync.Mutex
 	probeCancel context.CancelFunc
 	prober      *tunnel.Prober

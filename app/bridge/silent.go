@@ -29,7 +29,7 @@ func (b *Bridge) afterReconcile(res reconcile.Result) {
 	}
 	road := b.Road()
 	if road == TunnelPoll {
-		b.incident(IncidentSilentWebhooks, false, "")
+		b.webhooksArrive() // no webhooks on this road: nothing is silent
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -45,13 +45,22 @@ func (b *Bridge) afterReconcile(res reconcile.Result) {
 	}
 	n, lastHook := silentCount(hook, found)
 	if n == 0 || lastHook.After(now.Add(-silentLook)) && lastHook.After(latestReceived(found)) {
-		b.incident(IncidentSilentWebhooks, false, "")
+		b.webhooksArrive()
 		return
 	}
 	if b.TunnelStatus().State != tunnel.Online {
 		return // the road itself is down: its own incident says so
 	}
+	b.road.silent.Store(true)
 	b.incident(IncidentSilentWebhooks, true, b.text("road.silent_webhooks", map[string]any{"Count": n}))
+}
+
+// webhooksArrive closes the silent-webhooks incident (a calltracking
+// webhook was stored); cheap when it is not open.
+func (b *Bridge) webhooksArrive() {
+	if b.road.silent.Swap(false) {
+		b.incident(IncidentSilentWebhooks, false, "")
+	}
 }
 
 // silentCount counts the answered inbound calls among found (stored by

@@ -1,0 +1,57 @@
+package ui
+
+// The screenshot tour's road scenes: the main window's header on each road
+// (ngrok refused with the one-click switch, own address, poll) and the
+// «Подключение» window. The demo has no road of its own, so each scene
+// shows a road state through the header's tour hook.
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"mangotqm/app/bridge"
+	"mangotqm/app/reconcile"
+	"mangotqm/app/secrets"
+	"mangotqm/tunnel"
+)
+
+func (u *UI) roadScenes() []scene {
+	m := u.main
+	show := func(s bridge.RoadStatus) func() error {
+		return func() error {
+			m.road.tour = &s
+			m.requestRefresh()
+			return nil
+		}
+	}
+	lineHas := func(want string) func() bool {
+		return func() bool {
+			return strings.Contains(u.onUIText(func() string { return m.state.Text + "\n" + m.road.line.Text }), want)
+		}
+	}
+	at := time.Now().Add(-40 * time.Second)
+	return []scene{
+		{name: "road-1-ngrok-refused", setup: func() error {
+			u.settingsWin.Close()
+			// The saved VPBX keys allow the poll road: the switch offers it.
+			u.keychain = secrets.NewMemory(map[secrets.Name]string{
+				secrets.MangoVPBXKey: "abcdefghijklmnopqrstuvwxyz1", secrets.MangoVPBXSalt: "0123456789abcdef0123456789abcdef"})
+			return show(bridge.RoadStatus{Kind: bridge.TunnelNgrok, Tunnel: tunnel.Status{State: tunnel.Offline,
+				MessageKey: tunnel.KeyBlockedIP, Code: "ERR_NGROK_9040"}})()
+		}, ready: func() bool {
+			return u.onUIText(func() string { return fmt.Sprint(!m.road.switchBox.Hidden && len(m.road.switchBox.Objects) > 0) }) == "true"
+		}, check: m.checkNotClipped},
+		{name: "road-2-own", setup: show(bridge.RoadStatus{Kind: bridge.TunnelNone, Tunnel: tunnel.Status{State: tunnel.Online,
+			URL: "https://pbx.example.ru"}}), ready: lineHas("свой адрес https://pbx.example.ru"), check: m.checkNotClipped},
+		{name: "road-3-poll", setup: show(bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true,
+			Last: reconcile.Result{At: at, New: 2}}), ready: lineHas("Опрос Mango раз в минуту"), check: m.checkNotClipped},
+		{name: "road-4-settings", setup: func() error {
+			m.road.tour = nil
+			m.requestRefresh()
+			u.showRoadSettings()
+			u.settingsWin = u.roadWin // the wizard's first scene closes it
+			return nil
+		}, ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.roadWin != nil) }) == "true" }},
+	}
+}
