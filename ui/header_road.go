@@ -23,6 +23,7 @@ type roadHeader struct {
 	line       *widget.Label
 	switchBox  *fyne.Container
 	urlRow     *fyne.Container
+	box        *fyne.Container // line and switch; hidden with both, leaving no gap
 	offered    bool // the switch is shown
 	vpbxStored bool // read from the keychain when the switch is offered
 	// tour, when set (the screenshot tour, UI goroutine only), is the road
@@ -51,7 +52,18 @@ func (m *mainWindow) buildRoadLine() fyne.CanvasObject {
 	m.road.line.Hidden = true
 	m.road.switchBox = container.NewVBox()
 	m.road.switchBox.Hidden = true
-	return container.NewVBox(m.road.line, m.road.switchBox)
+	m.road.box = container.NewVBox(m.road.line, m.road.switchBox)
+	m.road.box.Hidden = true
+	return m.road.box
+}
+
+// fitBox hides the road rows' box when both are hidden.
+func (r *roadHeader) fitBox() {
+	hidden := r.line.Hidden && r.switchBox.Hidden
+	if r.box.Hidden != hidden {
+		r.box.Hidden = hidden
+		r.box.Refresh()
+	}
 }
 
 // roadLineText renders the road line ("" when there is none).
@@ -99,6 +111,7 @@ func (m *mainWindow) applyRoadLine(h vm.Header) {
 		r.urlRow.Refresh()
 	}
 	offer := h.Road.Kind == bridge.TunnelNgrok && vm.OfferSwitch(h.Tunnel)
+	defer r.fitBox()
 	if offer == r.offered {
 		return
 	}
@@ -137,6 +150,7 @@ func (m *mainWindow) showSwitch(vpbxStored bool) {
 	}
 	r.switchBox.Hidden = false
 	r.switchBox.Refresh()
+	r.fitBox()
 }
 
 // switchToPoll is the one click: the poll road, applied at once.
@@ -151,6 +165,7 @@ func (m *mainWindow) switchToPoll() {
 			m.road.switchBox.RemoveAll()
 			m.road.switchBox.Hidden = true
 			m.road.switchBox.Refresh()
+			m.road.fitBox()
 		})
 		m.requestRefresh()
 		return nil

@@ -36,7 +36,8 @@ type roadForm struct {
 	u          *UI
 	vpbxStored bool
 	choices    []vm.RoadChoice
-	radio      *widget.RadioGroup
+	radios     []*widget.RadioGroup // one per road, so that each has its sentence under it
+	selected   config.RoadKind
 	listen     *widget.Entry
 	publicURL  *widget.Entry
 	allow      *widget.Check
@@ -101,25 +102,42 @@ func newRoadForm(u *UI, vpbxStored bool, pending *syncGroup) *roadForm {
 	f.result = widget.NewLabel("")
 	f.result.Wrapping = fyne.TextWrapWord
 	f.checkBtn = widget.NewButton(tr.T("road.check"), f.check)
-	f.radio = widget.NewRadioGroup(titles, func(string) { f.update() })
-	f.radio.Required = true
+	f.selected = c.Road.Kind
 	for i, ch := range f.choices {
-		if ch.Kind == c.Road.Kind {
-			f.radio.SetSelected(titles[i])
+		kind := ch.Kind
+		r := widget.NewRadioGroup([]string{titles[i]}, nil)
+		if kind == f.selected {
+			r.SetSelected(titles[i])
 		}
+		r.OnChanged = func(v string) {
+			if v == "" { // a tap on the selected one: it stays selected
+				f.set(f.selected)
+				return
+			}
+			f.set(kind)
+		}
+		f.radios = append(f.radios, r)
 	}
 	f.update()
 	return f
 }
 
 // kind is the road selected.
-func (f *roadForm) kind() config.RoadKind {
-	for _, ch := range f.choices {
-		if f.u.tr.T(ch.TitleKey) == f.radio.Selected {
-			return ch.Kind
+func (f *roadForm) kind() config.RoadKind { return f.selected }
+
+// set selects road k (and only it).
+func (f *roadForm) set(k config.RoadKind) {
+	f.selected = k
+	for i, ch := range f.choices {
+		want := ""
+		if ch.Kind == k {
+			want = f.u.tr.T(ch.TitleKey)
+		}
+		if f.radios[i].Selected != want {
+			f.radios[i].SetSelected(want)
 		}
 	}
-	return config.RoadNgrok
+	f.update()
 }
 
 // update shows the fields of the road selected.
@@ -149,12 +167,15 @@ func (f *roadForm) update() {
 func (f *roadForm) content() fyne.CanvasObject {
 	tr := f.u.tr
 	about := container.NewVBox()
-	for _, ch := range f.choices {
-		l := widget.NewLabel("• " + tr.T(ch.TitleKey) + ". " + tr.T(ch.NeedKey))
+	for i, ch := range f.choices {
+		l := widget.NewLabel(tr.T(ch.NeedKey))
 		l.Wrapping = fyne.TextWrapWord
-		about.Add(l)
+		l.Importance = widget.LowImportance
+		// The sentence sits under its road, indented like the radio's text.
+		about.Add(f.radios[i])
+		about.Add(container.NewBorder(nil, nil, widget.NewLabel(" "), nil, l))
 	}
-	return container.NewVBox(f.radio, about, widget.NewSeparator(), f.own, f.poll, f.whyNot,
+	return container.NewVBox(about, widget.NewSeparator(), f.own, f.poll, f.whyNot,
 		container.NewHBox(f.checkBtn), f.result)
 }
 

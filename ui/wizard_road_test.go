@@ -26,10 +26,13 @@ func (z *wizard) roadNext(t *testing.T) {
 // selectRoad picks a road on the road page.
 func (z *wizard) selectRoad(k config.RoadKind) {
 	f := z.road.form
-	for _, ch := range f.choices {
+	for i, ch := range f.choices {
 		if ch.Kind == k {
-			f.radio.SetSelected(z.u.tr.T(ch.TitleKey))
+			f.radios[i].SetSelected(z.u.tr.T(ch.TitleKey)) // as a tap does
 		}
+	}
+	if f.kind() != k {
+		panic("road not selected: " + string(k))
 	}
 }
 
@@ -44,7 +47,14 @@ func TestWizardRoadPage(t *testing.T) {
 	if !hasText(z.w.Content(), "Как Mango будет передавать звонки на этот компьютер?") {
 		t.Fatal("the road page has no title")
 	}
-	for _, want := range []string{"ngrok (рекомендуется)", "Свой адрес", "Без входящих подключений: забирать звонки из Mango", "полутора минут"} {
+	var titles []string
+	for _, r := range z.road.form.radios {
+		titles = append(titles, r.Options...)
+	}
+	if strings.Join(titles, "|") != "ngrok (рекомендуется)|Свой адрес|Без входящих подключений: забирать звонки из Mango" {
+		t.Errorf("the road page offers %q", titles)
+	}
+	for _, want := range []string{"authtoken", "проброс порта", "полутора минут"} {
 		if !hasText(z.w.Content(), want) {
 			t.Errorf("the road page lacks %q", want)
 		}
