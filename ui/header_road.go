@@ -24,8 +24,8 @@ type roadHeader struct {
 	switchBox  *fyne.Container
 	urlRow     *fyne.Container
 	box        *fyne.Container // line and switch; hidden with both, leaving no gap
-	offered    bool // the switch is shown
-	vpbxStored bool // read from the keychain when the switch is offered
+	offered    bool            // the switch is shown
+	vpbxStored bool            // read from the keychain when the switch is offered
 	// tour, when set (the screenshot tour, UI goroutine only), is the road
 	// shown instead of the demo's (which has none).
 	tour *bridge.RoadStatus

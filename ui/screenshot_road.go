@@ -14,6 +14,7 @@ import (
 	"mangotqm/app/reconcile"
 	"mangotqm/app/secrets"
 	"mangotqm/tunnel"
+	"mangotqm/ui/vm"
 )
 
 func (u *UI) roadScenes() []scene {
@@ -25,12 +26,16 @@ func (u *UI) roadScenes() []scene {
 			return nil
 		}
 	}
-	lineHas := func(want string) func() bool {
+	// shows: the header shows s's road line (the state line on the poll road).
+	shows := func(s bridge.RoadStatus) func() bool {
+		want := roadLineText(u.tr, vm.RoadLineOf(s))
 		return func() bool {
 			return strings.Contains(u.onUIText(func() string { return m.state.Text + "\n" + m.road.line.Text }), want)
 		}
 	}
-	at := time.Now().Add(-40 * time.Second)
+	own := bridge.RoadStatus{Kind: bridge.TunnelNone, Tunnel: tunnel.Status{State: tunnel.Online, URL: "https://pbx.example.ru"}}
+	poll := bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true,
+		Last: reconcile.Result{At: time.Now().Add(-40 * time.Second), New: 2}}
 	return []scene{
 		{name: "road-1-ngrok-refused", setup: func() error {
 			u.settingsWin.Close()
@@ -42,10 +47,8 @@ func (u *UI) roadScenes() []scene {
 		}, ready: func() bool {
 			return u.onUIText(func() string { return fmt.Sprint(!m.road.switchBox.Hidden && len(m.road.switchBox.Objects) > 0) }) == "true"
 		}, check: m.checkNotClipped},
-		{name: "road-2-own", setup: show(bridge.RoadStatus{Kind: bridge.TunnelNone, Tunnel: tunnel.Status{State: tunnel.Online,
-			URL: "https://pbx.example.ru"}}), ready: lineHas("свой адрес https://pbx.example.ru"), check: m.checkNotClipped},
-		{name: "road-3-poll", setup: show(bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true,
-			Last: reconcile.Result{At: at, New: 2}}), ready: lineHas("Опрос Mango раз в минуту"), check: m.checkNotClipped},
+		{name: "road-2-own", setup: show(own), ready: shows(own), check: m.checkNotClipped},
+		{name: "road-3-poll", setup: show(poll), ready: shows(poll), check: m.checkNotClipped},
 		{name: "road-4-settings", setup: func() error {
 			m.road.tour = nil
 			m.requestRefresh()
