@@ -170,7 +170,6 @@ func (f *roadForm) content() fyne.CanvasObject {
 	for i, ch := range f.choices {
 		l := widget.NewLabel(tr.T(ch.NeedKey))
 		l.Wrapping = fyne.TextWrapWord
-		l.Importance = widget.LowImportance
 		// The sentence sits under its road, indented like the radio's text.
 		about.Add(f.radios[i])
 		about.Add(container.NewBorder(nil, nil, widget.NewLabel(" "), nil, l))

@@ -52,8 +52,10 @@ func LoadHeader(ctx context.Context, b Backend) (Header, error) {
 	}
 	h.Reconcile = LoadReconcileLine(b)
 	var st tunnel.State
-	if h.Road, st = LoadRoadLine(b); h.Road.Kind == bridge.TunnelPoll {
-		h.TunnelState = st // no tunnel: the last poll's state
+	if !h.Demo { // the demo's local address is not a road
+		if h.Road, st = LoadRoadLine(b); h.Road.Kind == bridge.TunnelPoll {
+			h.TunnelState = st // no tunnel: the last poll's state
+		}
 	}
 	h.Health = HealthOf(h)
 	return h, nil

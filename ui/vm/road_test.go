@@ -11,6 +11,7 @@ import (
 	"mangotqm/app/config"
 	"mangotqm/app/reconcile"
 	"mangotqm/tunnel"
+	"mangotqm/ui/vm/vmtest"
 )
 
 type fakeRoadBackend struct{ c config.Config }
@@ -136,3 +137,37 @@ func TestRoadLine(t *testing.T) {
 type roadOnly struct{ s bridge.RoadStatus }
 
 func (r roadOnly) RoadStatus() bridge.RoadStatus { return r.s }
+
+// pollBackend is a backend on the poll road.
+type pollBackend struct {
+	*vmtest.Fake
+	s bridge.RoadStatus
+}
+
+func (p pollBackend) RoadStatus() bridge.RoadStatus { return p.s }
+
+// On the poll road the header's state is the last poll's (there is no
+// tunnel): connecting before the first, online after a good one, an
+// error after a failed one — never "connecting" for ever.
+func TestHeaderOnThePollRoad(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		s      bridge.RoadStatus
+		state  tunnel.State
+		health Health
+	}{
+		{"before the first poll", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute}, tunnel.Connecting, HealthAttention},
+		{"after a good poll", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true, Last: reconcile.Result{At: time.Now()}}, tunnel.Online, HealthGood},
+		{"after a failed poll", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true, Last: reconcile.Result{At: time.Now(), Err: errors.New("x")}}, tunnel.Offline, HealthError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := LoadHeader(context.Background(), pollBackend{vmtest.New(t.TempDir(), ""), tc.s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.TunnelState != tc.state || h.Health != tc.health || h.Road.Kind != bridge.TunnelPoll || h.URL != "" {
+				t.Fatalf("header state %q health %v road %+v url %q; want %q %v", h.TunnelState, h.Health, h.Road, h.URL, tc.state, tc.health)
+			}
+		})
+	}
+}
