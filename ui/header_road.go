@@ -110,7 +110,7 @@ func (m *mainWindow) applyRoadLine(h vm.Header) {
 		r.urlRow.Hidden = h.Road.Kind == bridge.TunnelPoll
 		r.urlRow.Refresh()
 	}
-	offer := h.Road.Kind == bridge.TunnelNgrok && vm.OfferSwitch(h.Tunnel)
+	offer := vm.OfferSwitchIn(h)
 	defer r.fitBox()
 	if offer == r.offered {
 		return

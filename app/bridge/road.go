@@ -31,6 +31,7 @@ type roadState struct {
 	mu          sync.Mutex
 	probeCancel context.CancelFunc
 	prober      *tunnel.Prober
+	refusal     tunnel.Status // the self-probe met an ngrok refusal (ERR_NGROK_727)
 }
 
 // RoadKind maps a saved road to the tunnel kind that runs it.
@@ -88,7 +89,15 @@ func (b *Bridge) startProbe(runCtx context.Context, tun tunnel.Tunnel, healthURL
 	var p *tunnel.Prober
 	p = tunnel.NewProber(tunnel.ProberConfig{HealthURL: healthURL, Interval: every},
 		tunnel.IncidentFunc(func(open bool, key string) {
-			b.incident(IncidentPublicURL, open, b.tunnelText(tunnel.Status{MessageKey: key, Code: p.Code()}))
+			st := tunnel.Status{MessageKey: key, Code: p.Code()}
+			b.road.mu.Lock()
+			b.road.refusal = tunnel.Status{}
+			if open && tunnel.SuggestsOtherRoad(key) {
+				b.road.refusal = st // the window offers another road
+			}
+			b.road.mu.Unlock()
+			b.incident(IncidentPublicURL, open, b.tunnelText(st))
+			b.publish(Event{Kind: EventTunnel})
 		}), b.log.With("part", "probe"))
 	b.road.mu.Lock()
 	if b.road.probeCancel != nil {
@@ -180,6 +189,7 @@ func (b *Bridge) SwitchRoad(ctx context.Context) error {
 		b.road.probeCancel()
 		b.road.probeCancel, b.road.prober = nil, nil
 	}
+	b.road.refusal = tunnel.Status{}
 	b.road.mu.Unlock()
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -224,6 +234,9 @@ type RoadStatus struct {
 	Every   time.Duration
 	Last    reconcile.Result
 	HasLast bool
+	// Refusal: ngrok refused through the self-probe (ERR_NGROK_727, the
+	// month's requests used up) while the tunnel itself is online.
+	Refusal tunnel.Status
 }
 
 // RoadStatus returns the road in effect and its state.
@@ -235,6 +248,9 @@ func (b *Bridge) RoadStatus() RoadStatus {
 		return s
 	}
 	s.Tunnel = b.TunnelStatus()
+	b.road.mu.Lock()
+	s.Refusal = b.road.refusal
+	b.road.mu.Unlock()
 	return s
 }
 

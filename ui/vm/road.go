@@ -56,6 +56,12 @@ func SwitchChoices(vpbxStored bool) []RoadChoice {
 // not get over from this office (ERR_NGROK_9040, 727, 22001).
 func OfferSwitch(s tunnel.Status) bool { return tunnel.SuggestsOtherRoad(s.MessageKey) }
 
+// OfferSwitchIn reports whether the header should offer another road: on
+// ngrok, the tunnel or its self-probe met a refusal.
+func OfferSwitchIn(h Header) bool {
+	return h.Road.Kind == bridge.TunnelNgrok && (OfferSwitch(h.Tunnel) || OfferSwitch(h.Road.Refusal))
+}
+
 // Roader is a Backend that has a road (*bridge.Bridge; demo mode's has
 // none to show).
 type Roader interface {
@@ -71,6 +77,8 @@ type RoadLine struct {
 	// Reason (poll road, failed): the reconcile line's reason key and its
 	// detail.
 	ReasonKey, Error string
+	// Refusal: ngrok refused through the self-probe (ERR_NGROK_727).
+	Refusal tunnel.Status
 }
 
 // EveryKey renders a poll interval: "every minute", "every 30 s",
@@ -87,7 +95,7 @@ func EveryKey(d time.Duration) (string, map[string]any) {
 
 // RoadLineOf turns the road's state into the header line.
 func RoadLineOf(s bridge.RoadStatus) RoadLine {
-	l := RoadLine{Kind: s.Kind, Data: map[string]any{}}
+	l := RoadLine{Kind: s.Kind, Data: map[string]any{}, Refusal: s.Refusal}
 	switch s.Kind {
 	case bridge.TunnelPoll:
 		l.Data["Every"] = s.Every
