@@ -78,7 +78,7 @@ func roadLineText(tr Tr, l vm.RoadLine) string {
 	if d, ok := l.Data["Every"].(time.Duration); ok {
 		data["Every"] = everyLabel(tr, d)
 	}
-	if l.Failed {
+	if l.Failed && l.ReasonKey != "" {
 		rl := vm.ReconcileLine{ReasonKey: l.ReasonKey, Error: l.Error}
 		data["Reason"] = tr.T(l.ReasonKey, rl.ReasonData())
 	}

@@ -306,10 +306,12 @@ func (b *Bridge) newTunnel(ctx context.Context, secret string) (tunnel.Tunnel, e
 	}
 	switch b.Road() {
 	case TunnelPoll:
+		// No listener: the reconcile loop polls (road.go). Without the VPBX
+		// keys it waits for them (RoadStatus says so); delivery runs anyway.
 		if !b.vpbxReady(ctx) {
-			return nil, fmt.Errorf("%s: %w", b.text(KeyPollNeedsVPBX, nil), ErrNoVPBX)
+			b.log.Warn(b.text(KeyPollNeedsVPBX, nil))
 		}
-		return nil, nil // no listener: the reconcile loop polls (road.go)
+		return nil, nil
 	case TunnelNone:
 		if b.opts.Tunnel == TunnelSaved {
 			return b.ownTunnel()

@@ -234,6 +234,7 @@ type RoadStatus struct {
 	Every   time.Duration
 	Last    reconcile.Result
 	HasLast bool
+	NoKeys  bool // no poll yet, and the VPBX code and signing key are not set
 	// Refusal: ngrok refused through the self-probe (ERR_NGROK_727, the
 	// month's requests used up) while the tunnel itself is online.
 	Refusal tunnel.Status
@@ -245,6 +246,11 @@ func (b *Bridge) RoadStatus() RoadStatus {
 	if s.Kind == TunnelPoll {
 		s.Every = time.Duration(b.Config().Road.PollEvery)
 		s.Last, s.HasLast = b.LastReconcile()
+		if !s.HasLast {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			s.NoKeys = !b.vpbxReady(ctx)
+			cancel()
+		}
 		return s
 	}
 	s.Tunnel = b.TunnelStatus()

@@ -100,6 +100,8 @@ func RoadLineOf(s bridge.RoadStatus) RoadLine {
 	case bridge.TunnelPoll:
 		l.Data["Every"] = s.Every
 		switch {
+		case s.NoKeys:
+			l.Key, l.Failed = "road.line.poll_no_keys", true
 		case !s.HasLast:
 			l.Key = "road.line.poll_first"
 		case s.Last.Err != nil:
@@ -133,6 +135,8 @@ func LoadRoadLine(b any) (RoadLine, tunnel.State) {
 	}
 	// The poll road has no tunnel: its state is the last poll's.
 	switch {
+	case s.NoKeys:
+		return l, tunnel.Offline
 	case !s.HasLast:
 		return l, tunnel.Connecting
 	case s.Last.Err != nil:

@@ -108,6 +108,7 @@ func TestRoadLine(t *testing.T) {
 		{"ngrok", bridge.RoadStatus{Kind: bridge.TunnelNgrok, Tunnel: tunnel.Status{State: tunnel.Online}}, "road.line.ngrok", tunnel.Online},
 		{"own", bridge.RoadStatus{Kind: bridge.TunnelNone, Tunnel: tunnel.Status{State: tunnel.Offline, URL: "https://x.ru"}}, "road.line.own", tunnel.Offline},
 		{"poll before the first", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute}, "road.line.poll_first", tunnel.Connecting},
+		{"poll without VPBX keys", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, NoKeys: true}, "road.line.poll_no_keys", tunnel.Offline},
 		{"poll ok", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true, Last: reconcile.Result{At: at, New: 2}}, "road.line.poll", tunnel.Online},
 		{"poll failed", bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true, Last: reconcile.Result{At: at, Err: reconcile.ErrCredentials}}, "road.line.poll_failed", tunnel.Offline},
 	} {
