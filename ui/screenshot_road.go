@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/config"
 	"mangotqm/app/reconcile"
 	"mangotqm/app/secrets"
 	"mangotqm/tunnel"
@@ -55,6 +56,19 @@ func (u *UI) roadScenes() []scene {
 			u.showRoadSettings()
 			u.settingsWin = u.roadWin // the wizard's first scene closes it
 			return nil
-		}, ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.roadWin != nil) }) == "true" }},
+		}, ready: func() bool {
+			return u.onUIText(func() string { return fmt.Sprint(u.roadWin != nil && u.roadTour.form != nil) }) == "true"
+		}},
+		// The own address typed over plain http: refused, naming the field.
+		{name: "road-5-settings-own-refused", setup: func() error {
+			f := u.roadTour.form
+			f.set(config.RoadOwn)
+			f.publicURL.SetText("http://pbx.example.ru")
+			u.roadTour.save.OnTapped()
+			return nil
+		}, ready: func() bool {
+			want := u.roadTour.form.errorText(&vm.RoadFieldError{Field: "public-url", Value: "http://pbx.example.ru"})
+			return u.onUIText(func() string { return u.roadTour.status.Text }) == want
+		}},
 	}
 }

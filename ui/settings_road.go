@@ -14,6 +14,13 @@ import (
 	"mangotqm/app/secrets"
 )
 
+// roadSettings is the «Подключение» window's form and status line.
+type roadSettings struct {
+	form   *roadForm
+	status *widget.Label
+	save   *widget.Button
+}
+
 // roadButton opens the «Подключение» window (Settings' hook).
 func (u *UI) roadButton() fyne.CanvasObject {
 	b := widget.NewButton(u.tr.T("road.settings.tab")+"…", u.showRoadSettings)
@@ -67,6 +74,7 @@ func (u *UI) fillRoadSettings(w fyne.Window, vpbxStored bool) {
 		}()
 	})
 	save.Importance = widget.HighImportance
+	u.roadTour = roadSettings{form: f, status: status, save: save}
 	w.SetContent(container.NewBorder(title, container.NewVBox(status, container.NewHBox(save)), nil, nil,
 		container.NewVScroll(f.content())))
 }

@@ -126,6 +126,7 @@ type UI struct {
 	finalWizard *wizard        // first run: shows the webhook URL once known
 	settingsWin fyne.Window    // the last settings window opened (screenshots)
 	roadWin     fyne.Window    // the last «Подключение» window opened (settings_road.go)
+	roadTour    roadSettings   // its form and status (the screenshot tour)
 	tourMapping *mappingEditor // the screenshot tour's mapping editor
 	scenes      []string       // the tour's scenes to take (nil = all)
 

@@ -8,6 +8,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -203,6 +204,10 @@ func (f *roadForm) errorText(err error) string {
 	if errors.Is(err, vm.ErrRoadNotAllowed) {
 		return f.u.tr.T("road.error.not_allowed")
 	}
+	var fe *vm.RoadFieldError
+	if errors.As(err, &fe) {
+		return f.u.tr.T("road.error."+strings.ReplaceAll(fe.Field, "-", "_"), map[string]any{"Value": fe.Value})
+	}
 	return f.u.tr.T("road.error.save", map[string]any{"Error": err.Error()})
 }
 
@@ -217,7 +222,7 @@ func (f *roadForm) check() {
 	k, r := f.kind(), f.road()
 	if k == config.RoadOwn {
 		if err := config.CheckPublicURL(config.NormalizePublicURL(r.PublicURL)); err != nil {
-			f.show(false, tr.T("road.error.save", map[string]any{"Error": "public-url: " + err.Error()}))
+			f.show(false, f.errorText(&vm.RoadFieldError{Field: "public-url", Value: r.PublicURL, Err: err}))
 			return
 		}
 	}

@@ -71,7 +71,7 @@ func TestWizardRoadPage(t *testing.T) {
 	z.selectRoad(config.RoadOwn)
 	z.road.form.publicURL.SetText("http://pbx.example.ru")
 	z.roadNext(t)
-	if !z.road.shown || !strings.Contains(z.status.Text, "public-url") {
+	if !z.road.shown || !strings.Contains(z.status.Text, "Внешний адрес: «http://pbx.example.ru» не подходит") {
 		t.Fatalf("an http own address accepted: status %q", z.status.Text)
 	}
 	// The live check of an address that does not answer says so.

@@ -152,6 +152,32 @@ type RoadSwitcher interface {
 	SetConfig(ctx context.Context, c config.Config) error
 }
 
+// RoadFieldError: a field of the road page is not valid. Field is the
+// setting's flag name (public-url, listen, poll-every); Value what was typed.
+type RoadFieldError struct {
+	Field, Value string
+	Err          error
+}
+
+func (e *RoadFieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *RoadFieldError) Unwrap() error { return e.Err }
+
+// checkRoadFields checks the fields the road uses, naming the first bad one.
+func checkRoadFields(r config.Road) error {
+	if r.Kind == config.RoadOwn {
+		if err := config.CheckPublicURL(r.PublicURL); err != nil {
+			return &RoadFieldError{Field: "public-url", Value: r.PublicURL, Err: err}
+		}
+		if err := config.CheckListen(r.Listen); err != nil {
+			return &RoadFieldError{Field: "listen", Value: r.Listen, Err: err}
+		}
+	}
+	if d := time.Duration(r.PollEvery); d < config.MinPollEvery || d > config.MaxPollEvery {
+		return &RoadFieldError{Field: "poll-every", Value: d.String(), Err: errors.New("not between 30s and 1h")}
+	}
+	return nil
+}
+
 // ErrRoadNotAllowed: the chosen road needs secrets that are not saved.
 var ErrRoadNotAllowed = errors.New("road: the saved secrets do not allow it")
 
@@ -178,7 +204,7 @@ func SaveRoad(ctx context.Context, b RoadSwitcher, r config.Road, pollEvery stri
 	if pollEvery != "" {
 		d, err := time.ParseDuration(pollEvery)
 		if err != nil {
-			return errors.New("poll-every: not a duration like 1m")
+			return &RoadFieldError{Field: "poll-every", Value: pollEvery, Err: errors.New("not a duration like 1m")}
 		}
 		r.PollEvery = config.Duration(d)
 	} else if r.PollEvery == 0 {
@@ -186,6 +212,9 @@ func SaveRoad(ctx context.Context, b RoadSwitcher, r config.Road, pollEvery stri
 	}
 	if r.Listen == "" {
 		r.Listen = config.DefaultListen
+	}
+	if err := checkRoadFields(r); err != nil {
+		return err
 	}
 	c.Road = r
 	if err := c.Validate(); err != nil {
