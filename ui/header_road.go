@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/tunnel"
@@ -21,6 +22,7 @@ import (
 
 type roadHeader struct {
 	line       *widget.Label
+	silent     *widget.Label // the silent-webhooks incident, while open
 	switchBox  *fyne.Container
 	urlRow     *fyne.Container
 	box        *fyne.Container // line and switch; hidden with both, leaving no gap
@@ -28,7 +30,8 @@ type roadHeader struct {
 	vpbxStored bool            // read from the keychain when the switch is offered
 	// tour, when set (the screenshot tour, UI goroutine only), is the road
 	// shown instead of the demo's (which has none).
-	tour *bridge.RoadStatus
+	tour         *bridge.RoadStatus
+	tourIncident string // and an open silent-webhooks incident's message
 }
 
 // tourRoad puts the screenshot tour's road into h.
@@ -42,6 +45,9 @@ func (m *mainWindow) tourRoad(h vm.Header) vm.Header {
 	if s.Kind == bridge.TunnelPoll {
 		h.TunnelState = tunnel.Online
 	}
+	if m.road.tourIncident != "" {
+		h.Incidents = append(h.Incidents, calls.Incident{Kind: bridge.IncidentSilentWebhooks, Message: m.road.tourIncident})
+	}
 	h.Health = vm.HealthOf(h)
 	return h
 }
@@ -52,14 +58,18 @@ func (m *mainWindow) buildRoadLine() fyne.CanvasObject {
 	m.road.line.Hidden = true
 	m.road.switchBox = container.NewVBox()
 	m.road.switchBox.Hidden = true
-	m.road.box = container.NewVBox(m.road.line, m.road.switchBox)
+	m.road.silent = widget.NewLabel("")
+	m.road.silent.Wrapping = fyne.TextWrapWord
+	m.road.silent.Importance = widget.WarningImportance
+	m.road.silent.Hidden = true
+	m.road.box = container.NewVBox(m.road.line, m.road.silent, m.road.switchBox)
 	m.road.box.Hidden = true
 	return m.road.box
 }
 
 // fitBox hides the road rows' box when both are hidden.
 func (r *roadHeader) fitBox() {
-	hidden := r.line.Hidden && r.switchBox.Hidden
+	hidden := r.line.Hidden && r.switchBox.Hidden && r.silent.Hidden
 	if r.box.Hidden != hidden {
 		r.box.Hidden = hidden
 		r.box.Refresh()
@@ -106,6 +116,12 @@ func (m *mainWindow) applyRoadLine(h vm.Header) {
 	r.line.SetText(text)
 	r.line.Hidden = text == "" || h.Road.Kind == bridge.TunnelPoll
 	r.line.Refresh()
+	silent := silentIncident(h)
+	if r.silent.Text != silent || r.silent.Hidden != (silent == "") {
+		r.silent.SetText(silent)
+		r.silent.Hidden = silent == ""
+		r.silent.Refresh()
+	}
 	if r.urlRow != nil {
 		r.urlRow.Hidden = h.Road.Kind == bridge.TunnelPoll
 		r.urlRow.Refresh()
@@ -170,4 +186,24 @@ func (m *mainWindow) switchToPoll() {
 		m.requestRefresh()
 		return nil
 	})
+}
+
+// silentIncident is the open silent-webhooks incident's message ("" when
+// none): the header shows it under the road line, the tray in its tooltip.
+func silentIncident(h vm.Header) string {
+	for _, i := range h.Incidents {
+		if i.Kind == bridge.IncidentSilentWebhooks {
+			return i.Message
+		}
+	}
+	return ""
+}
+
+// trayRoadLine is the tooltip's line about the road's incident ("" when
+// none), with its leading newline.
+func trayRoadLine(h vm.Header) string {
+	if s := silentIncident(h); s != "" {
+		return "\n" + s
+	}
+	return ""
 }

@@ -50,8 +50,16 @@ func (u *UI) roadScenes() []scene {
 		}, check: m.checkNotClipped},
 		{name: "road-2-own", setup: show(own), ready: shows(own), check: m.checkNotClipped},
 		{name: "road-3-poll", setup: show(poll), ready: shows(poll), check: m.checkNotClipped},
+		// Webhooks silent while ngrok is online: the incident under the road line.
+		{name: "road-3s-silent-webhooks", setup: func() error {
+			m.road.tourIncident = u.tr.T("road.silent_webhooks", map[string]any{"Count": 4})
+			return show(bridge.RoadStatus{Kind: bridge.TunnelNgrok, Tunnel: tunnel.Status{State: tunnel.Online,
+				URL: "https://office.ngrok-free.dev"}})()
+		}, ready: func() bool {
+			return u.onUIText(func() string { return fmt.Sprint(!m.road.silent.Hidden) }) == "true"
+		}, check: m.checkNotClipped},
 		{name: "road-4-settings", setup: func() error {
-			m.road.tour = nil
+			m.road.tour, m.road.tourIncident = nil, ""
 			m.requestRefresh()
 			u.showRoadSettings()
 			u.settingsWin = u.roadWin // the wizard's first scene closes it

@@ -8,8 +8,11 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"mangotqm/app/bridge"
+	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
+	"mangotqm/ui/vm"
 )
 
 // roadNext taps Next on the road page and waits for the save.
@@ -127,5 +130,23 @@ func TestWizardRoadPage(t *testing.T) {
 	test.Tap(z.skip)
 	if *done != 1 {
 		t.Fatalf("wizard finished %d times", *done)
+	}
+}
+
+// The silent-webhooks incident reaches the tray's tooltip; other incidents
+// do not add a road line.
+func TestTrayRoadLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		inc  []calls.Incident
+		want string
+	}{
+		{"none", nil, ""},
+		{"another incident", []calls.Incident{{Kind: bridge.IncidentTunnelDown, Message: "x"}}, ""},
+		{"silent webhooks", []calls.Incident{{Kind: bridge.IncidentTunnelDown, Message: "x"}, {Kind: bridge.IncidentSilentWebhooks, Message: "вебхуки Mango не доходят"}}, "\nвебхуки Mango не доходят"},
+	} {
+		if got := trayRoadLine(vm.Header{Incidents: tc.inc}); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
