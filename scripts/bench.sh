@@ -10,6 +10,8 @@
 #  - backfill of 10,000 calls from the fake Mango VPBX (time to store; the
 #    delivery rate against a TQM that answers 429 above 10 requests/s; 429s,
 #    which must be 0);
+#  - the poll road (`serve --tunnel poll`, default 1-minute poll): time from
+#    a call's end to TQM's 200, median and maximum — target ≤ 90 s;
 #  - the desktop app's idle RSS and CPU with 10,000 calls, next to a minimal
 #    Fyne window measured the same way (real Secret Service, Xvfb).
 set -euo pipefail
@@ -18,6 +20,7 @@ export GOTOOLCHAIN=auto CGO_ENABLED=1
 out=$(mktemp)
 go test -tags migrated_fynedo -run '^$' -bench 'Intake' -benchtime 5x ./app/receiver | tee "$out"
 go test -tags migrated_fynedo -run '^$' -bench 'Latency|IdleRSS|Load20k' -benchtime 1x -timeout 60m ./app/e2e | tee -a "$out"
+go test -tags migrated_fynedo -run '^$' -bench 'PollRoadSpeed' -benchtime 1x -timeout 20m ./app/e2e | tee -a "$out"
 dbus-run-session -- bash -c 'echo bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   exec xvfb-run -a -s "-screen 0 1366x768x24" go test -tags migrated_fynedo -run "^$" -bench DesktopIdle -benchtime 1x ./ui' 2>/dev/null | tee -a "$out"
 echo

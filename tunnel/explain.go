@@ -31,6 +31,9 @@ const (
 	KeyTLSIntercepted     = "tunnel.ngrok.tls_intercepted"  // certificate errors (antivirus/proxy)
 	KeyBadURL             = "tunnel.ngrok.bad_url"          // NgrokConfig.URL is not a URL
 	KeyLost               = "tunnel.ngrok.lost"             // endpoint closed under us; reconnecting
+	KeyBlockedIP          = "tunnel.ngrok.blocked_ip"       // ERR_NGROK_9040: this computer's address is refused
+	KeyQuota              = "tunnel.ngrok.quota"            // ERR_NGROK_727: the free plan's monthly requests are used up
+	KeyLocationBlocked    = "tunnel.ngrok.location_blocked" // ERR_NGROK_22001: ngrok.com refuses this location
 	KeyUnknown            = "tunnel.ngrok.unknown"          // anything else ({{.Code}} when known)
 	KeyProbeUnreachable   = "tunnel.probe.unreachable"      // self-probe failed K times
 	KeyProbeRecovered     = "tunnel.probe.recovered"        // self-probe works again
@@ -55,25 +58,45 @@ var (
 
 // codeKeys maps ngrok error codes to message keys.
 var codeKeys = map[string]string{
-	"ERR_NGROK_105":  KeyBadAuthtoken,
-	"ERR_NGROK_106":  KeyOldAuthtoken,
-	"ERR_NGROK_107":  KeyBadAuthtoken,
-	"ERR_NGROK_108":  KeySessionLimit,
-	"ERR_NGROK_313":  KeyDomainNotYours,
-	"ERR_NGROK_320":  KeyDomainNotYours,
-	"ERR_NGROK_334":  KeyEndpointInUse,
-	"ERR_NGROK_4018": KeyNoCredential,
+	"ERR_NGROK_105":   KeyBadAuthtoken,
+	"ERR_NGROK_106":   KeyOldAuthtoken,
+	"ERR_NGROK_107":   KeyBadAuthtoken,
+	"ERR_NGROK_108":   KeySessionLimit,
+	"ERR_NGROK_313":   KeyDomainNotYours,
+	"ERR_NGROK_320":   KeyDomainNotYours,
+	"ERR_NGROK_334":   KeyEndpointInUse,
+	"ERR_NGROK_4018":  KeyNoCredential,
+	"ERR_NGROK_9040":  KeyBlockedIP,
+	"ERR_NGROK_727":   KeyQuota,
+	"ERR_NGROK_22001": KeyLocationBlocked,
 }
+
+// otherRoad lists the keys of ngrok failures that waiting will not fix
+// from this office: the admin is offered another road at once.
+var otherRoad = map[string]bool{
+	KeyBlockedIP:       true,
+	KeyQuota:           true,
+	KeyLocationBlocked: true,
+}
+
+// SuggestsOtherRoad reports whether a failure explained by messageKey is
+// one ngrok will not get over from this office (its address is refused,
+// the month's requests are used up, ngrok.com refuses the location): the
+// window and the wizard then offer another road in one click.
+func SuggestsOtherRoad(messageKey string) bool { return otherRoad[messageKey] }
 
 // needsAdmin lists the keys of failures that retrying will not fix until
 // someone changes a setting (or closes another copy of the program): Start
 // stops waiting and reports them at once; the tunnel still retries slowly.
 var needsAdmin = map[string]bool{
-	KeyBadAuthtoken:   true,
-	KeyOldAuthtoken:   true,
-	KeySessionLimit:   true,
-	KeyDomainNotYours: true,
-	KeyNoCredential:   true,
+	KeyBadAuthtoken:    true,
+	KeyOldAuthtoken:    true,
+	KeySessionLimit:    true,
+	KeyDomainNotYours:  true,
+	KeyNoCredential:    true,
+	KeyBlockedIP:       true,
+	KeyQuota:           true,
+	KeyLocationBlocked: true,
 }
 
 var codeRE = regexp.MustCompile(`(?i)ERR_NGROK_(\d+)`)

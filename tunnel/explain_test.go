@@ -48,6 +48,14 @@ func TestExplain(t *testing.T) {
 		{"334 endpoint online", codeErr{"ERR_NGROK_334", "already online"}, "ERR_NGROK_334", KeyEndpointInUse},
 		{"4018 no credential", codeErr{"ERR_NGROK_4018", "verified account"}, "ERR_NGROK_4018", KeyNoCredential},
 		{"bare number code", codeErr{"107", "x"}, "ERR_NGROK_107", KeyBadAuthtoken},
+		// As ngrok-go v2 returns them: an ngrok.Error whose text is
+		// "authentication failed: <server message>" plus the code and docs link.
+		{"9040 address refused (ngrok.Error)", codeErr{"ERR_NGROK_9040", "authentication failed: We do not allow agents to connect to ngrok from your IP address (2a00:1fa0:4242::1).\n\nERR_NGROK_9040\n\nhttps://ngrok.com/docs/errors/err_ngrok_9040"}, "ERR_NGROK_9040", KeyBlockedIP},
+		{"9040 in the text of a joined start error", errors.Join(dialErr(), errors.New("failed to connect: authentication failed: We do not allow agents to connect to ngrok from your IP address (2a00:1fa0::1).\n\nERR_NGROK_9040"), context.DeadlineExceeded), "ERR_NGROK_9040", KeyBlockedIP},
+		{"9040 in an event error", fmt.Errorf("session: %w", legacyErr{"ERR_NGROK_9040"}), "ERR_NGROK_9040", KeyBlockedIP},
+		{"727 from the self-probe's answer header", errors.New("probe: HTTP 429 (ERR_NGROK_727)"), "ERR_NGROK_727", KeyQuota},
+		{"727 ngrok.Error", codeErr{"ERR_NGROK_727", "The account has hit its monthly limit of HTTP requests.\n\nERR_NGROK_727"}, "ERR_NGROK_727", KeyQuota},
+		{"22001 location refused", errors.New("ngrok.com: access denied from your location\n\nhttps://ngrok.com/docs/errors/err_ngrok_22001"), "ERR_NGROK_22001", KeyLocationBlocked},
 		{"unknown code", codeErr{"ERR_NGROK_9037", "bad url"}, "ERR_NGROK_9037", KeyUnknown},
 		{"wrapped", fmt.Errorf("failed to connect: %w", codeErr{"ERR_NGROK_108", "x"}), "ERR_NGROK_108", KeySessionLimit},
 		{"joined with dial errors and deadline (Listen at ctx end)",
@@ -105,5 +113,42 @@ func TestUnknownCodeMessageLinksTheDocs(t *testing.T) {
 	}
 	if got := MessageBoth(Status{MessageKey: KeyClosed}); !strings.Contains(got, " / ") {
 		t.Fatalf("MessageBoth = %q, want both languages", got)
+	}
+}
+
+// The refusals ngrok will not get over from this office name the next
+// step in both languages and offer another road; the others do not.
+func TestRefusalsOfferAnotherRoad(t *testing.T) {
+	for _, tc := range []struct {
+		code      string
+		wantOther bool
+		ruStep    string
+		enStep    string
+	}{
+		{"ERR_NGROK_9040", true, "«Без входящих подключений", "No incoming connections"},
+		{"ERR_NGROK_727", true, "следующего месяца", "next month"},
+		{"ERR_NGROK_22001", true, "«Свой адрес»", "Own address"},
+		{"ERR_NGROK_108", false, "", ""},
+		{"ERR_NGROK_107", false, "", ""},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			code, key := Explain(codeErr{tc.code, "x"})
+			if got := SuggestsOtherRoad(key); got != tc.wantOther {
+				t.Fatalf("SuggestsOtherRoad(%q) = %v, want %v", key, got, tc.wantOther)
+			}
+			if !needsAdmin[key] {
+				t.Errorf("%s: Start keeps waiting for a failure retrying will not fix", tc.code)
+			}
+			if !tc.wantOther {
+				return
+			}
+			s := Status{MessageKey: key, Code: code}
+			if ru := Message(i18n.RU, s); !strings.Contains(ru, tc.ruStep) || !strings.Contains(ru, "err_ngrok_") {
+				t.Errorf("ru message lacks the next step %q or the docs link: %q", tc.ruStep, ru)
+			}
+			if en := Message(i18n.EN, s); !strings.Contains(en, tc.enStep) {
+				t.Errorf("en message lacks the next step %q: %q", tc.enStep, en)
+			}
+		})
 	}
 }

@@ -32,7 +32,7 @@ func TestTunnelTranslationsMatch(t *testing.T) {
 	}
 	used := []string{KeyClosed, KeyLocalListenFailed, KeyNoAuthtoken, KeyBadAuthtoken, KeyOldAuthtoken,
 		KeySessionLimit, KeyDomainNotYours, KeyEndpointInUse, KeyNoCredential, KeyUnreachable,
-		KeyTLSIntercepted, KeyBadURL, KeyLost, KeyUnknown, KeyProbeUnreachable, KeyProbeRecovered, KeyURLChanged}
+		KeyTLSIntercepted, KeyBadURL, KeyLost, KeyBlockedIP, KeyQuota, KeyLocationBlocked, KeyUnknown, KeyProbeUnreachable, KeyProbeRecovered, KeyURLChanged}
 	for _, k := range used {
 		if _, ok := ru[k]; !ok {
 			t.Errorf("key %q used by the code is missing", k)

@@ -15,6 +15,9 @@ import (
 type None struct {
 	Addr      string // e.g. 127.0.0.1:8787; ":0" picks a free port
 	PublicURL string // optional base URL that reaches Addr from outside
+	// Allow, when set, answers only its source addresses (own address with
+	// Mango's published addresses).
+	Allow *AllowList
 
 	states *hub.Hub[Status]
 	mu     sync.Mutex
@@ -35,6 +38,9 @@ func (n *None) Start(ctx context.Context) (net.Listener, string, error) {
 		n.states.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.local.listen_failed",
 			Detail: err.Error()})
 		return nil, "", fmt.Errorf("listen on %s: %w", n.Addr, err)
+	}
+	if n.Allow != nil {
+		ln = n.Allow.Listener(ln)
 	}
 	n.mu.Lock()
 	n.ln = ln

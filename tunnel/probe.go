@@ -2,10 +2,13 @@ package tunnel
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,6 +56,7 @@ type Prober struct {
 	mu       sync.Mutex
 	failures int
 	open     bool
+	code     string // ngrok error code of the last failure ("" when none)
 }
 
 // NewProber returns a prober; Run starts it. A nil logger discards logs.
@@ -97,6 +101,10 @@ func (p *Prober) Probe(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return err // shutting down: not the URL's fault
 	}
+	code, explained := Explain(err)
+	// A refusal ngrok will not get over (its monthly limit, a blocked
+	// address) opens the incident at the first answer that says so.
+	refused := err != nil && SuggestsOtherRoad(explained)
 	p.mu.Lock()
 	var (
 		notify bool
@@ -104,11 +112,13 @@ func (p *Prober) Probe(ctx context.Context) error {
 	)
 	if err != nil {
 		p.failures++
-		if !p.open && p.failures >= p.cfg.Failures {
+		if !p.open && (p.failures >= p.cfg.Failures || refused) {
 			p.open, notify, open = true, true, true
 		}
+		p.code = code
 	} else {
 		p.failures = 0
+		p.code = ""
 		if p.open {
 			p.open, notify, open = false, true, false
 		}
@@ -123,6 +133,9 @@ func (p *Prober) Probe(ctx context.Context) error {
 		key := KeyProbeRecovered
 		if open {
 			key = KeyProbeUnreachable
+			if refused {
+				key = explained
+			}
 		}
 		p.report.OnIncident(open, key)
 	}
@@ -134,6 +147,15 @@ func (p *Prober) Open() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.open
+}
+
+// Code returns the ngrok error code of the last failed probe ("" when the
+// last probe worked or its failure had no code), e.g. ERR_NGROK_727 from
+// the answer's ngrok-error-code header.
+func (p *Prober) Code() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.code
 }
 
 // probeError hides the secret part of the health URL from the message
@@ -186,4 +208,37 @@ func (p *Prober) checkRaw(ctx context.Context) error {
 		return fmt.Errorf("probe: HTTP %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// CheckOnce fetches healthURL once, as Mango would reach it (the live check
+// of an own address in the wizard and in Settings). The error hides the
+// URL's secret path; Explain gives its ngrok code when the answer has one.
+func CheckOnce(ctx context.Context, healthURL string, timeout time.Duration) error {
+	return NewProber(ProberConfig{HealthURL: healthURL, Timeout: timeout}, nil, nil).check(ctx)
+}
+
+// CheckOwn checks an own address before the bridge listens on it: it
+// listens on listen for a moment, answering one random path, and fetches
+// publicURL with that path from outside (through the router, proxy or VPS,
+// like Mango would). When listen is taken (the bridge runs there already),
+// it returns the listen error; probe the bridge's health URL instead.
+func CheckOwn(ctx context.Context, listen, publicURL string, timeout time.Duration) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	var nonce [12]byte
+	_, _ = rand.Read(nonce[:])
+	path := "/mangotqm-check/" + hex.EncodeToString(nonce[:])
+	srv := &http.Server{ReadHeaderTimeout: timeout, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	return CheckOnce(ctx, strings.TrimRight(publicURL, "/")+path, timeout)
 }

@@ -1,6 +1,13 @@
 // Package tunnel gives the receiver a place to listen and the public base URL
 // Mango must call: either an ngrok endpoint (the office PC has no public
-// address) or a plain local listener for LAN / reverse-proxy setups.
+// address) or a plain local listener for the office's own address (a router
+// port forward, a reverse proxy, a VPS), optionally answering only Mango's
+// source addresses (AllowList). The third road, polling Mango's statistics,
+// needs no listener and lives in app/reconcile and app/bridge.
+//
+// A listening road is a Tunnel: another provider (e.g. tuna.am, once its Go
+// module can be fetched) is one file implementing Tunnel, plus its case in
+// app/bridge's newTunnel.
 package tunnel
 
 import (

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/bridge"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 )
@@ -40,12 +41,15 @@ func (m *mainWindow) buildHeader() fyne.CanvasObject {
 	// would widen the window instead (2,777 px for one ngrok error).
 	m.state.Wrapping = fyne.TextWrapWord
 	m.counts.Wrapping = fyne.TextWrapWord
+	m.road.urlRow = container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T(urlLabel)), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
+		hint)
 	return container.NewVBox(
 		container.NewBorder(nil, nil, m.demo, nil, m.state),
+		m.buildRoadLine(), // header_road.go
 		m.counts,
 		m.buildReconcileLine(),
-		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T(urlLabel)), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
-		hint,
+		m.road.urlRow,
 	)
 
 }
@@ -85,6 +89,9 @@ func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
 			text += " " + tr.T("ui.tunnel.last_error", map[string]any{"Reason": reason})
 		}
 	}
+	if h.Road.Kind == bridge.TunnelPoll {
+		text, imp = pollStateText(tr, h) // header_road.go: no tunnel on this road
+	}
 	if h.Paused {
 		// Sending is paused: never a green «works».
 		text = tr.T("ui.delivery.paused") + " · " + text
@@ -96,12 +103,14 @@ func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
 }
 
 func (m *mainWindow) applyHeader(h vm.Header) {
+	h = m.tourRoad(h) // header_road.go: the screenshot tour's road
 	m.header = h
 	text, imp := tunnelText(m.tr, h)
 	m.state.Importance = imp
 	m.state.SetText(text)
 	m.counts.SetText(m.tr.T("ui.counts", vm.CountsData(h.Counts)))
 	m.applyReconcileLine(h.Reconcile)
+	m.applyRoadLine(h)
 	if m.url.Text != h.URL {
 		m.url.SetText(h.URL)
 	}

@@ -120,6 +120,7 @@ func (u *UI) tour() error {
 		{name: "settings-demo", setup: func() error { u.tourMapping.w.Close(); showSettings(u); return nil },
 			ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.settingsWin != nil) }) == "true" }},
 	}
+	scenes = append(scenes, u.roadScenes()...) // screenshot_road.go
 	// Every wizard page, over the demo's bridge with an in-memory keychain.
 	wizPage := func(name string, f func()) scene {
 		return scene{name: "wizard-" + name, setup: func() error { f(); return nil }, ready: func() bool { return true }}
@@ -134,11 +135,19 @@ func (u *UI) tour() error {
 	}))
 	for i := range wizardSteps() {
 		scenes = append(scenes, wizPage(fmt.Sprintf("%d-step", i+1), func() { wiz.show(i) }))
+		if i == 1 { // after the VPBX step: the road page
+			scenes = append(scenes, wizPage("2r-road", func() { wiz.showRoad() }))
+		}
 	}
 	scenes = append(scenes,
 		wizPage("6-waiting", func() {
 			wiz.waitForURL()
 			st := tunnel.Status{State: tunnel.Offline, MessageKey: "tunnel.ngrok.bad_authtoken", Code: "ERR_NGROK_107"}
+			wiz.showTunnel(vm.Header{TunnelState: st.State, TunnelKey: st.MessageKey, Tunnel: st})
+		}),
+		wizPage("6r-refused", func() {
+			wiz.waitForURL()
+			st := tunnel.Status{State: tunnel.Offline, MessageKey: tunnel.KeyBlockedIP, Code: "ERR_NGROK_9040"}
 			wiz.showTunnel(vm.Header{TunnelState: st.State, TunnelKey: st.MessageKey, Tunnel: st})
 		}),
 		wizPage("7-url", func() { wiz.showURL(m.url.Text) }),
@@ -175,7 +184,9 @@ func (u *UI) scene(s scene) error {
 	texts := u.main.visibleText()
 	sort.Strings(texts)
 	var state string
-	fyne.DoAndWait(func() { state = u.main.state.Text + "\n" + u.main.detailHead.Text + "\n" + u.main.tries.Text })
+	fyne.DoAndWait(func() {
+		state = u.main.state.Text + "\n" + u.main.road.line.Text + "\n" + u.main.detailHead.Text + "\n" + u.main.tries.Text
+	})
 	dump := "cells:\n" + strings.Join(texts, "\n") + "\nstate:\n" + state + "\n"
 	base := filepath.Join(u.screenshot, s.name)
 	if err := os.WriteFile(base+".txt", []byte(dump), 0o644); err != nil {

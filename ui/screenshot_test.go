@@ -16,8 +16,10 @@ import (
 // tourScenes are the screenshots the tour must produce (screenshot.go).
 var tourScenes = []string{"main-1-normal", "main-2-retry", "main-3-attention", "main-4-invalid", "main-5-failed",
 	"details-failed", "details-mango-data", "details-mango-raw", "details-request", "resend-delivered-confirm",
-	"mapping-editor", "settings-demo", "wizard-0-intro", "wizard-1-step", "wizard-2-step", "wizard-3-step",
-	"wizard-4-step", "wizard-5-step", "wizard-6-waiting", "wizard-7-url"}
+	"mapping-editor", "settings-demo", "road-1-ngrok-refused", "road-2-own", "road-3-poll", "road-3s-silent-webhooks", "road-4-settings",
+	"road-5-settings-own-refused",
+	"wizard-0-intro", "wizard-1-step", "wizard-2-step", "wizard-2r-road", "wizard-3-step",
+	"wizard-4-step", "wizard-5-step", "wizard-6-waiting", "wizard-6r-refused", "wizard-7-url"}
 
 // TestScreenshotTour starts the real binary in demo mode in a real window
 // (Xvfb at 1366×768 under make test), lets it simulate each kind of call
@@ -125,7 +127,7 @@ func TestScreenshotTour(t *testing.T) {
 	t.Logf("screenshots: %s", dir)
 }
 
-var leakedKey = regexp.MustCompile(`\bui\.[a-z_]+\.`)
+var leakedKey = regexp.MustCompile(`\b(ui|road)\.[a-z_]+\.`)
 
 func colours(t *testing.T, path string) int {
 	t.Helper()

@@ -79,7 +79,7 @@ func (u *UI) updateTray(h vm.Header) {
 		return
 	}
 	s := vm.TrayOf(h)
-	tooltip := u.tr.T(s.Tooltip) + "\n" + u.tr.T("ui.counts", vm.CountsData(h.Counts))
+	tooltip := u.tr.T(s.Tooltip) + "\n" + u.tr.T("ui.counts", vm.CountsData(h.Counts)) + trayRoadLine(h) // header_road.go
 	if s == t.last && tooltip == t.lastTooltip && t.mute.Checked == u.settings.Muted() {
 		return
 	}

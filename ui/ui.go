@@ -80,7 +80,7 @@ func Run(o Options) int {
 func (u *UI) openBridge(ctx context.Context) (*bridge.Bridge, error) {
 	tun := u.tunnel
 	if tun == "" {
-		tun = bridge.TunnelNgrok
+		tun = bridge.TunnelSaved // the road saved in Settings (ngrok by default)
 	}
 	return bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: tun,
 		Listen: "127.0.0.1:0", Lang: u.tr.Lang, Version: u.version, Logger: u.log})
@@ -125,6 +125,8 @@ type UI struct {
 	tray        *tray
 	finalWizard *wizard        // first run: shows the webhook URL once known
 	settingsWin fyne.Window    // the last settings window opened (screenshots)
+	roadWin     fyne.Window    // the last «Подключение» window opened (settings_road.go)
+	roadTour    roadSettings   // its form and status (the screenshot tour)
 	tourMapping *mappingEditor // the screenshot tour's mapping editor
 	scenes      []string       // the tour's scenes to take (nil = all)
 
@@ -133,7 +135,7 @@ type UI struct {
 	// and applied by the test goroutine instead.
 	testQueue chan func()
 	// tunnel is how the bridge is reached (tests: bridge.TunnelNone;
-	// "" = ngrok, the desktop's way).
+	// "" = the saved road, the desktop's way).
 	tunnel bridge.TunnelKind
 }
 

@@ -38,6 +38,7 @@ type mainWindow struct {
 
 	state, counts, demo  *widget.Label
 	recon                *widget.Label // the last reconcile with Mango (backfill.go)
+	road                 roadHeader    // the road line and its switch (header_road.go)
 	url                  *widget.Entry
 	copyBtn, pauseBtn    *widget.Button
 	exportBtn, folderBtn *widget.Button

@@ -62,6 +62,11 @@ func wizardSteps() []wizardStep {
 		{titleKey: "ui.wizard.tqm.title", helpKey: "ui.wizard.tqm.help", noteKey: "ui.wizard.tqm.check_note", fields: []wizardField{
 			{labelKey: "ui.wizard.tqm.key", secret: secrets.TQMKey, check: reKey.MatchString, badKey: "ui.wizard.bad.key"},
 		}},
+		{titleKey: "ui.wizard.mango.title", helpKey: "ui.wizard.mango.help", noteKey: "ui.wizard.vpbx.note",
+			lossKey: "ui.wizard.skip_loss.vpbx", checkVPBX: true, fields: []wizardField{
+				{labelKey: "ui.wizard.mango.vpbx_key", secret: secrets.MangoVPBXKey, check: reVPBX.MatchString, badKey: "ui.wizard.bad.vpbx_key", optional: true},
+				{labelKey: "ui.wizard.mango.vpbx_salt", secret: secrets.MangoVPBXSalt, check: reSalt.MatchString, badKey: "ui.wizard.bad.vpbx_salt", optional: true},
+			}},
 		{titleKey: "ui.wizard.ngrok.title", helpKey: "ui.wizard.ngrok.help", noteKey: "ui.wizard.ngrok.check_note", fields: []wizardField{
 			{labelKey: "ui.wizard.ngrok.token", secret: secrets.NgrokAuthtoken, check: reToken.MatchString, badKey: "ui.wizard.bad.ngrok_token"},
 		}},
@@ -72,11 +77,6 @@ func wizardSteps() []wizardStep {
 				normalize: config.NormalizeDomain,
 				check:     reDomain.MatchString, badKey: "ui.wizard.bad.domain"},
 		}},
-		{titleKey: "ui.wizard.mango.title", helpKey: "ui.wizard.mango.help", noteKey: "ui.wizard.vpbx.note",
-			lossKey: "ui.wizard.skip_loss.vpbx", checkVPBX: true, fields: []wizardField{
-				{labelKey: "ui.wizard.mango.vpbx_key", secret: secrets.MangoVPBXKey, check: reVPBX.MatchString, badKey: "ui.wizard.bad.vpbx_key", optional: true},
-				{labelKey: "ui.wizard.mango.vpbx_salt", secret: secrets.MangoVPBXSalt, check: reSalt.MatchString, badKey: "ui.wizard.bad.vpbx_salt", optional: true},
-			}},
 		{titleKey: "ui.wizard.ct.title", helpKey: "ui.wizard.ct.help", noteKey: "ui.wizard.format_only",
 			lossKey: "ui.wizard.skip_loss.ct", fields: []wizardField{
 				{labelKey: "ui.wizard.mango.ct_token", secret: secrets.MangoCTToken, check: reKey.MatchString, badKey: "ui.wizard.bad.key", optional: true},
@@ -117,6 +117,10 @@ type wizard struct {
 	closeBtn *widget.Button
 
 	pending sync.WaitGroup // keychain writes, checks (tests wait for them)
+
+	road roadPage // wizard_road.go
+	// switchBox holds the last page's one-click switch of road.
+	switchBox *fyne.Container
 }
 
 // newWizard shows the wizard in w, from its intro page when intro is set.
@@ -273,7 +277,7 @@ func (z *wizard) show(i int) {
 			z.showIntro()
 			return
 		}
-		z.show(z.i - 1)
+		z.backFrom(z.i) // wizard_road.go: the road page sits between the steps
 	})
 	buttons := container.NewHBox(z.back, z.next)
 	if !z.hasIntro && i == 0 {
@@ -371,6 +375,9 @@ func (z *wizard) submit() {
 func (z *wizard) skipStep() { z.advance(z.i) }
 
 func (z *wizard) advance(step int) {
+	if z.roadAfter(step) { // wizard_road.go
+		return
+	}
 	if step+1 < len(z.steps) {
 		z.show(step + 1)
 		return
@@ -432,9 +439,10 @@ func (z *wizard) waitForURL() {
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.LowImportance
 	z.toMain = widget.NewButton(tr.T("ui.wizard.done.to_main"), z.finish)
-	z.back = widget.NewButton(tr.T("ui.wizard.done.change_keys"), func() { z.show(1) })
+	z.back = widget.NewButton(tr.T("ui.wizard.done.change_keys"), z.showRoad)
+	z.switchBox = container.NewVBox() // wizard_road.go: the one-click switch when ngrok refuses
 	z.w.SetContent(container.NewBorder(container.NewVBox(title, progress(tr.T("ui.url.waiting"))),
-		container.NewHBox(z.back, z.toMain), nil, nil, container.NewVScroll(container.NewVBox(z.reason, hint))))
+		container.NewHBox(z.back, z.toMain), nil, nil, container.NewVScroll(container.NewVBox(z.reason, z.switchBox, hint))))
 }
 
 // showTunnel shows the tunnel's state on the last page while it waits.
@@ -446,6 +454,7 @@ func (z *wizard) showTunnel(h vm.Header) {
 	z.reason.SetText(text)
 	z.reason.Importance = imp
 	z.reason.Refresh()
+	z.offerSwitch(h) // wizard_road.go
 }
 
 // finish closes the wizard and shows the main window (the bridge goes on

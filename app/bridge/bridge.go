@@ -46,6 +46,8 @@ type TunnelKind string
 const (
 	TunnelNone  TunnelKind = "none"  // listen locally (behind a reverse proxy, or for tests)
 	TunnelNgrok TunnelKind = "ngrok" // an ngrok endpoint on the configured dev domain
+	TunnelPoll  TunnelKind = "poll"  // no way in: calls are read from Mango's statistics (road.go)
+	TunnelSaved TunnelKind = "saved" // the road of the configuration, applied live (road.go)
 )
 
 // Options open a bridge. Only DataDir and Secrets are required.
@@ -121,6 +123,7 @@ type Bridge struct {
 	onClose   []func()
 	rec       reconcileState // app/bridge/reconcile.go
 	gap       gapState       // app/bridge/gap.go
+	road      roadState      // app/bridge/road.go
 }
 
 // Open opens the data folder, its database and the shared configuration
@@ -140,8 +143,8 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 	if opts.Tunnel == "" {
 		opts.Tunnel = TunnelNone
 	}
-	if opts.Tunnel != TunnelNone && opts.Tunnel != TunnelNgrok {
-		return nil, fmt.Errorf("unknown tunnel %q (none or ngrok)", opts.Tunnel)
+	if opts.Tunnel != TunnelNone && opts.Tunnel != TunnelNgrok && opts.Tunnel != TunnelPoll && opts.Tunnel != TunnelSaved {
+		return nil, fmt.Errorf("unknown tunnel %q (none, ngrok, poll or saved)", opts.Tunnel)
 	}
 	if opts.ProbeInterval == 0 && opts.Tunnel == TunnelNgrok {
 		opts.ProbeInterval = tunnelProbeInterval
@@ -259,6 +262,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	onStored := func(in store.Intaken) {
 		b.worker.Wake()
 		b.publish(Event{Kind: EventCall, CallRow: in.ID})
+		b.webhooksArrive() // silent.go
 	}
 	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
 		Logger: b.log.With("part", "receiver"), OnStored: onStored})
@@ -305,7 +309,18 @@ func (b *Bridge) newTunnel(ctx context.Context, secret string) (tunnel.Tunnel, e
 	if b.opts.TunnelOverride != nil {
 		return b.opts.TunnelOverride, nil
 	}
-	if b.opts.Tunnel == TunnelNone {
+	switch b.Road() {
+	case TunnelPoll:
+		// No listener: the reconcile loop polls (road.go). Without the VPBX
+		// keys it waits for them (RoadStatus says so); delivery runs anyway.
+		if !b.vpbxReady(ctx) {
+			b.log.Warn(b.text(KeyPollNeedsVPBX, nil))
+		}
+		return nil, nil
+	case TunnelNone:
+		if b.opts.Tunnel == TunnelSaved {
+			return b.ownTunnel()
+		}
 		listen := b.opts.Listen
 		if listen == "" {
 			listen = "127.0.0.1:8787"
@@ -330,6 +345,9 @@ func (b *Bridge) newTunnel(ctx context.Context, secret string) (tunnel.Tunnel, e
 // watch forwards the tunnel's states (see watchTunnel) until the tunnel is
 // replaced or the bridge closes.
 func (b *Bridge) watch(tun tunnel.Tunnel) {
+	if tun == nil {
+		return
+	}
 	states, unsub := tun.Subscribe()
 	b.mu.Lock()
 	b.tunDone = unsub
@@ -370,12 +388,8 @@ func (b *Bridge) OpenTunnel(ctx context.Context) error {
 		}
 	}()
 	b.checkURLChange(ctx, base)
-	if b.opts.ProbeInterval > 0 {
-		p := tunnel.NewProber(tunnel.ProberConfig{HealthURL: base + prefix + receiver.PathHealth,
-			Interval: b.opts.ProbeInterval}, tunnel.IncidentFunc(func(open bool, key string) {
-			b.incident(IncidentPublicURL, open, b.text(key, nil))
-		}), b.log.With("part", "probe"))
-		go func() { _ = p.Run(runCtx) }()
+	if every := b.probeEvery(); every > 0 {
+		b.startProbe(runCtx, tun, base+prefix+receiver.PathHealth, every)
 	}
 	b.publish(Event{Kind: EventTunnel})
 	return nil

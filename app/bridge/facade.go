@@ -144,19 +144,10 @@ func (b *Bridge) SetConfig(ctx context.Context, c config.Config) error {
 		b.applySender(ctx)
 		b.worker.Wake()
 	}
-	b.reconcileConfig(time.Duration(c.ReconcileEvery))
 	if old.Rate != c.Rate {
 		b.log.Info("the new sending rate applies after a restart", "rate", c.Rate)
 	}
-	if started && old.NgrokDomain != c.NgrokDomain && b.opts.Tunnel == TunnelNgrok {
-		go func() {
-			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			if err := b.restartTunnel(rctx); err != nil {
-				b.log.Warn("tunnel not open with the new domain; it keeps trying", "err", err)
-			}
-		}()
-	}
+	b.applyRoad(old, c) // road.go: the loop's mode and interval, a new tunnel
 	b.publish(Event{Kind: EventConfig})
 	return nil
 }
@@ -254,7 +245,7 @@ func (b *Bridge) ReloadSecrets(ctx context.Context) {
 	b.worker.Wake()
 	b.reconcileNow()
 	b.gapNow()
-	if b.opts.Tunnel == TunnelNgrok {
+	if b.Road() == TunnelNgrok {
 		if err := b.restartTunnel(ctx); err != nil {
 			b.log.Warn("tunnel not open with the new authtoken; it keeps trying", "err", err)
 		}

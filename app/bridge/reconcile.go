@@ -115,8 +115,9 @@ func (b *Bridge) startReconcile() {
 	if b.opts.Demo {
 		return
 	}
-	loop := reconcile.NewLoop(b.reconcileEngine(), time.Duration(b.Config().ReconcileEvery), b.vpbxReady,
-		func(reconcile.Result) { b.publish(Event{Kind: EventReconcile}) })
+	poll, every := b.loopMode() // road.go: the poll road polls
+	loop := reconcile.NewLoop(b.reconcileEngine(), every, b.vpbxReady,
+		func(res reconcile.Result) { b.afterReconcile(res); b.publish(Event{Kind: EventReconcile}) }).WithPoll(poll)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	b.rec.mu.Lock()
@@ -179,17 +180,6 @@ func (b *Bridge) watchOthers(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-	}
-}
-
-// reconcileConfig applies a new reconcile interval (SetConfig calls it).
-func (b *Bridge) reconcileConfig(every time.Duration) {
-	b.rec.mu.Lock()
-	loop := b.rec.loop
-	b.rec.mu.Unlock()
-	if loop != nil && loop.Every() != every {
-		b.log.Info("reconcile interval changed", "every", every)
-		loop.SetEvery(every)
 	}
 }
 

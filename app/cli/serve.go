@@ -36,7 +36,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (default: the per-user data directory)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8787", "address to listen on with --tunnel none")
-	fs.StringVar(&f.tunnel, "tunnel", "none", "how Mango reaches this machine: none (listen locally) or ngrok")
+	fs.StringVar(&f.tunnel, "tunnel", "none", "how Mango's calls reach this machine: none (listen on --listen; with --public-url, your own address), ngrok, poll (no way in: fetch calls from Mango's statistics every --poll-every; needs the VPBX code and signing key) or saved (the road saved in the desktop app)")
 	fs.StringVar(&f.publicURL, "public-url", "", "with --tunnel none: the public base URL that reaches --listen (reverse proxy)")
 	fs.StringVar(&f.schedule, "retry-schedule", "", "advanced: comma-separated waits after failed tries (default 5s,5m,30m,2h,5h,10h,10h)")
 	fs.StringVar(&f.secretsFrom, "secrets", "auto", "where secrets come from: env, keychain, or auto (environment first, then the keychain)")
@@ -52,14 +52,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.String("sources", string(def.Sources), "where calls come from: calltracking, vpbx (Mango API connector events) or both (saved setting if not given)")
 	fs.String("vpbx-url", def.VPBXURL, "Mango VPBX API base URL (saved setting if not given)")
 	fs.String("reconcile-every", time.Duration(def.ReconcileEvery).String(), "how often to compare with Mango's call statistics; 0 turns it off (saved setting if not given)")
+	fs.String("poll-every", time.Duration(def.Road.PollEvery).String(), "with --tunnel poll: how often to fetch calls from Mango's statistics, at least 30s (saved setting if not given)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
-	if f.tunnel != string(bridge.TunnelNone) && f.tunnel != string(bridge.TunnelNgrok) {
-		return usageError{fmt.Errorf("--tunnel must be none or ngrok, not %q", f.tunnel)}
+	switch bridge.TunnelKind(f.tunnel) {
+	case bridge.TunnelNone, bridge.TunnelNgrok, bridge.TunnelPoll, bridge.TunnelSaved:
+	default:
+		return usageError{fmt.Errorf("--tunnel must be none, ngrok, poll or saved, not %q", f.tunnel)}
+	}
+	if f.publicURL != "" {
+		if err := config.CheckPublicURL(f.publicURL); err != nil {
+			return usageError{fmt.Errorf("--public-url: %w", err)}
+		}
 	}
 	if !i18n.Known(f.lang) {
 		return usageError{fmt.Errorf("--lang must be ru or en, not %q", f.lang)}
@@ -147,6 +155,12 @@ func runServe(ctx context.Context, f serveFlags, override func(*config.Config) e
 			return fmt.Errorf("%s (%s)", i18n.T(f.lang, "tunnel.ngrok.no_authtoken_env", nil), secrets.EnvVar(secrets.NgrokAuthtoken))
 		}
 	}
+	if f.tunnel == string(bridge.TunnelPoll) {
+		if _, err := bridge.VPBXCredentialSource(store)(ctx); err != nil {
+			return fmt.Errorf("%s (%s, %s)", i18n.T(f.lang, "road.poll.needs_vpbx_env", nil),
+				secrets.EnvVar(secrets.MangoVPBXKey), secrets.EnvVar(secrets.MangoVPBXSalt))
+		}
+	}
 	b, err := bridge.Open(ctx, bridge.Options{
 		DataDir:   f.dataDir,
 		Secrets:   store,
@@ -176,6 +190,10 @@ func runServe(ctx context.Context, f serveFlags, override func(*config.Config) e
 			continue
 		}
 		fmt.Fprintf(stdout, "webhook-url: %s\n", e.URL)
+	}
+	if b.Road() == bridge.TunnelPoll {
+		fmt.Fprintf(stdout, "poll: calls are fetched from Mango's statistics every %s (no webhook address: nothing reaches this machine from outside)\n",
+			time.Duration(cfg.Road.PollEvery))
 	}
 	if f.tunnel == string(bridge.TunnelNone) && f.publicURL == "" {
 		log.Warn("the webhook URL is local to this machine: Mango cannot reach it. Use --tunnel ngrok, or --public-url with the address of a reverse proxy that forwards to --listen")

@@ -43,7 +43,7 @@ func Save(ctx context.Context, kv KV, c Config) error {
 
 // Flags names the settings that a command-line flag of the same name
 // overrides for one run.
-var Flags = []string{"tqm-url", "tqm-api", "audio", "sources", "vpbx-url", "ngrok-domain", "rate", "reconcile-every"}
+var Flags = []string{"tqm-url", "tqm-api", "audio", "sources", "vpbx-url", "ngrok-domain", "rate", "reconcile-every", "poll-every"}
 
 // Set overrides one setting by its flag name, for one run (nothing is
 // saved). Call Validate after the last Set.
@@ -73,6 +73,12 @@ func (c *Config) Set(flag, value string) error {
 			return fmt.Errorf("--reconcile-every: %q is not a duration like 15m or 0", value)
 		}
 		c.ReconcileEvery = Duration(v)
+	case "poll-every":
+		v, err := time.ParseDuration(value)
+		if err != nil {
+			return fmt.Errorf("--poll-every: %q is not a duration like 1m", value)
+		}
+		c.Road.PollEvery = Duration(v)
 	default:
 		return fmt.Errorf("--%s is not a setting", flag)
 	}
@@ -98,6 +104,8 @@ func (c Config) Get(flag string) string {
 		return strconv.FormatFloat(c.Rate, 'g', -1, 64)
 	case "reconcile-every":
 		return time.Duration(c.ReconcileEvery).String()
+	case "poll-every":
+		return time.Duration(c.Road.PollEvery).String()
 	}
 	return ""
 }

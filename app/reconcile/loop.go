@@ -19,6 +19,7 @@ type Loop struct {
 
 	mu    sync.Mutex
 	every time.Duration
+	poll  bool // the poll road: each run is a Poll, not a Reconcile
 	last  Result
 	has   bool
 }
@@ -52,6 +53,35 @@ func (l *Loop) SetEvery(d time.Duration) {
 	}
 }
 
+// WithPoll sets the poll road's mode before Run (no extra run).
+func (l *Loop) WithPoll(poll bool) *Loop {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.poll = poll
+	return l
+}
+
+// SetPoll switches between the poll road (poll true: each run is
+// Engine.Poll, every d) and the usual reconcile (every d, 0 = off). A
+// switch runs at once; the same mode with a new interval is SetEvery.
+func (l *Loop) SetPoll(poll bool, d time.Duration) {
+	l.mu.Lock()
+	switched := l.poll != poll
+	l.poll = poll
+	l.mu.Unlock()
+	l.SetEvery(d)
+	if switched {
+		l.Trigger()
+	}
+}
+
+// Polling reports whether the loop runs the poll road.
+func (l *Loop) Polling() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.poll
+}
+
 // Trigger asks for a run now (e.g. the VPBX key was just saved).
 func (l *Loop) Trigger() {
 	select {
@@ -73,7 +103,12 @@ func (l *Loop) Run(ctx context.Context) {
 	for {
 		every := l.Every()
 		if runNow && every > 0 && l.ready(ctx) {
-			res := l.e.Reconcile(ctx)
+			var res Result
+			if l.Polling() {
+				res = l.e.Poll(ctx)
+			} else {
+				res = l.e.Reconcile(ctx)
+			}
 			if ctx.Err() != nil {
 				return
 			}

@@ -115,6 +115,9 @@ type Engine struct {
 
 	fetch       sync.Mutex // one chunk at a time
 	lastRequest time.Time  // clock time of the last stats/request
+
+	pollMu       sync.Mutex
+	lastLongLook time.Time // poll.go: when a poll last looked PollLongLook back
 }
 
 // New returns an Engine.

@@ -31,6 +31,7 @@ type Header struct {
 	Health      Health
 	Demo        bool
 	Reconcile   ReconcileLine // the last reconcile with Mango (vm/reconcile.go)
+	Road        RoadLine      // the road and its state (vm/road.go)
 }
 
 // LoadHeader reads the header state.
@@ -50,6 +51,12 @@ func LoadHeader(ctx context.Context, b Backend) (Header, error) {
 		h.URL = h.Endpoints[0].URL
 	}
 	h.Reconcile = LoadReconcileLine(b)
+	var st tunnel.State
+	if !h.Demo { // the demo's local address is not a road
+		if h.Road, st = LoadRoadLine(b); h.Road.Kind == bridge.TunnelPoll {
+			h.TunnelState = st // no tunnel: the last poll's state
+		}
+	}
 	h.Health = HealthOf(h)
 	return h, nil
 }
