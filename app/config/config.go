@@ -87,12 +87,15 @@ type Config struct {
 	// ReconcileEvery: how often the bridge compares its calls with Mango's
 	// statistics (0 = never).
 	ReconcileEvery Duration `json:"reconcile_every"`
+	// Rules: which calls are sent to TQM (the rest are stored as skipped).
+	Rules Rules `json:"rules"`
 }
 
 // Default is the configuration of a fresh install.
 func Default() Config {
 	return Config{TQMURL: DefaultTQMURL, TQMAPI: TQMv2, Audio: AudioUpload, Sources: SourcesCalltracking,
-		VPBXURL: DefaultVPBXURL, Rate: DefaultRate, ReconcileEvery: Duration(DefaultReconcileEvery)}
+		VPBXURL: DefaultVPBXURL, Rate: DefaultRate, ReconcileEvery: Duration(DefaultReconcileEvery),
+		Rules: DefaultRules()}
 }
 
 // Validate checks every value; its errors name the setting (by its
@@ -124,6 +127,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReconcileEvery < 0 || (c.ReconcileEvery > 0 && time.Duration(c.ReconcileEvery) < time.Minute) {
 		errs = append(errs, fmt.Errorf("reconcile-every: %s is neither 0 (off) nor at least 1m", time.Duration(c.ReconcileEvery)))
+	}
+	if err := c.Rules.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
