@@ -33,6 +33,8 @@ type MangoCall struct {
 type Imported struct {
 	New     int     // calls stored
 	Skipped int     // of New, stored as skipped
+	// SkippedBy counts the skipped calls by reason code (e.g. "rule.line").
+	SkippedBy map[string]int
 	Known   int     // calls the bridge already had (not stored)
 	Rows    []int64 // rows stored, in input order
 }
@@ -81,6 +83,10 @@ func (s *Store) ImportMango(ctx context.Context, cs []MangoCall, window time.Dur
 					return fmt.Errorf("skip call: %w", err)
 				}
 				res.Skipped++
+				if res.SkippedBy == nil {
+					res.SkippedBy = map[string]int{}
+				}
+				res.SkippedBy[c.Skip.Code]++
 			}
 			for _, rec := range c.Records {
 				if rec = strings.TrimSpace(rec); rec == "" {

@@ -78,6 +78,9 @@ type Filter struct {
 	Since    time.Time // received at or after
 	Until    time.Time // received before
 	Search   string    // substring of caller, operator, call id or reason
+	// ByRule: only calls skipped by an import rule (status skipped, a
+	// "rule.*" reason).
+	ByRule bool
 	Limit    int       // default 500
 	Offset   int
 }
