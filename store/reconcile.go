@@ -33,10 +33,11 @@ type MangoCall struct {
 type Imported struct {
 	New     int     // calls stored
 	Skipped int     // of New, stored as skipped
-	// SkippedBy counts the skipped calls by reason code (e.g. "rule.line").
-	SkippedBy map[string]int
 	Known   int     // calls the bridge already had (not stored)
 	Rows    []int64 // rows stored, in input order
+
+	// SkippedBy counts the skipped calls by reason code (e.g. "rule.line").
+	SkippedBy map[string]int
 }
 
 // Checkpoint is a setting written in the same transaction as the calls.

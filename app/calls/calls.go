@@ -78,11 +78,12 @@ type Filter struct {
 	Since    time.Time // received at or after
 	Until    time.Time // received before
 	Search   string    // substring of caller, operator, call id or reason
+	Limit    int       // default 500
+	Offset   int
+
 	// ByRule: only calls skipped by an import rule (status skipped, a
 	// "rule.*" reason).
 	ByRule bool
-	Limit    int       // default 500
-	Offset   int
 }
 
 // Counts summarises the outbox for the status header and tray.
