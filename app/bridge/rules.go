@@ -28,7 +28,7 @@ func (b *Bridge) decide(ctx context.Context, nc store.NewCall) calls.Reason {
 
 // TrackingNumbers lists the known calltracking numbers (learned from the
 // webhooks, or typed in).
-func (b *Bridge) TrackingNumbers(ctx context.Context) ([]store.TrackingNumber, error) {
+func (b *Bridge) TrackingNumbers(ctx context.Context) ([]TrackingNumber, error) {
 	return b.store.TrackingNumbers(ctx)
 }
 
@@ -52,3 +52,6 @@ func (b *Bridge) RulesPreview(ctx context.Context, r config.Rules) (rules.Previe
 	return rules.MakePreview(ctx, rules.PreviewInput{Rules: r, Numbers: b.store, Calls: b.store, Stats: stats,
 		Now: b.opts.Now(), Zone: time.Local})
 }
+
+// TrackingNumber is one known calltracking number (the rules page).
+type TrackingNumber = store.TrackingNumber
