@@ -120,6 +120,8 @@ type Bridge struct {
 	closed    bool
 	onClose   []func()
 	rec       reconcileState // app/bridge/reconcile.go
+
+	previewRows rowCache // app/bridge/rules.go
 }
 
 // Open opens the data folder, its database and the shared configuration

@@ -6,10 +6,12 @@ package bridge
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
+	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/rules"
 	"mangotqm/store"
 )
@@ -47,7 +49,7 @@ func (b *Bridge) SetTrackingNumbers(ctx context.Context, numbers []string) error
 func (b *Bridge) RulesPreview(ctx context.Context, r config.Rules) (rules.Preview, error) {
 	var stats rules.StatsSource
 	if b.vpbxReady(ctx) {
-		stats = b.reconcileEngine()
+		stats = cachedRows{c: &b.previewRows, b: b}
 	}
 	return rules.MakePreview(ctx, rules.PreviewInput{Rules: r, Numbers: b.store, Calls: b.store, Stats: stats,
 		Now: b.opts.Now(), Zone: time.Local})
@@ -55,3 +57,38 @@ func (b *Bridge) RulesPreview(ctx context.Context, r config.Rules) (rules.Previe
 
 // TrackingNumber is one known calltracking number (the rules page).
 type TrackingNumber = store.TrackingNumber
+
+// previewRowsFor is how long the preview reuses Mango's statistics: every
+// change on the rules page recounts, but Mango is asked at most this often
+// (its statistics requests are slow and limited).
+const previewRowsFor = 5 * time.Minute
+
+// rowCache keeps the last statistics the preview read.
+type rowCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	rows []vpbx.StatsRow
+}
+
+type cachedRows struct {
+	c *rowCache
+	b *Bridge
+}
+
+// Rows implements rules.StatsSource: the cached rows while fresh, else
+// the engine's (the same spacing and lockout rules as reconcile).
+func (r cachedRows) Rows(ctx context.Context, from, to time.Time) ([]vpbx.StatsRow, error) {
+	c := r.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := r.b.opts.Now()
+	if !c.at.IsZero() && now.Sub(c.at) < previewRowsFor {
+		return c.rows, nil
+	}
+	rows, err := r.b.reconcileEngine().Rows(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	c.at, c.rows = now, rows
+	return rows, nil
+}
