@@ -34,7 +34,9 @@ func TestRulesBadInputRefusedInRussian(t *testing.T) {
 	}{
 		{"negative talk time", func(f *vm.RulesForm) { f.MinTalk = "-5" }, []string{"Минимальная длительность разговора", "меньше нуля"}},
 		{"talk time not a number", func(f *vm.RulesForm) { f.MinTalk = "полминуты" }, []string{"Минимальная длительность разговора", "«полминуты» — не целое число секунд"}},
-		{"line not a phone", func(f *vm.RulesForm) { f.Lines, f.LineList = config.LinesList, "74951112233\nофис на Тверской" },
+		{"line not a phone", func(f *vm.RulesForm) {
+			f.Lines, f.LineList = config.LinesList, "74951112233\nофис на Тверской"
+		},
 			[]string{"Список линий", "«офис на Тверской» — не номер телефона"}},
 		{"tracking number not a phone", func(f *vm.RulesForm) { f.Tracking = "abc" }, []string{"Номера коллтрекинга", "«abc» — не номер телефона"}},
 		{"hours end before start", func(f *vm.RulesForm) { f.HoursOn, f.HoursFrom, f.HoursTo = true, "18:00", "09:00" },
