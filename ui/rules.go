@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/config"
@@ -114,8 +115,8 @@ func newRulesPage(u *UI, b vm.RulesBackend) *rulesPage {
 		widget.NewFormItem(tr.T("rules.field.answered"), p.answered),
 		widget.NewFormItem(tr.T("rules.field.min_talk"), p.minTalk),
 		widget.NewFormItem(tr.T("rules.field.hours"), container.NewVBox(p.hoursOn,
-			container.NewGridWithColumns(4, widget.NewLabel(tr.T("rules.hours.from")), p.hoursFrom,
-				widget.NewLabel(tr.T("rules.hours.to")), p.hoursTo), dayBox)),
+			container.NewHBox(widget.NewLabel(tr.T("rules.hours.from")), clockBox(p.hoursFrom),
+				widget.NewLabel(tr.T("rules.hours.to")), clockBox(p.hoursTo)), dayBox)),
 		widget.NewFormItem(tr.T("rules.field.utm_include"), p.utmIn),
 		widget.NewFormItem(tr.T("rules.field.utm_exclude"), container.NewVBox(p.utmOut, note("rules.utm.help"))),
 		widget.NewFormItem(tr.T("rules.field.exclude_employees"), p.employees),
@@ -151,6 +152,11 @@ func newRulesPage(u *UI, b vm.RulesBackend) *rulesPage {
 	p.fill(vm.RulesFormOf(b.Config().Rules, nums), false)
 	p.update()
 	return p
+}
+
+// clockBox gives a time entry room for "09:00" and no more.
+func clockBox(e *widget.Entry) fyne.CanvasObject {
+	return container.New(layout.NewGridWrapLayout(fyne.NewSize(96, e.MinSize().Height)), e)
 }
 
 // fill shows a form; keepTracking leaves the tracking numbers as they are.
@@ -264,7 +270,11 @@ func (p *rulesPage) saveRules() {
 	case errors.As(err, &re):
 		p.problem.SetText(vm.RuleErrorText(err, p.td()))
 		p.problem.Show()
-		showError(p.tr, p.w, "rules.error.title", errors.New(vm.RuleErrorText(err, p.td())))
+		msg := widget.NewLabel(vm.RuleErrorText(err, p.td()))
+		msg.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustom(p.tr.T("rules.error.title"), p.tr.T("ui.wizard.close"), msg, p.w)
+		d.Resize(fyne.NewSize(520, 0))
+		d.Show()
 	case err != nil:
 		p.u.showError(p.w, "rules.error.title", err)
 	default:

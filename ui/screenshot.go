@@ -120,6 +120,7 @@ func (u *UI) tour() error {
 		{name: "settings-demo", setup: func() error { u.tourMapping.w.Close(); showSettings(u); return nil },
 			ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.settingsWin != nil) }) == "true" }},
 	}
+	scenes = append(scenes, u.rulesScenes()...) // ui/rules_tour.go
 	// Every wizard page, over the demo's bridge with an in-memory keychain.
 	wizPage := func(name string, f func()) scene {
 		return scene{name: "wizard-" + name, setup: func() error { f(); return nil }, ready: func() bool { return true }}
