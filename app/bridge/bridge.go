@@ -121,7 +121,8 @@ type Bridge struct {
 	onClose   []func()
 	rec       reconcileState // app/bridge/reconcile.go
 
-	previewRows rowCache // app/bridge/rules.go
+	previewRows rowCache      // app/bridge/rules.go
+	employees   employeeCache // app/bridge/employees.go
 }
 
 // Open opens the data folder, its database and the shared configuration

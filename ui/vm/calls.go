@@ -152,9 +152,14 @@ func (c *Calls) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load attempt counts: %w", err)
 	}
+	var names map[string]string
+	if en, ok := c.b.(EmployeeNamer); ok {
+		names = en.EmployeeNames(ctx)
+	}
 	rows := make([]Row, len(list))
 	for i, call := range list {
 		rows[i] = RowOf(call, c.t)
+		rows[i].Operator = WithEmployeeName(rows[i].Operator, names)
 		if n, ok := tries[call.ID]; ok {
 			rows[i].Attempts = n
 		}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
@@ -14,6 +16,7 @@ import (
 	"mangotqm/app/secrets"
 	"mangotqm/assets/i18n"
 	"mangotqm/ui/vm"
+	"mangotqm/ui/vm/vmtest"
 )
 
 func trRU(key string, data map[string]any) string { return i18n.T(i18n.RU, key, data) }
@@ -154,5 +157,31 @@ func TestSkippedByRuleInTheWindow(t *testing.T) {
 	}
 	if (vm.Details{}).ResendKey() != "ui.action.resend" {
 		t.Error("other calls lost their resend button")
+	}
+}
+
+type namedBackend struct {
+	*vmtest.Fake
+	names map[string]string
+}
+
+func (n namedBackend) EmployeeNames(context.Context) map[string]string { return n.names }
+
+// The calls table names the employee beside the extension when Mango's
+// users list is known.
+func TestTableNamesEmployees(t *testing.T) {
+	f := vmtest.New(t.TempDir(), "https://example.test/mango/x/calltracking")
+	f.AddCall(calls.Call{Operator: "101", Status: calls.StatusDelivered, Received: time.Now()})
+	f.AddCall(calls.Call{Operator: "Отдел продаж", Status: calls.StatusDelivered, Received: time.Now()})
+	c := vm.NewCalls(namedBackend{Fake: f, names: map[string]string{"101": "Иванов Иван"}}, nil, nil)
+	if err := c.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, r := range c.Rows() {
+		ops = append(ops, r.Operator)
+	}
+	if !slices.Contains(ops, "101 · Иванов Иван") || !slices.Contains(ops, "Отдел продаж") {
+		t.Fatalf("operators %v", ops)
 	}
 }
