@@ -206,3 +206,17 @@ func SkippedLabel(code string, n int, t TranslateData) string {
 	}
 	return fmt.Sprintf("%s — %d", ReasonText(calls.NewReason(code), t), n)
 }
+
+// SkippedByText lists the calls a backfill stored as skipped, by reason
+// («\nНе отправлялись: исходящие — 41, …»); "" when none.
+func SkippedByText(by map[string]int, t TranslateData) string {
+	if len(by) == 0 {
+		return ""
+	}
+	f := rules.Figures{Skipped: by}
+	parts := make([]string, 0, len(by))
+	for _, code := range f.Reasons() {
+		parts = append(parts, SkippedLabel(code, by[code], t))
+	}
+	return "\n" + t("rules.backfill.skipped_by", map[string]any{"List": strings.Join(parts, ", ")})
+}

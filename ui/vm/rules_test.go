@@ -185,3 +185,13 @@ func TestTableNamesEmployees(t *testing.T) {
 		t.Fatalf("operators %v", ops)
 	}
 }
+
+func TestBackfillSummaryBySkippedRule(t *testing.T) {
+	got := vm.SkippedByText(map[string]int{calls.CodeRuleOutbound: 3, calls.CodeRuleLine: 5}, trRU)
+	if got != "\nНе отправлялись: на других линиях — 5, исходящие — 3" {
+		t.Fatalf("%q", got)
+	}
+	if vm.SkippedByText(nil, trRU) != "" {
+		t.Fatal("text for no skipped call")
+	}
+}
