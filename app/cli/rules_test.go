@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,5 +77,38 @@ func TestSkippedSummaryNamesEachRule(t *testing.T) {
 			}
 			last = i
 		}
+	}
+}
+
+// serve refuses bad import rules on the command line, naming the flag or
+// the rule, and creates no database.
+func TestServeRefusesBadRules(t *testing.T) {
+	t.Setenv("MANGOTQM_TQM_KEY", "cli-test-tqm-key-0123456789")
+	t.Setenv("MANGOTQM_WEBHOOK_SECRET", strings.Repeat("a1", 16))
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		says []string
+	}{
+		{[]string{"--rules-min-talk", "abc"}, []string{"--rules-min-talk", `"abc" is not a whole number of seconds`}},
+		{[]string{"--rules-min-talk", "-3"}, []string{"min_talk", "negative"}},
+		{[]string{"--rules-lines", "office"}, []string{"line_list", `"office" is not a phone number`}},
+		{[]string{"--rules-hours", "18:00-09:00"}, []string{"hours_to", "end before they start"}},
+		{[]string{"--rules-directions", "sideways"}, []string{"--rules-directions"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, said := run(t, append([]string{"serve", "--data-dir", dir, "--secrets", "env"}, tc.args...)...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2:\n%s", code, said)
+			}
+			for _, w := range tc.says {
+				if !strings.Contains(said, w) {
+					t.Errorf("%q not said:\n%s", w, said)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		t.Fatal("a refused serve created a database")
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +81,54 @@ func TestRulesDefaultIsTheBundleAndSurvivesOldConfigs(t *testing.T) {
 	back, err := Load(context.Background(), kv)
 	if err != nil || !back.Rules.Outbound || back.Rules.MinTalk != 10 {
 		t.Fatalf("Load after Save = %+v, %v", back.Rules, err)
+	}
+}
+
+func TestRuleFlags(t *testing.T) {
+	for _, tc := range []struct {
+		flag, value string
+		check       func(Rules) bool
+		wantErr     string // in Set's or Validate's error
+	}{
+		{FlagRulesDirections, "inbound,outbound", func(r Rules) bool { return r.Inbound && r.Outbound }, ""},
+		{FlagRulesDirections, "outbound", func(r Rules) bool { return !r.Inbound && r.Outbound }, ""},
+		{FlagRulesDirections, "internal", nil, "--rules-directions"},
+		{FlagRulesDirections, "", nil, "rules directions"},
+		{FlagRulesLines, "all", func(r Rules) bool { return r.Lines == LinesAll }, ""},
+		{FlagRulesLines, "+74951112233, 84959990000", func(r Rules) bool { return r.Lines == LinesList && len(r.LineList) == 2 }, ""},
+		{FlagRulesLines, "office", nil, "rules line_list"},
+		{FlagRulesAnswered, "false", func(r Rules) bool { return !r.AnsweredOnly }, ""},
+		{FlagRulesAnswered, "maybe", nil, "--rules-answered-only"},
+		{FlagRulesMinTalk, "30", func(r Rules) bool { return r.MinTalk == 30 }, ""},
+		{FlagRulesMinTalk, "half a minute", nil, "--rules-min-talk"},
+		{FlagRulesMinTalk, "-1", nil, "rules min_talk"},
+		{FlagRulesHours, "09:00-18:00", func(r Rules) bool { return r.Hours.On && r.Hours.From == "09:00" && r.Hours.To == "18:00" }, ""},
+		{FlagRulesHours, "18:00-09:00", nil, "rules hours_to"},
+		{FlagRulesHours, "daytime", nil, "--rules-hours"},
+		{FlagRulesHours, "off", func(r Rules) bool { return !r.Hours.On }, ""},
+		{FlagRulesUTMExclude, "google, vk", func(r Rules) bool { return len(r.UTMExclude) == 2 }, ""},
+		{FlagRulesNoGroups, "Бухгалтерия", func(r Rules) bool { return len(r.ExcludeGroups) == 1 }, ""},
+	} {
+		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
+			c := Default()
+			err := c.Set(tc.flag, tc.value)
+			if err == nil {
+				err = c.Validate()
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one naming %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !tc.check(c.Rules) {
+				t.Fatalf("rules %+v, %v", c.Rules, err)
+			}
+			// Get gives back what Set takes.
+			again := Default()
+			if err := again.Set(tc.flag, c.Get(tc.flag)); err != nil || again.Get(tc.flag) != c.Get(tc.flag) {
+				t.Fatalf("Get %q does not round-trip: %v", c.Get(tc.flag), err)
+			}
+		})
 	}
 }
