@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+
+	"mangotqm/app/demo"
+	"mangotqm/ui/vm"
 )
 
 // rulesScenes are the rules page's scenes of the screenshot tour: the page
@@ -12,7 +16,26 @@ import (
 func (u *UI) rulesScenes() []scene {
 	var p *rulesPage
 	text := func(f func() string) string { return u.onUIText(f) }
+	m := u.main
+	var missed int64
+	sim, _ := u.bridge.(vm.ScenarioSimulator)
 	return []scene{
+		{name: "main-6-skipped-rule", setup: func() error {
+			if u.settingsWin != nil {
+				u.settingsWin.Close()
+				u.settingsWin = nil
+			}
+			if sim == nil {
+				return errors.New("screenshots are taken in demo mode")
+			}
+			row, err := sim.SimulateScenario(context.Background(), demo.ScenarioMissed)
+			missed = row
+			return err
+		}, ready: func() bool { return u.rowShows(missed, vm.StatusSkippedByRule) }, check: m.checkNotClipped},
+		{name: "details-skipped-rule", setup: func() error { return m.selectRow(missed) },
+			ready: func() bool {
+				return text(func() string { return m.resendBtn.Text }) == u.tr.T("ui.action.send_anyway")
+			}},
 		{name: "rules-page", setup: func() error {
 			if u.settingsWin != nil {
 				u.settingsWin.Close()

@@ -234,7 +234,7 @@ func (m *mainWindow) selectRow(row int64) error {
 // its whole label inside the window.
 func (m *mainWindow) checkNotClipped() error {
 	var problems []string
-	for _, s := range calls.Statuses {
+	for _, s := range append(slices.Clone(calls.Statuses), vm.StatusSkippedByRule) {
 		word := m.tr.T(vm.StatusKey(s))
 		l := widget.NewLabel(word)
 		if need := l.MinSize().Width; need > statusColumnWidth {

@@ -16,7 +16,7 @@ import (
 // tourScenes are the screenshots the tour must produce (screenshot.go).
 var tourScenes = []string{"main-1-normal", "main-2-retry", "main-3-attention", "main-4-invalid", "main-5-failed",
 	"details-failed", "details-mango-data", "details-mango-raw", "details-request", "resend-delivered-confirm",
-	"mapping-editor", "settings-demo", "rules-page", "rules-page-error", "wizard-0-intro", "wizard-1-step", "wizard-2-step", "wizard-3-step",
+	"mapping-editor", "settings-demo", "main-6-skipped-rule", "details-skipped-rule", "rules-page", "rules-page-error", "wizard-0-intro", "wizard-1-step", "wizard-2-step", "wizard-3-step",
 	"wizard-4-step", "wizard-5-step", "wizard-6-waiting", "wizard-7-url"}
 
 // TestScreenshotTour starts the real binary in demo mode in a real window
