@@ -33,6 +33,7 @@ type rulesPage struct {
 	hoursOn           *widget.Check
 	hoursFrom         *widget.Entry
 	hoursTo           *widget.Entry
+	hoursZone         *widget.Entry
 	days              [7]*widget.Check
 	utmIn, utmOut     *widget.Entry
 	employees, groups *widget.Entry
@@ -92,7 +93,8 @@ func newRulesPage(u *UI, b vm.RulesBackend) *rulesPage {
 	p.answered = widget.NewCheck(tr.T("rules.answered"), onCheck)
 	p.minTalk = entry(false)
 	p.hoursOn = widget.NewCheck(tr.T("rules.hours.on"), onCheck)
-	p.hoursFrom, p.hoursTo = entry(false), entry(false)
+	p.hoursFrom, p.hoursTo, p.hoursZone = entry(false), entry(false), entry(false)
+	p.hoursZone.SetPlaceHolder(tr.T("rules.hours.zone_local", map[string]any{"Zone": time.Local.String()}))
 	dayBox := container.NewHBox()
 	for i := range p.days {
 		p.days[i] = widget.NewCheck(tr.T("rules.day."+string(rune('1'+i))), onCheck)
@@ -116,7 +118,8 @@ func newRulesPage(u *UI, b vm.RulesBackend) *rulesPage {
 		widget.NewFormItem(tr.T("rules.field.min_talk"), p.minTalk),
 		widget.NewFormItem(tr.T("rules.field.hours"), container.NewVBox(p.hoursOn,
 			container.NewHBox(widget.NewLabel(tr.T("rules.hours.from")), clockBox(p.hoursFrom),
-				widget.NewLabel(tr.T("rules.hours.to")), clockBox(p.hoursTo)), dayBox)),
+				widget.NewLabel(tr.T("rules.hours.to")), clockBox(p.hoursTo)), dayBox,
+			container.NewBorder(nil, nil, widget.NewLabel(tr.T("rules.hours.zone")), nil, p.hoursZone))),
 		widget.NewFormItem(tr.T("rules.field.utm_include"), p.utmIn),
 		widget.NewFormItem(tr.T("rules.field.utm_exclude"), container.NewVBox(p.utmOut, note("rules.utm.help"))),
 		widget.NewFormItem(tr.T("rules.field.exclude_employees"), p.employees),
@@ -179,6 +182,7 @@ func (p *rulesPage) fill(f vm.RulesForm, keepTracking bool) {
 	p.hoursOn.SetChecked(f.HoursOn)
 	p.hoursFrom.SetText(f.HoursFrom)
 	p.hoursTo.SetText(f.HoursTo)
+	p.hoursZone.SetText(f.HoursZone)
 	for i := range p.days {
 		p.days[i].SetChecked(f.Days[i])
 	}
@@ -193,6 +197,7 @@ func (p *rulesPage) form() vm.RulesForm {
 	f := vm.RulesForm{Inbound: p.inbound.Checked, Outbound: p.outbound.Checked, LineList: p.lineList.Text,
 		Tracking: p.tracking.Text, AnsweredOnly: p.answered.Checked, MinTalk: p.minTalk.Text,
 		HoursOn: p.hoursOn.Checked, HoursFrom: p.hoursFrom.Text, HoursTo: p.hoursTo.Text,
+		HoursZone:  p.hoursZone.Text,
 		UTMInclude: p.utmIn.Text, UTMExclude: p.utmOut.Text, ExcludeEmployees: p.employees.Text,
 		ExcludeGroups: p.groups.Text}
 	for i, o := range p.lines.Options {
@@ -211,9 +216,11 @@ func (p *rulesPage) form() vm.RulesForm {
 	if f.HoursOn {
 		p.hoursFrom.Enable()
 		p.hoursTo.Enable()
+		p.hoursZone.Enable()
 	} else {
 		p.hoursFrom.Disable()
 		p.hoursTo.Disable()
+		p.hoursZone.Disable()
 	}
 	return f
 }

@@ -49,6 +49,8 @@ func TestRulesPage(t *testing.T) {
 			[]string{"Список линий", "«офис» — не номер телефона"}},
 		{"hours end before start", func() { p.hoursOn.SetChecked(true); p.hoursFrom.SetText("19:00"); p.hoursTo.SetText("10:00") },
 			[]string{"Рабочее время: конец", "заканчивается раньше"}},
+		{"unknown time zone", func() { p.hoursOn.SetChecked(true); p.hoursZone.SetText("Москва") },
+			[]string{"Рабочее время: часовой пояс", "«Москва» — не часовой пояс"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p.fill(mustForm(b), false)

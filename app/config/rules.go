@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Import rules: which calls the bridge sends to TQM. A call that fails a
@@ -57,6 +58,9 @@ type WorkHours struct {
 	To   string `json:"to"`   // "18:00" (the end is not included)
 	// Days: ISO weekdays 1 (Monday) … 7 (Sunday); empty = every day.
 	Days []int `json:"days,omitempty"`
+	// Zone: the time zone the hours are in, e.g. Europe/Moscow ("" = the
+	// computer's; a server often runs in UTC, so name it there).
+	Zone string `json:"zone,omitempty"`
 }
 
 // DefaultRules is the seed's bundle: inbound answered calls on the
@@ -75,6 +79,7 @@ const (
 	RuleFieldHoursFrom  = "hours_from"
 	RuleFieldHoursTo    = "hours_to"
 	RuleFieldHoursDays  = "hours_days"
+	RuleFieldHoursZone  = "hours_zone"
 	RuleFieldUTM        = "utm"
 )
 
@@ -90,6 +95,7 @@ const (
 	RuleErrEndBefore   = "end_before_start"
 	RuleErrDay         = "bad_day"
 	RuleErrUTMBoth     = "utm_both"
+	RuleErrZone        = "bad_zone"
 )
 
 // RuleError is one refused import rule value: the field, what is wrong
@@ -113,6 +119,7 @@ func (e *RuleError) Error() string {
 		RuleErrEndBefore:   "the working hours end before they start",
 		RuleErrDay:         "is not a weekday 1 (Monday) to 7 (Sunday)",
 		RuleErrUTMBoth:     "is both included and excluded",
+		RuleErrZone:        "is not a time zone like Europe/Moscow",
 	}[e.Code]
 	if e.Value != "" {
 		return fmt.Sprintf("rules %s: %q %s", e.Field, e.Value, msg)
@@ -154,6 +161,11 @@ func (r Rules) Validate() error {
 		}
 		if ferr == nil && terr == nil && to <= from {
 			bad(RuleFieldHoursTo, RuleErrEndBefore, r.Hours.To)
+		}
+		if z := strings.TrimSpace(r.Hours.Zone); z != "" {
+			if _, err := time.LoadLocation(z); err != nil {
+				bad(RuleFieldHoursZone, RuleErrZone, z)
+			}
 		}
 		for _, d := range r.Hours.Days {
 			if d < 1 || d > 7 {

@@ -30,7 +30,7 @@ var RuleFlagHelp = map[string]string{
 	FlagRulesLines:       "import rules: tracking (calltracking numbers only), all, or a comma-separated list of lines (phone numbers) (saved setting if not given)",
 	FlagRulesAnswered:    "import rules: only answered calls reach TQM (saved setting if not given)",
 	FlagRulesMinTalk:     "import rules: calls with less talk (seconds) are not sent (saved setting if not given)",
-	FlagRulesHours:       "import rules: off, or working hours like 09:00-18:00 (local time) (saved setting if not given)",
+	FlagRulesHours:       "import rules: off, or working hours like 09:00-18:00, optionally with a time zone: 09:00-18:00 Europe/Moscow (default: the computer's) (saved setting if not given)",
 	FlagRulesUTMInclude:  "import rules: only calltracking calls with these UTM sources, comma-separated (saved setting if not given)",
 	FlagRulesUTMExclude:  "import rules: never calltracking calls with these UTM sources, comma-separated (saved setting if not given)",
 	FlagRulesNoEmployees: "import rules: do not send calls of these employees (extensions), comma-separated (saved setting if not given)",
@@ -88,11 +88,13 @@ func (r *Rules) set(flag, value string) (handled bool, err error) {
 			r.Hours.On = false
 			break
 		}
-		from, to, ok := strings.Cut(v, "-")
+		span, zone, _ := strings.Cut(v, " ")
+		from, to, ok := strings.Cut(span, "-")
 		if !ok {
 			return true, fmt.Errorf("--%s: %q is neither off nor hours like 09:00-18:00", flag, value)
 		}
-		r.Hours = WorkHours{On: true, From: strings.TrimSpace(from), To: strings.TrimSpace(to), Days: r.Hours.Days}
+		r.Hours = WorkHours{On: true, From: strings.TrimSpace(from), To: strings.TrimSpace(to), Days: r.Hours.Days,
+			Zone: strings.TrimSpace(zone)}
 	case FlagRulesUTMInclude:
 		r.UTMInclude = commaList(value)
 	case FlagRulesUTMExclude:
@@ -132,7 +134,7 @@ func (r Rules) get(flag string) (string, bool) {
 		if !r.Hours.On {
 			return "off", true
 		}
-		return r.Hours.From + "-" + r.Hours.To, true
+		return strings.TrimSpace(r.Hours.From + "-" + r.Hours.To + " " + r.Hours.Zone), true
 	case FlagRulesUTMInclude:
 		return strings.Join(r.UTMInclude, ","), true
 	case FlagRulesUTMExclude:

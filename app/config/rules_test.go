@@ -30,6 +30,8 @@ func TestRulesValidate(t *testing.T) {
 		{"hours not a time", func(r *Rules) { r.Hours = WorkHours{On: true, From: "9 утра", To: "18:00"} }, RuleFieldHoursFrom, RuleErrNotTime},
 		{"hours 25:00", func(r *Rules) { r.Hours = WorkHours{On: true, From: "09:00", To: "25:00"} }, RuleFieldHoursTo, RuleErrNotTime},
 		{"bad weekday", func(r *Rules) { r.Hours = WorkHours{On: true, From: "09:00", To: "24:00", Days: []int{8}} }, RuleFieldHoursDays, RuleErrDay},
+		{"hours zone ok", func(r *Rules) { r.Hours = WorkHours{On: true, From: "09:00", To: "18:00", Zone: "Asia/Yekaterinburg"} }, "", ""},
+		{"hours zone unknown", func(r *Rules) { r.Hours = WorkHours{On: true, From: "09:00", To: "18:00", Zone: "Москва"} }, RuleFieldHoursZone, RuleErrZone},
 		{"utm both", func(r *Rules) { r.UTMInclude, r.UTMExclude = []string{"yandex"}, []string{"Yandex"} }, RuleFieldUTM, RuleErrUTMBoth},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,6 +108,8 @@ func TestRuleFlags(t *testing.T) {
 		{FlagRulesHours, "18:00-09:00", nil, "rules hours_to"},
 		{FlagRulesHours, "daytime", nil, "--rules-hours"},
 		{FlagRulesHours, "off", func(r Rules) bool { return !r.Hours.On }, ""},
+		{FlagRulesHours, "08:00-17:00 Europe/Moscow", func(r Rules) bool { return r.Hours.On && r.Hours.Zone == "Europe/Moscow" && r.Hours.To == "17:00" }, ""},
+		{FlagRulesHours, "08:00-17:00 Mars/Olympus", nil, "rules hours_zone"},
 		{FlagRulesUTMExclude, "google, vk", func(r Rules) bool { return len(r.UTMExclude) == 2 }, ""},
 		{FlagRulesNoGroups, "Бухгалтерия", func(r Rules) bool { return len(r.ExcludeGroups) == 1 }, ""},
 	} {

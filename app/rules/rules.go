@@ -155,6 +155,11 @@ func Decide(r config.Rules, tracking Tracking, c Call, zone *time.Location) call
 }
 
 func inHours(h config.WorkHours, t time.Time, zone *time.Location) bool {
+	if z := strings.TrimSpace(h.Zone); z != "" {
+		if loc, err := time.LoadLocation(z); err == nil {
+			zone = loc
+		}
+	}
 	if zone == nil {
 		zone = time.Local
 	}

@@ -93,6 +93,9 @@ func TestDecideOverEveryRoad(t *testing.T) {
 	minTalk.MinTalk = 30
 	hours := def
 	hours.Hours = config.WorkHours{On: true, From: "09:00", To: "18:00", Days: []int{1, 2, 3, 4, 5}}
+	hoursYekt := hours
+	hoursYekt.Hours.Zone = "Asia/Yekaterinburg" // UTC+5: 10:00 Moscow is 12:00 there
+	hoursYekt.Hours.From, hoursYekt.Hours.To = "11:00", "18:00"
 	utmIn := def
 	utmIn.UTMInclude = []string{"yandex"}
 	utmOut := def
@@ -154,6 +157,12 @@ func TestDecideOverEveryRoad(t *testing.T) {
 		{"webhook in hours", hours, nil, func(t *testing.T) rules.Call {
 			return webhook(t, q("duration", "40"))
 		}, ""},
+		{"webhook in hours of the rules' own zone", hoursYekt, nil, func(t *testing.T) rules.Call {
+			return webhook(t, q("duration", "40")) // 10:00 MSK = 12:00 Yekaterinburg
+		}, ""},
+		{"webhook before hours of the rules' own zone", hoursYekt, nil, func(t *testing.T) rules.Call {
+			return webhook(t, q("dateStart", at(8, 30).UTC().Format(time.RFC3339), "dateEnd", at(8, 35).UTC().Format(time.RFC3339), "duration", "40"))
+		}, rules.CodeHours},
 
 		// VPBX events.
 		{"vpbx inbound answered on the tracking line", def, known, func(t *testing.T) rules.Call {

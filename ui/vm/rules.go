@@ -37,6 +37,7 @@ type RulesForm struct {
 	HoursOn           bool
 	HoursFrom         string
 	HoursTo           string
+	HoursZone         string  // "" = the computer's
 	Days              [7]bool // Monday first
 	UTMInclude        string
 	UTMExclude        string
@@ -48,7 +49,7 @@ type RulesForm struct {
 func RulesFormOf(r config.Rules, tracking []bridge.TrackingNumber) RulesForm {
 	f := RulesForm{Inbound: r.Inbound, Outbound: r.Outbound, Lines: r.Lines, LineList: strings.Join(r.LineList, "\n"),
 		AnsweredOnly: r.AnsweredOnly, MinTalk: strconv.Itoa(r.MinTalk), HoursOn: r.Hours.On,
-		HoursFrom: r.Hours.From, HoursTo: r.Hours.To, UTMInclude: strings.Join(r.UTMInclude, ", "),
+		HoursFrom: r.Hours.From, HoursTo: r.Hours.To, HoursZone: r.Hours.Zone, UTMInclude: strings.Join(r.UTMInclude, ", "),
 		UTMExclude: strings.Join(r.UTMExclude, ", "), ExcludeEmployees: strings.Join(r.ExcludeEmployees, ", "),
 		ExcludeGroups: strings.Join(r.ExcludeGroups, ", ")}
 	for _, d := range r.Hours.Days {
@@ -69,7 +70,7 @@ func RulesFormOf(r config.Rules, tracking []bridge.TrackingNumber) RulesForm {
 func (f RulesForm) Parse() (config.Rules, []string, error) {
 	r := config.Rules{Inbound: f.Inbound, Outbound: f.Outbound, Lines: f.Lines, LineList: splitList(f.LineList),
 		AnsweredOnly: f.AnsweredOnly, Hours: config.WorkHours{On: f.HoursOn, From: strings.TrimSpace(f.HoursFrom),
-			To: strings.TrimSpace(f.HoursTo)},
+			To: strings.TrimSpace(f.HoursTo), Zone: strings.TrimSpace(f.HoursZone)},
 		UTMInclude: splitList(f.UTMInclude), UTMExclude: splitList(f.UTMExclude),
 		ExcludeEmployees: splitList(f.ExcludeEmployees), ExcludeGroups: splitList(f.ExcludeGroups)}
 	for i, on := range f.Days {
