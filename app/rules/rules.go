@@ -128,6 +128,8 @@ func Decide(r config.Rules, tracking Tracking, c Call, zone *time.Location) call
 	if r.AnsweredOnly && c.AnswerKnown && !c.Answered {
 		return calls.NewReason(CodeMissed)
 	}
+	// The minimum talk time applies to answered calls (and to calls whose
+	// answer is unknown): with «only answered» off, missed calls go too.
 	if r.MinTalk > 0 && c.Talk >= 0 && c.Talk < int64(r.MinTalk) && (c.Answered || !c.AnswerKnown) {
 		return calls.NewReason(CodeShort, "talk", strconv.FormatInt(c.Talk, 10), "min", strconv.Itoa(r.MinTalk))
 	}
