@@ -281,6 +281,10 @@ func (s *Store) List(ctx context.Context, f calls.Filter) ([]calls.Call, error) 
 		where = append(where, "received_at < ?")
 		args = append(args, f.Until.UnixMilli())
 	}
+	if f.ByRule {
+		where = append(where, "status = ? AND reason_coded LIKE ?")
+		args = append(args, calls.StatusSkipped, `{"code":"rule.%`)
+	}
 	if f.Search != "" {
 		where = append(where, "(instr(ulower(caller), ?) > 0 OR instr(ulower(operator), ?) > 0"+
 			" OR instr(ulower(coalesce(call_id, '')), ?) > 0 OR instr(ulower(reason), ?) > 0)")

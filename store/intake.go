@@ -28,6 +28,12 @@ type NewCall struct {
 	Invalid calls.Reason
 	// Notes: what the receiver flagged about a usable call (one per line).
 	Notes string
+	// Skip, when not zero, stores a usable call as skipped with this reason
+	// (an import rule); a duplicate stays a duplicate.
+	Skip calls.Reason
+	// TrackingNumber: a calltracking number this call proves (the webhook's
+	// "number"); it is learned in the same transaction.
+	TrackingNumber string
 }
 
 // Intaken tells what happened to a stored webhook.
@@ -161,6 +167,14 @@ func insertCall(tx *sql.Tx, c NewCall, now int64) (Intaken, error) {
 		case errors.Is(err, sql.ErrNoRows):
 		default:
 			return Intaken{}, fmt.Errorf("look up call id: %w", err)
+		}
+	}
+	if status == calls.StatusQueued && !c.Skip.IsZero() {
+		status, reason = calls.StatusSkipped, c.Skip
+	}
+	if c.TrackingNumber != "" && c.Invalid.IsZero() {
+		if err := learnTracking(tx, c.TrackingNumber, "webhook", now); err != nil {
+			return Intaken{}, err
 		}
 	}
 	var next sql.NullInt64

@@ -35,6 +35,9 @@ type Imported struct {
 	Skipped int     // of New, stored as skipped
 	Known   int     // calls the bridge already had (not stored)
 	Rows    []int64 // rows stored, in input order
+
+	// SkippedBy counts the skipped calls by reason code (e.g. "rule.line").
+	SkippedBy map[string]int
 }
 
 // Checkpoint is a setting written in the same transaction as the calls.
@@ -81,6 +84,10 @@ func (s *Store) ImportMango(ctx context.Context, cs []MangoCall, window time.Dur
 					return fmt.Errorf("skip call: %w", err)
 				}
 				res.Skipped++
+				if res.SkippedBy == nil {
+					res.SkippedBy = map[string]int{}
+				}
+				res.SkippedBy[c.Skip.Code]++
 			}
 			for _, rec := range c.Records {
 				if rec = strings.TrimSpace(rec); rec == "" {

@@ -227,8 +227,8 @@ func TestRestoreCarriesOverTheReplacedCalls(t *testing.T) {
 	}
 	after := fillMarked(t, st, "B", 0, 60)
 	deliver := func(row int64) {
-		if err := st.Finish(ctx, row, calls.Attempt{Started: time.Now(), Outcome: "delivered", HTTPStatus: 200},
-			Update{Status: calls.StatusDelivered, TQMID: "tqm", Delivered: time.Now()}); err != nil {
+		if err := st.Finish(ctx, row, calls.Step{Attempt: calls.Attempt{Started: time.Now(), Outcome: "delivered", HTTPStatus: 200},
+			Status: calls.StatusDelivered, TQMID: "tqm", Delivered: time.Now(), Counted: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

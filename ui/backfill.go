@@ -156,7 +156,7 @@ func (m *mainWindow) startBackfill(r vm.Reconciler, f *backfillForm) {
 				m.u.showError(m.w, "ui.error.backfill", err)
 			default:
 				f.bar.SetValue(1)
-				f.status.SetText(m.tr.T("ui.backfill.done", vm.ProgressData(p)))
+				f.status.SetText(m.tr.T("ui.backfill.done", vm.ProgressData(p)) + vm.SkippedByText(p.SkippedBy, m.tr.Data))
 			}
 		})
 		m.requestRefresh()

@@ -148,9 +148,10 @@ func TestStatusWordsAreTheSameInFilterAndTable(t *testing.T) {
 	for _, s := range calls.Statuses {
 		f.AddCall(calls.Call{Status: s, Received: time.Now()})
 	}
+	f.AddCall(calls.Call{Status: calls.StatusSkipped, ReasonCoded: calls.NewReason(calls.CodeRuleMissed), Received: time.Now()})
 	m.refresh()
 	var table []string
-	for i := range calls.Statuses {
+	for i := range len(calls.Statuses) + 1 {
 		table = append(table, cellText(m, i, 4))
 	}
 	for _, opt := range m.statusSel.Options[1:] {

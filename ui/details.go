@@ -107,6 +107,7 @@ func (m *mainWindow) applyDetails(d vm.Details) {
 		b.WriteString(m.tr.T("ui.details.no_attempts"))
 	}
 	m.tries.SetText(b.String())
+	m.resendBtn.SetText(m.tr.T(d.ResendKey()))
 	if d.CanResend {
 		m.resendBtn.Enable()
 	} else {

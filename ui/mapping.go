@@ -41,6 +41,8 @@ type mappingEditor struct {
 	rows     map[string]*mappingRow
 	zone     *widget.Entry
 	enumCase *widget.Select
+	operator *widget.Select // «Id оператора»: group, employee or custom (mapping.OperatorModes)
+	staff    *widget.Label  // Mango's employees, when the VPBX key is set
 	preview  *widget.Label
 	save     *widget.Button
 	reset    *widget.Button
@@ -61,6 +63,7 @@ func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
 	e.preview = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	e.preview.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm()
+	e.operatorChoice(form)
 	for _, f := range mapping.Fields {
 		// Parameter lists are long (callerNumber, caller_number, …):
 		// they wrap instead of being cut off.
@@ -122,6 +125,7 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 			}
 		}
 	}
+	e.showOperatorMode(cfg)
 	e.zone.SetText(cfg.TimeZone)
 	e.enumCase.SetSelectedIndex(max(slices.Index(enumCases, cfg.EnumCase), 0))
 }
@@ -171,6 +175,7 @@ func (e *mappingEditor) update() {
 		return
 	}
 	c := e.config()
+	e.showOperatorMode(c)
 	e.pending.Add(1)
 	go func() {
 		defer e.pending.Done()

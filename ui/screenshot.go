@@ -120,7 +120,8 @@ func (u *UI) tour() error {
 		{name: "settings-demo", setup: func() error { u.tourMapping.w.Close(); showSettings(u); return nil },
 			ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.settingsWin != nil) }) == "true" }},
 	}
-	scenes = append(scenes, u.roadScenes()...) // screenshot_road.go
+	scenes = append(scenes, u.roadScenes()...)  // screenshot_road.go
+	scenes = append(scenes, u.rulesScenes()...) // ui/rules_tour.go
 	// Every wizard page, over the demo's bridge with an in-memory keychain.
 	wizPage := func(name string, f func()) scene {
 		return scene{name: "wizard-" + name, setup: func() error { f(); return nil }, ready: func() bool { return true }}
@@ -244,7 +245,7 @@ func (m *mainWindow) selectRow(row int64) error {
 // its whole label inside the window.
 func (m *mainWindow) checkNotClipped() error {
 	var problems []string
-	for _, s := range calls.Statuses {
+	for _, s := range append(slices.Clone(calls.Statuses), vm.StatusSkippedByRule) {
 		word := m.tr.T(vm.StatusKey(s))
 		l := widget.NewLabel(word)
 		if need := l.MinSize().Width; need > statusColumnWidth {

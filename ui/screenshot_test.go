@@ -16,7 +16,8 @@ import (
 // tourScenes are the screenshots the tour must produce (screenshot.go).
 var tourScenes = []string{"main-1-normal", "main-2-retry", "main-3-attention", "main-4-invalid", "main-5-failed",
 	"details-failed", "details-mango-data", "details-mango-raw", "details-request", "resend-delivered-confirm",
-	"mapping-editor", "settings-demo", "road-1-ngrok-refused", "road-2-own", "road-3-poll", "road-3s-silent-webhooks", "road-4-settings",
+	"mapping-editor", "settings-demo", "main-6-skipped-rule", "details-skipped-rule", "rules-page", "rules-page-error",
+	"road-1-ngrok-refused", "road-2-own", "road-3-poll", "road-3s-silent-webhooks", "road-4-settings",
 	"road-5-settings-own-refused",
 	"wizard-0-intro", "wizard-1-step", "wizard-2-step", "wizard-2r-road", "wizard-3-step",
 	"wizard-4-step", "wizard-5-step", "wizard-6-waiting", "wizard-6r-refused", "wizard-7-url"}

@@ -130,7 +130,8 @@ func showSettings(u *UI) {
 	}
 	u.settingsWin = w
 	body := container.NewVBox(form, widget.NewSeparator(), u.backupSection(w))
-	w.SetContent(container.NewBorder(top, container.NewHBox(save, keys, u.roadButton()), nil, nil, container.NewVScroll(body)))
+	rules := widget.NewButton(u.tr.T("rules.open"), func() { showRules(u) })
+	w.SetContent(container.NewBorder(top, container.NewHBox(save, keys, u.roadButton(), rules), nil, nil, container.NewVScroll(body)))
 	w.Resize(fyne.NewSize(760, 520))
 	w.Show()
 }

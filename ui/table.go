@@ -37,11 +37,11 @@ func (m *mainWindow) buildFilters() fyne.CanvasObject {
 
 }
 
-// statusColumnWidth fits the longest status word («Требует внимания»).
-const statusColumnWidth float32 = 150
+// statusColumnWidth fits the longest status word («Пропущен по правилу»).
+const statusColumnWidth float32 = 174
 
 // columnWidths are the widths of columns, in order.
-var columnWidths = []float32{118, 146, 152, 60, statusColumnWidth, 84, 90}
+var columnWidths = []float32{114, 140, 152, 60, statusColumnWidth, 84, 90}
 
 // buildTable: the calls, newest first, and «Показать ещё» for older ones.
 func (m *mainWindow) buildTable() fyne.CanvasObject {

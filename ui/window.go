@@ -88,7 +88,7 @@ func newMainWindow(u *UI, b vm.Backend) *mainWindow {
 
 func (m *mainWindow) build() fyne.CanvasObject {
 	split := container.NewHSplit(m.buildTable(), m.buildDetails())
-	split.Offset = 0.67
+	split.Offset = 0.69 // the table's columns whole (status «Пропущен по правилу»)
 	top := container.NewBorder(nil, nil, nil, m.buildChart(), m.buildHeader())
 	return container.NewBorder(container.NewVBox(top, widget.NewSeparator(), m.buildFilters()),
 		m.buildActions(), nil, nil, split)

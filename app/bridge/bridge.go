@@ -124,6 +124,9 @@ type Bridge struct {
 	rec       reconcileState // app/bridge/reconcile.go
 	gap       gapState       // app/bridge/gap.go
 	road      roadState      // app/bridge/road.go
+
+	previewRows rowCache      // app/bridge/rules.go
+	employees   employeeCache // app/bridge/employees.go
 }
 
 // Open opens the data folder, its database and the shared configuration
@@ -265,11 +268,12 @@ func (b *Bridge) Start(ctx context.Context) error {
 		b.webhooksArrive() // silent.go
 	}
 	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
-		Logger: b.log.With("part", "receiver"), OnStored: onStored})
+		Logger: b.log.With("part", "receiver"), OnStored: onStored, Decide: b.decide})
 	creds := VPBXCredentialSource(b.opts.Secrets)
 	vh := MountVPBXEvents(recv, EventsOptions{
 		Store: b.store, Credentials: creds, Sources: b.sources, Logger: b.log.With("part", "vpbx-events"),
 		OnStored:    onStored,
+		Decide:      b.decide,
 		OnRecording: func(string, int) { b.worker.Wake() },
 		OnBadSignature: func(n int64) {
 			b.incident(IncidentBadSign, true, b.text("core.vpbx_bad_signature", map[string]any{"Count": n}))

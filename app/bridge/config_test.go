@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestSetConfigAppliesWithoutARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := b.Config()
-	if cfg != config.Default() {
+	if !reflect.DeepEqual(cfg, config.Default()) {
 		t.Fatalf("a fresh data folder has %+v, want the defaults", cfg)
 	}
 	cfg.TQMURL, cfg.Audio = first.URL(), config.AudioPassthrough
@@ -82,7 +83,7 @@ func TestSetConfigAppliesWithoutARestart(t *testing.T) {
 	}
 	bad := cfg
 	bad.TQMURL = "not-a-url"
-	if err := b.SetConfig(ctx, bad); err == nil || b.Config() != cfg {
+	if err := b.SetConfig(ctx, bad); err == nil || !reflect.DeepEqual(b.Config(), cfg) {
 		t.Fatalf("an invalid configuration was taken: %v, now %+v", err, b.Config())
 	}
 	if err := b.Close(ctx); err != nil {

@@ -94,6 +94,7 @@ func (b *Bridge) reconcileEngine() *reconcile.Engine {
 			Stats:  liveStats{b},
 			Store:  b.store,
 			Logger: b.log.With("part", "reconcile"),
+			Decide: b.decide,
 			OnStored: func([]int64) {
 				b.worker.Wake()
 				b.publish(Event{Kind: EventCall})

@@ -130,6 +130,8 @@ type EventsOptions struct {
 	OnStored       func(store.Intaken)
 	OnRecording    func(entryID string, woken int)
 	OnBadSignature func(count int64)
+	// Decide applies the import rules (nil = none).
+	Decide func(context.Context, store.NewCall) calls.Reason
 }
 
 // MountVPBXEvents serves Mango's API connector events under
@@ -138,7 +140,7 @@ type EventsOptions struct {
 func MountVPBXEvents(r *receiver.Receiver, o EventsOptions) *vpbxevents.Handler {
 	h := vpbxevents.New(vpbxevents.Config{Store: o.Store, Credentials: o.Credentials, Sources: o.Sources,
 		Epoch: o.Epoch, Logger: o.Logger, OnStored: o.OnStored, OnRecording: o.OnRecording,
-		OnBadSignature: o.OnBadSignature})
+		OnBadSignature: o.OnBadSignature, Decide: o.Decide})
 	r.Handle(PathVPBX+"/", h)
 	return h
 }

@@ -80,6 +80,10 @@ type Filter struct {
 	Search   string    // substring of caller, operator, call id or reason
 	Limit    int       // default 500
 	Offset   int
+
+	// ByRule: only calls skipped by an import rule (status skipped, a
+	// "rule.*" reason).
+	ByRule bool
 }
 
 // Counts summarises the outbox for the status header and tray.

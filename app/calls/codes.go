@@ -1,6 +1,9 @@
 package calls
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Every reason code the bridge emits. A front end translates "reason."+code
 // with the reason's parameters (Go template fields such as {{.of}}); the
@@ -89,7 +92,21 @@ const (
 	CodeLinkNotAudio     = "recording.link_not_audio"
 	CodeMangoNotAudio    = "recording.mango_not_audio"
 	CodeRecordingTooLong = "recording.too_long"
+
+	// Import rules (app/rules): the call is stored as skipped, not sent.
+	CodeRuleInbound  = "rule.inbound"
+	CodeRuleOutbound = "rule.outbound"
+	CodeRuleLine     = "rule.line"
+	CodeRuleMissed   = "rule.missed"
+	CodeRuleShort    = "rule.short"
+	CodeRuleHours    = "rule.hours"
+	CodeRuleUTM      = "rule.utm"
+	CodeRuleEmployee = "rule.employee"
+	CodeRuleGroup    = "rule.group"
 )
+
+// IsRule reports whether code is an import rule's (a call skipped by rule).
+func IsRule(code string) bool { return strings.HasPrefix(code, "rule.") }
 
 // Parameter names used by several codes.
 const (
@@ -185,6 +202,16 @@ var codes = map[string]CodeInfo{
 	CodeLinkNotAudio:     {"the recording from the webhook's recording link is neither MP3 nor WAV; TQM accepts only these", nil},
 	CodeMangoNotAudio:    {"the recording from Mango Office is neither MP3 nor WAV; TQM accepts only these", nil},
 	CodeRecordingTooLong: {"the recording is about {length_dur} long; TQM accepts at most one hour", []string{"length_dur"}},
+
+	CodeRuleInbound:  {"skipped by the import rules: inbound calls are not sent", nil},
+	CodeRuleOutbound: {"skipped by the import rules: outbound calls are not sent", nil},
+	CodeRuleLine:     {"skipped by the import rules: line {line} is not one of the lines sent", []string{"line"}},
+	CodeRuleMissed:   {"skipped by the import rules: missed call (only answered calls are sent)", nil},
+	CodeRuleShort:    {"skipped by the import rules: {talk} s of conversation, less than {min} s", []string{"talk", "min"}},
+	CodeRuleHours:    {"skipped by the import rules: outside the working hours {from}–{to}", []string{"from", "to"}},
+	CodeRuleUTM:      {"skipped by the import rules: UTM source \"{utm}\"", []string{"utm"}},
+	CodeRuleEmployee: {"skipped by the import rules: employee {employee} is excluded", []string{"employee"}},
+	CodeRuleGroup:    {"skipped by the import rules: group \"{group}\" is excluded", []string{"group"}},
 }
 
 // Codes lists every reason code, sorted.

@@ -12,6 +12,7 @@ import (
 	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/reconcile"
+	"mangotqm/app/rules"
 	"mangotqm/app/secrets"
 	"mangotqm/assets/i18n"
 	"mangotqm/store"
@@ -79,12 +80,12 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	cfg, err := config.Load(ctx, st)
+	if err != nil {
+		return err
+	}
 	url := *vpbxURL
 	if url == "" {
-		cfg, err := config.Load(ctx, st)
-		if err != nil {
-			return err
-		}
 		url = cfg.VPBXURL
 	}
 	t := func(key string, p reconcile.Progress) string {
@@ -96,6 +97,8 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Stats:  &vpbx.Client{BaseURL: url, Credentials: creds, Logger: log.With("part", "vpbx")},
 		Store:  st,
 		Logger: log.With("part", "backfill"),
+		Decide: (&rules.Applier{Rules: func() config.Rules { return cfg.Rules }, Numbers: st, Zone: time.Local,
+			Logger: log.With("part", "rules")}).Check,
 	})
 	first := true
 	p, err := eng.Backfill(ctx, start, end, func(p reconcile.Progress) {
@@ -117,6 +120,7 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		fmt.Fprintln(stdout, t("reconcile.cli.done", p))
 	}
+	printSkipped(stdout, *lang, p.SkippedBy)
 	// A bridge running on this folder delivers what was stored; say so.
 	hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -53,6 +53,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.String("vpbx-url", def.VPBXURL, "Mango VPBX API base URL (saved setting if not given)")
 	fs.String("reconcile-every", time.Duration(def.ReconcileEvery).String(), "how often to compare with Mango's call statistics; 0 turns it off (saved setting if not given)")
 	fs.String("poll-every", time.Duration(def.Road.PollEvery).String(), "with --tunnel poll: how often to fetch calls from Mango's statistics, at least 30s (saved setting if not given)")
+	for _, name := range config.RuleFlags {
+		fs.String(name, def.Get(name), config.RuleFlagHelp[name])
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -89,13 +89,15 @@ type Config struct {
 	ReconcileEvery Duration `json:"reconcile_every"`
 	// Road: how Mango's calls reach the bridge (road.go).
 	Road Road `json:"road"`
+	// Rules: which calls are sent to TQM (the rest are stored as skipped).
+	Rules Rules `json:"rules"`
 }
 
 // Default is the configuration of a fresh install.
 func Default() Config {
 	return Config{TQMURL: DefaultTQMURL, TQMAPI: TQMv2, Audio: AudioUpload, Sources: SourcesCalltracking,
 		VPBXURL: DefaultVPBXURL, Rate: DefaultRate, ReconcileEvery: Duration(DefaultReconcileEvery),
-		Road: DefaultRoad()}
+		Road: DefaultRoad(), Rules: DefaultRules()}
 }
 
 // Validate checks every value; its errors name the setting (by its
@@ -129,6 +131,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("reconcile-every: %s is neither 0 (off) nor at least 1m", time.Duration(c.ReconcileEvery)))
 	}
 	errs = append(errs, c.Road.Validate())
+	if err := c.Rules.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestLoadSaveSet(t *testing.T) {
 	ctx := context.Background()
 	kv := memKV{}
 	c, err := Load(ctx, kv)
-	if err != nil || c != Default() {
+	if err != nil || !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("fresh Load = %+v, %v", c, err)
 	}
 	c.Audio, c.ReconcileEvery = AudioLink, Duration(time.Hour)
@@ -72,7 +73,7 @@ func TestLoadSaveSet(t *testing.T) {
 		t.Fatal("saved an invalid configuration")
 	}
 	got, err := Load(ctx, kv)
-	if err != nil || got != c {
+	if err != nil || !reflect.DeepEqual(got, c) {
 		t.Fatalf("Load = %+v, %v; want %+v", got, err, c)
 	}
 	// A setting saved by an older version keeps the defaults for the rest.

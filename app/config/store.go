@@ -43,7 +43,8 @@ func Save(ctx context.Context, kv KV, c Config) error {
 
 // Flags names the settings that a command-line flag of the same name
 // overrides for one run.
-var Flags = []string{"tqm-url", "tqm-api", "audio", "sources", "vpbx-url", "ngrok-domain", "rate", "reconcile-every", "poll-every"}
+var Flags = append([]string{"tqm-url", "tqm-api", "audio", "sources", "vpbx-url", "ngrok-domain", "rate", "reconcile-every", "poll-every"},
+	RuleFlags...)
 
 // Set overrides one setting by its flag name, for one run (nothing is
 // saved). Call Validate after the last Set.
@@ -80,6 +81,9 @@ func (c *Config) Set(flag, value string) error {
 		}
 		c.Road.PollEvery = Duration(v)
 	default:
+		if handled, err := c.Rules.set(flag, value); handled {
+			return err
+		}
 		return fmt.Errorf("--%s is not a setting", flag)
 	}
 	return nil
@@ -107,5 +111,6 @@ func (c Config) Get(flag string) string {
 	case "poll-every":
 		return time.Duration(c.Road.PollEvery).String()
 	}
-	return ""
+	v, _ := c.Rules.get(flag)
+	return v
 }

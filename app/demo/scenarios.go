@@ -18,10 +18,11 @@ const (
 	ScenarioFailed    Scenario = "failed"    // TQM answers 503 to every try: the call ends failed
 	ScenarioAttention Scenario = "attention" // no recording link in the webhook: needs attention
 	ScenarioInvalid   Scenario = "invalid"   // a malformed webhook (no call id): kept as invalid
+	ScenarioMissed    Scenario = "missed"    // nobody answered: skipped by the import rules (answered only)
 )
 
 // Scenarios lists every scenario, in menu order.
-var Scenarios = []Scenario{ScenarioNormal, ScenarioRetry, ScenarioFailed, ScenarioAttention, ScenarioInvalid}
+var Scenarios = []Scenario{ScenarioNormal, ScenarioRetry, ScenarioFailed, ScenarioAttention, ScenarioInvalid, ScenarioMissed}
 
 // Schedule is demo mode's retry schedule: the real one's shape (a quick
 // retry, then longer waits), in seconds instead of hours, so a retry and
@@ -44,6 +45,9 @@ func (d *Demo) SimulateScenario(ctx context.Context, s Scenario) (int64, error) 
 		q.Del("recordUrl") // the sandbox TQM takes calls by link: no link, nothing to send
 	case ScenarioInvalid:
 		q.Del("callId")
+	case ScenarioMissed:
+		q.Set("duration", "0")
+		q.Set("callStatus", "1111")
 	default:
 		return 0, fmt.Errorf("unknown demo scenario %q", s)
 	}

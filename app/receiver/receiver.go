@@ -48,6 +48,7 @@ type Receiver struct {
 	// OnStored is told about every stored webhook (wake delivery, refresh UI).
 	onStored func(store.Intaken)
 	extra    map[string]http.Handler
+	decide   func(context.Context, store.NewCall) calls.Reason
 	slots    chan struct{}
 	refusals *refusals
 }
@@ -59,6 +60,9 @@ type Config struct {
 	Zone     *time.Location // zone for Mango dates without one
 	Logger   *slog.Logger
 	OnStored func(store.Intaken)
+	// Decide applies the import rules (app/rules): a call that fails one
+	// is stored as skipped with that reason. nil = every call is sent.
+	Decide func(context.Context, store.NewCall) calls.Reason
 	// MaxConcurrent bounds the requests handled at once (each may hold a
 	// body of up to MaxBody in memory); over it the answer is 503 with
 	// Retry-After. Default DefaultMaxConcurrent.
@@ -86,7 +90,7 @@ func New(cfg Config) *Receiver {
 		cfg.RefusalSummaryEvery = time.Minute
 	}
 	return &Receiver{secret: cfg.Secret, store: cfg.Store, zone: cfg.Zone, log: cfg.Logger,
-		onStored: cfg.OnStored, extra: map[string]http.Handler{}, slots: make(chan struct{}, cfg.MaxConcurrent),
+		onStored: cfg.OnStored, decide: cfg.Decide, extra: map[string]http.Handler{}, slots: make(chan struct{}, cfg.MaxConcurrent),
 		refusals: &refusals{log: cfg.Logger, every: cfg.RefusalSummaryEvery}}
 }
 
@@ -188,6 +192,10 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 		nc.Invalid = calls.ReasonFor(perr, calls.CodeLegacy)
 	} else {
 		nc.CallID = call.CallID
+		nc.TrackingNumber = call.Params.Get("number")
+		if r.decide != nil {
+			nc.Skip = r.decide(req.Context(), nc)
+		}
 	}
 	in, err := r.store.Intake(req.Context(), nc)
 	if err != nil {
@@ -199,6 +207,9 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case perr != nil:
 		r.log.Warn("malformed webhook stored as invalid", "row", in.ID, "reason", perr.Error())
+	case in.DuplicateOf == 0 && !nc.Skip.IsZero():
+		r.log.Info("webhook stored as skipped by the import rules", "row", in.ID, "call_id", call.CallID,
+			"rule", nc.Skip.English())
 	case in.DuplicateOf != 0:
 		r.log.Info("duplicate webhook logged, not delivered again", "row", in.ID, "call_id", call.CallID,
 			"duplicate_of", in.DuplicateOf)

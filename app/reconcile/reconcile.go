@@ -32,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/calls"
 	"mangotqm/app/clock"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/store"
@@ -103,6 +104,9 @@ type Config struct {
 	// OnStored is told about rows stored (wake delivery, refresh the window).
 	OnStored func(rows []int64)
 	Logger   *slog.Logger
+	// Decide applies the import rules (app/rules) to each row's call: one
+	// that fails a rule is stored as skipped with that reason. nil = none.
+	Decide func(context.Context, store.NewCall) calls.Reason
 }
 
 // Engine fetches Mango's statistics chunk by chunk and stores what is new.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"mangotqm/app/calls"
@@ -28,6 +29,9 @@ type Progress struct {
 	Skipped    int // of New, stored as skipped (missed, too short, internal)
 	Resumed    bool
 	Done       bool
+
+	// SkippedBy counts the skipped calls by reason code ("rule.line", …).
+	SkippedBy map[string]int
 }
 
 // Result is the outcome of one reconcile run (the window's header line).
@@ -61,6 +65,9 @@ type backfillJob struct {
 	Known    int       `json:"known"`
 	Skipped  int       `json:"skipped"`
 	Finished bool      `json:"finished"`
+
+	// SkippedBy: skipped calls by reason code.
+	SkippedBy map[string]int `json:"skipped_by,omitempty"`
 }
 
 // run fetches and stores chunks in order. keep (optional) drops rows;
@@ -84,6 +91,13 @@ func (e *Engine) run(ctx context.Context, src calls.Source, chunks []Chunk, p *P
 				e.log.Warn("a row of Mango's statistics has no entry id; ignored", "fields", len(r.Fields))
 				continue
 			}
+			if e.cfg.Decide != nil && mc.Skip.Code != calls.CodeInternal {
+				// The import rules come first: a call they skip is named
+				// by its rule, not by its missing recording.
+				if why := e.cfg.Decide(ctx, mc.NewCall); !why.IsZero() {
+					mc.Skip = why
+				}
+			}
 			if seen[mc.CallID] { // on the boundary of two chunks
 				continue
 			}
@@ -93,6 +107,7 @@ func (e *Engine) run(ctx context.Context, src calls.Source, chunks []Chunk, p *P
 		last := i == len(chunks)-1
 		imp, err := e.cfg.Store.ImportMango(ctx, batch, e.cfg.JoinWindow, func(imp store.Imported) []store.Checkpoint {
 			q := *p
+			q.SkippedBy = maps.Clone(p.SkippedBy) // q.add must not count into p's map
 			q.add(len(batch), imp)
 			return checkpoint(c, last, q)
 		})
@@ -121,6 +136,12 @@ func (p *Progress) add(found int, imp store.Imported) {
 	p.New += imp.New
 	p.Known += imp.Known
 	p.Skipped += imp.Skipped
+	for code, n := range imp.SkippedBy {
+		if p.SkippedBy == nil {
+			p.SkippedBy = map[string]int{}
+		}
+		p.SkippedBy[code] += n
+	}
 }
 
 // Reconcile runs one reconcile: the window goes from the end of the last
@@ -191,6 +212,7 @@ func (e *Engine) Backfill(ctx context.Context, from, to time.Time, report func(P
 		start = job.Done
 		p.ChunksDone = len(Chunks(from, start, e.cfg.MaxChunk))
 		p.Found, p.New, p.Known, p.Skipped, p.Resumed = job.Found, job.New, job.Known, job.Skipped, true
+		p.SkippedBy = job.SkippedBy
 		e.log.Info("resuming an interrupted backfill", "from", from, "to", to, "done_until", start)
 	}
 	chunks := Chunks(start, to, e.cfg.MaxChunk)
@@ -199,7 +221,7 @@ func (e *Engine) Backfill(ctx context.Context, from, to time.Time, report func(P
 	}
 	err = e.run(ctx, calls.SourceBackfill, chunks, &p, nil, func(c Chunk, last bool, q Progress) []store.Checkpoint {
 		return []store.Checkpoint{{Key: SettingBackfill, Value: backfillJob{From: from, To: asked, Done: c.To,
-			Found: q.Found, New: q.New, Known: q.Known, Skipped: q.Skipped, Finished: last}}}
+			Found: q.Found, New: q.New, Known: q.Known, Skipped: q.Skipped, SkippedBy: q.SkippedBy, Finished: last}}}
 	}, report)
 	return p, err
 }

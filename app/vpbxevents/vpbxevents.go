@@ -71,6 +71,9 @@ type Config struct {
 	OnRecording func(entryID string, woken int)
 	// OnBadSignature is told about each refused event with the running count.
 	OnBadSignature func(count int64)
+	// Decide applies the import rules (app/rules): a call that fails one
+	// is stored as skipped with that reason. nil = every call is sent.
+	Decide func(context.Context, store.NewCall) calls.Reason
 }
 
 // Handler serves the VPBX event endpoints. Mount it under the secret
@@ -208,6 +211,9 @@ func (h *Handler) summary(ctx context.Context, w http.ResponseWriter, raw string
 		h.storeInvalid(ctx, w, raw, invalid, http.StatusOK)
 		return
 	}
+	if skipReason.IsZero() && h.cfg.Decide != nil {
+		skipReason = h.cfg.Decide(ctx, nc)
+	}
 	o := store.IntakeOptions{Skip: skipReason}
 	if h.cfg.Sources() == config.SourcesBoth && skipReason.IsZero() {
 		o.Join = &store.JoinRule{Other: sourceCalltracking, Window: h.cfg.JoinWindow, Reason: calls.NewReason(calls.CodeJoinCalltracking)}
@@ -225,7 +231,7 @@ func (h *Handler) summary(ctx context.Context, w http.ResponseWriter, raw string
 	case j.DuplicateOf != 0:
 		h.log.Info("VPBX summary repeated; logged, not delivered again", "row", j.ID, "entry_id", s.EntryID, "duplicate_of", j.DuplicateOf)
 	case !skipReason.IsZero():
-		h.log.Info("internal VPBX call stored as skipped", "row", j.ID, "entry_id", s.EntryID)
+		h.log.Info("VPBX call stored as skipped", "row", j.ID, "entry_id", s.EntryID, "reason", skipReason.English())
 	default:
 		h.log.Info("VPBX call stored", "row", j.ID, "entry_id", s.EntryID)
 	}

@@ -26,11 +26,15 @@ var PeriodKeys = []string{"ui.period.all", "ui.period.today", "ui.period.week"}
 // «В очереди» count); the filter lists the table's own words instead.
 const StatusWaiting calls.Status = "waiting"
 
+// StatusSkippedByRule selects the calls an import rule kept from TQM
+// («Пропущен по правилу»).
+const StatusSkippedByRule calls.Status = "skipped_rule"
+
 // FilterStatuses are the status filter's choices ("" = all), in order: the
 // same statuses, with the same words, as the table's status column.
 var FilterStatuses = []calls.Status{"", calls.StatusQueued, calls.StatusRetrying, calls.StatusSending,
 	calls.StatusDelivered, calls.StatusFailed, calls.StatusAttention, calls.StatusInvalid, calls.StatusDuplicate,
-	calls.StatusSkipped}
+	calls.StatusSkipped, StatusSkippedByRule}
 
 // PageSize is how many more calls «Показать ещё» shows.
 const PageSize = 200
@@ -109,6 +113,8 @@ func (c *Calls) Filter() calls.Filter {
 	case "":
 	case StatusWaiting:
 		f.Statuses = []calls.Status{calls.StatusQueued, calls.StatusRetrying}
+	case StatusSkippedByRule:
+		f.ByRule = true
 	default:
 		f.Statuses = []calls.Status{c.status}
 	}
@@ -146,9 +152,14 @@ func (c *Calls) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load attempt counts: %w", err)
 	}
+	var names map[string]string
+	if en, ok := c.b.(EmployeeNamer); ok {
+		names = en.EmployeeNames(ctx)
+	}
 	rows := make([]Row, len(list))
 	for i, call := range list {
 		rows[i] = RowOf(call, c.t)
+		rows[i].Operator = WithEmployeeName(rows[i].Operator, names)
 		if n, ok := tries[call.ID]; ok {
 			rows[i].Attempts = n
 		}
@@ -184,9 +195,13 @@ func RowOf(call calls.Call, t TranslateData) Row {
 		why = orText(call.LastErrorCoded, call.LastError)
 	}
 	note := ReasonText(why, t)
+	status := call.Status
+	if status == calls.StatusSkipped && calls.IsRule(call.ReasonCoded.Code) {
+		status = StatusSkippedByRule // a choice of the office, not a problem
+	}
 	return Row{
 		ID: call.ID, Time: call.Received.Local().Format("02.01 15:04:05"), Caller: FormatPhone(call.Caller),
 		Operator: call.Operator, Duration: FormatCallLength(CallSeconds(call)),
-		Status: call.Status, Tone: StatusTone(call.Status), Attempts: call.Attempts, Note: note, Source: call.Source,
+		Status: status, Tone: StatusTone(status), Attempts: call.Attempts, Note: note, Source: call.Source,
 	}
 }

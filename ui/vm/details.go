@@ -34,6 +34,17 @@ type Details struct {
 	// ConfirmResend: TQM already has the call; sending it again makes a
 	// second import there, so the user is asked first.
 	ConfirmResend bool
+	// SkippedByRule: an import rule kept the call from TQM; the resend
+	// button reads «Отправить всё равно» (ResendKey).
+	SkippedByRule bool
+}
+
+// ResendKey is the i18n key of the details' resend button.
+func (d Details) ResendKey() string {
+	if d.SkippedByRule {
+		return "ui.action.send_anyway"
+	}
+	return "ui.action.resend"
 }
 
 // KV is one parameter of a webhook.
@@ -68,7 +79,8 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact, t Tra
 		Params: redact(pretty(call.Params)), Fields: fields(call.Params, redact),
 		Request: redact(prettyRequest(call.Request, t)),
 		Reason:  redact(ReasonText(orText(call.ReasonCoded, call.Reason), t)), Unknown: call.OutcomeUnknown, CanResend: call.Status.Resendable(),
-		ConfirmResend: call.Status == calls.StatusDelivered}
+		ConfirmResend: call.Status == calls.StatusDelivered,
+		SkippedByRule: call.Status == calls.StatusSkipped && calls.IsRule(call.ReasonCoded.Code)}
 	d.Row.Note = redact(d.Row.Note)
 	d.Row.Attempts = len(atts)
 	if m, err := b.Mapping(ctx); err == nil {
