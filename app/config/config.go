@@ -87,12 +87,15 @@ type Config struct {
 	// ReconcileEvery: how often the bridge compares its calls with Mango's
 	// statistics (0 = never).
 	ReconcileEvery Duration `json:"reconcile_every"`
+	// Alerts: e-mail and Telegram alerts (app/config/alerts.go).
+	Alerts Alerts `json:"alerts"`
 }
 
 // Default is the configuration of a fresh install.
 func Default() Config {
 	return Config{TQMURL: DefaultTQMURL, TQMAPI: TQMv2, Audio: AudioUpload, Sources: SourcesCalltracking,
-		VPBXURL: DefaultVPBXURL, Rate: DefaultRate, ReconcileEvery: Duration(DefaultReconcileEvery)}
+		VPBXURL: DefaultVPBXURL, Rate: DefaultRate, ReconcileEvery: Duration(DefaultReconcileEvery),
+		Alerts: DefaultAlerts()}
 }
 
 // Validate checks every value; its errors name the setting (by its
@@ -125,6 +128,7 @@ func (c Config) Validate() error {
 	if c.ReconcileEvery < 0 || (c.ReconcileEvery > 0 && time.Duration(c.ReconcileEvery) < time.Minute) {
 		errs = append(errs, fmt.Errorf("reconcile-every: %s is neither 0 (off) nor at least 1m", time.Duration(c.ReconcileEvery)))
 	}
+	errs = append(errs, c.Alerts.Validate())
 	return errors.Join(errs...)
 }
 

@@ -74,6 +74,9 @@ func (c *Config) Set(flag, value string) error {
 		}
 		c.ReconcileEvery = Duration(v)
 	default:
+		if ok, err := c.Alerts.set(flag, value); ok {
+			return err
+		}
 		return fmt.Errorf("--%s is not a setting", flag)
 	}
 	return nil
@@ -99,5 +102,6 @@ func (c Config) Get(flag string) string {
 	case "reconcile-every":
 		return time.Duration(c.ReconcileEvery).String()
 	}
-	return ""
+	v, _ := c.Alerts.get(flag)
+	return v
 }
