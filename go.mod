@@ -7,6 +7,8 @@ toolchain go1.26.11
 require (
 	fyne.io/fyne/v2 v2.8.1
 	fyne.io/systray v1.12.3-0.20260810170012-af4e8e793ec4
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-smtp v0.26.0
 	github.com/godbus/dbus/v5 v5.2.2
 	github.com/jpillora/backoff v1.0.0
 	github.com/mattn/go-sqlite3 v1.14.53

@@ -120,8 +120,13 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 				return &SendError{Key: "alerts.fail.no_password", Err: err}
 			}
 		}
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.SMTPUser),
-			mail.WithPassword(pw))
+		// Without TLS only PLAIN, which go-mail sends in clear to the
+		// loopback only (elsewhere: alerts.fail.unencrypted).
+		auth := mail.SMTPAuthAutoDiscover
+		if s.SMTPTLS == config.SMTPNone {
+			auth = mail.SMTPAuthPlain
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(s.SMTPUser), mail.WithPassword(pw))
 	}
 	c, err := mail.NewClient(s.SMTPHost, opts...)
 	if err != nil {
@@ -155,7 +160,8 @@ func explainSMTP(server string, err error) error {
 	switch {
 	case errors.Is(err, mailsmtp.ErrUnencrypted):
 		return &SendError{Key: "alerts.fail.unencrypted", Data: data, Err: err}
-	case strings.Contains(text, "SMTP AUTH failed"), strings.Contains(text, "does not support SMTP AUTH"):
+	case strings.Contains(text, "SMTP AUTH failed"), strings.Contains(text, "does not support SMTP AUTH"),
+		strings.Contains(text, "authentication mechanism"):
 		return &SendError{Key: "alerts.fail.auth", Data: data, Err: err}
 	case errors.As(err, &certErr), errors.As(err, &recErr), strings.Contains(text, "STARTTLS"),
 		strings.Contains(text, "tls:"), strings.Contains(text, "x509:"):

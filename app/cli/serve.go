@@ -52,6 +52,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.String("sources", string(def.Sources), "where calls come from: calltracking, vpbx (Mango API connector events) or both (saved setting if not given)")
 	fs.String("vpbx-url", def.VPBXURL, "Mango VPBX API base URL (saved setting if not given)")
 	fs.String("reconcile-every", time.Duration(def.ReconcileEvery).String(), "how often to compare with Mango's call statistics; 0 turns it off (saved setting if not given)")
+	alertFlags(fs, def.Alerts)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
