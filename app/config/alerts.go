@@ -40,13 +40,13 @@ const (
 // Alerts configures the e-mail and Telegram alerts (the passwords are in
 // the keychain: secrets.SMTPPassword, secrets.TelegramToken).
 type Alerts struct {
-	Email    bool     `json:"email"`
-	EmailTo  string   `json:"email_to"` // addresses separated by commas
-	SMTPHost string   `json:"smtp_host"`
-	SMTPPort int      `json:"smtp_port"`
-	SMTPTLS  SMTPTLS  `json:"smtp_tls"`
-	SMTPUser string   `json:"smtp_user"`
-	SMTPFrom string   `json:"smtp_from"`
+	Email    bool    `json:"email"`
+	EmailTo  string  `json:"email_to"` // addresses separated by commas
+	SMTPHost string  `json:"smtp_host"`
+	SMTPPort int     `json:"smtp_port"`
+	SMTPTLS  SMTPTLS `json:"smtp_tls"`
+	SMTPUser string  `json:"smtp_user"`
+	SMTPFrom string  `json:"smtp_from"`
 
 	Telegram     bool   `json:"telegram"`
 	TelegramChat string `json:"telegram_chat"`
