@@ -195,8 +195,13 @@ func (t *Telegram) Send(ctx context.Context, m Message) error {
 	}
 	token = strings.TrimSpace(token)
 	text := m.Subject
-	if m.Body != "" {
-		text += "\n\n" + m.Body
+	body := m.Body
+	// The body's first line repeats the title the subject ends with.
+	if first, rest, ok := strings.Cut(body, "\n"); ok && first != "" && strings.HasSuffix(m.Subject, first) {
+		body = strings.TrimLeft(rest, "\n")
+	}
+	if body != "" {
+		text += "\n\n" + body
 	}
 	if utf8.RuneCountInString(text) > telegramMax {
 		r := []rune(text)

@@ -34,8 +34,9 @@ type Store interface {
 
 // DefaultBackoff: the waits after a channel's failed tries (the last one
 // repeats).
-var DefaultBackoff = []time.Duration{5 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute,
-	2 * time.Minute, 5 * time.Minute, 10 * time.Minute}
+// A down channel is tried at least once a minute: that costs nothing, and a
+// message goes out soon after the server is back.
+var DefaultBackoff = []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second, time.Minute}
 
 // Config configures a Service. Store, Settings and Secrets are required.
 type Config struct {
@@ -311,10 +312,10 @@ func (s *Service) sendDue(ctx context.Context, channels map[string]Channel) erro
 		}
 		err := s.send(ctx, ch, Message{Subject: a.Subject, Body: a.Body})
 		if err == nil {
-			s.log.Info("alert sent", "channel", a.Channel, "topic", a.Topic, "tries", a.Attempts+1)
 			if err := s.cfg.Store.AlertDone(ctx, a.ID, ""); err != nil {
 				return err
 			}
+			s.log.Info("alert sent", "channel", a.Channel, "topic", a.Topic, "tries", a.Attempts+1)
 			continue
 		}
 		failed[a.Channel] = true
