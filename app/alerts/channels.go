@@ -207,7 +207,7 @@ func (t *Telegram) Send(ctx context.Context, m Message) error {
 		r := []rune(text)
 		text = string(r[:telegramMax-1]) + "…"
 	}
-	body, err := json.Marshal(map[string]any{"chat_id": t.Chat, "text": text, "disable_web_page_preview": true})
+	payload, err := json.Marshal(map[string]any{"chat_id": t.Chat, "text": text, "disable_web_page_preview": true})
 	if err != nil {
 		return fmt.Errorf("telegram: %w", err)
 	}
@@ -215,7 +215,7 @@ func (t *Telegram) Send(ctx context.Context, m Message) error {
 	if base == "" {
 		base = config.DefaultTelegramURL
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/sendMessage", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/sendMessage", bytes.NewReader(payload))
 	if err != nil {
 		// The URL holds the token: never return net/url's error text.
 		return &SendError{Key: "alerts.fail.telegram", Data: map[string]any{"Detail": "bad Bot API URL"}}
