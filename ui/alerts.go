@@ -140,6 +140,7 @@ func (u *UI) newAlertsPage(_ fyne.Window) *alertsPage {
 						l.Importance = widget.DangerImportance
 					}
 					l.SetText(msg)
+					p.box.Refresh()
 				})
 			}()
 		}
@@ -154,11 +155,20 @@ func (u *UI) newAlertsPage(_ fyne.Window) *alertsPage {
 		if !ok {
 			p.result.Importance = widget.DangerImportance
 		} else {
-			p.password.SetText("")
-			p.token.SetText("")
+			saved := m.Form(context.Background())
+			for _, e := range []struct {
+				entry *widget.Entry
+				kept  bool
+			}{{p.password, saved.PasswordSaved}, {p.token, saved.TokenSaved}} {
+				e.entry.SetText("")
+				if e.kept {
+					e.entry.SetPlaceHolder(u.tr.T("ui.alerts.password_saved"))
+				}
+			}
 		}
 		p.result.SetText(msg)
 		showPending()
+		p.box.Refresh()
 	})
 	p.save.Importance = widget.HighImportance
 	p.box = container.NewVBox(title, intro,
