@@ -153,6 +153,7 @@ func (s *Service) Run(ctx context.Context) error {
 // daily summary when its time came, sends due alerts. It returns when
 // the next alert is due (zero: none waits).
 func (s *Service) Step(ctx context.Context) time.Time {
+	s.ForgetSecrets() // read again when needed: a key may have changed
 	settings := s.cfg.Settings()
 	channels := s.cfg.Channels(settings)
 	if err := s.announce(ctx, channels); err != nil {

@@ -51,6 +51,7 @@ func (b *Bridge) runAlerts(ctx context.Context) {
 		}
 	}()
 	go b.watchLockout(ctx)
+	b.log.Info("alerts", "settings", b.Config().Alerts.String())
 	_ = b.alerts.Run(ctx)
 }
 
