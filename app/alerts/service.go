@@ -57,6 +57,10 @@ type Config struct {
 	TLSConfig *tls.Config
 	Host      string // the machine's name in the footer (default os.Hostname)
 	Logger    *slog.Logger
+	// StorageKind is the incident kind of a failing database (the bridge's
+	// "storage"): raised while the database cannot record it, it is
+	// announced from memory, and cleared once the database writes again.
+	StorageKind string
 	// Poll is the longest wait between steps (default 1 minute): the
 	// summary's time is checked at least that often.
 	Poll time.Duration
@@ -163,6 +167,7 @@ func (s *Service) Step(ctx context.Context) time.Time {
 		s.log.Warn("alerts: cannot make the daily summary", "err", err)
 	}
 	s.sendUnrecorded(ctx, channels)
+	s.recovered(ctx, channels)
 	if err := s.sendDue(ctx, channels); err != nil {
 		s.log.Warn("alerts: cannot read the outbox", "err", err)
 	}
@@ -373,6 +378,44 @@ func (s *Service) sendUnrecorded(ctx context.Context, channels map[string]Channe
 			s.mu.Unlock()
 		}
 	}
+}
+
+// recovered: once the database writes again, the unrecorded incidents are
+// over; the storage one is announced cleared (through the outbox, whose
+// write is the proof).
+func (s *Service) recovered(ctx context.Context, channels map[string]Channel) {
+	s.mu.Lock()
+	var sent []store.IncidentChange
+	for _, c := range s.unrecorded {
+		if c.IncidentID == -1 {
+			sent = append(sent, c)
+		}
+	}
+	s.mu.Unlock()
+	if len(sent) == 0 {
+		return
+	}
+	var out []store.Alert
+	for _, c := range sent {
+		if c.Kind != s.cfg.StorageKind || s.cfg.StorageKind == "" {
+			continue
+		}
+		c.Event, c.Cleared = store.IncidentCleared, s.cfg.Now()
+		m := s.texts().incident(c, s.zone())
+		for name := range channels {
+			out = append(out, store.Alert{Channel: name, Topic: c.Kind,
+				Dedup:   fmt.Sprintf("unrecorded:%s:%d:cleared:%s", c.Kind, c.Opened.UnixMilli(), name),
+				Subject: s.redact(ctx, m.Subject), Body: s.redact(ctx, m.Body)})
+		}
+	}
+	if err := s.cfg.Store.Announce(ctx, nil, out); err != nil {
+		return // still failing
+	}
+	s.mu.Lock()
+	for _, c := range sent {
+		delete(s.unrecorded, c.Kind)
+	}
+	s.mu.Unlock()
 }
 
 // Test sends a test message through one channel of the given settings

@@ -25,12 +25,13 @@ const lockoutPoll = 30 * time.Second
 // newAlerts makes the alert service (Open calls it).
 func (b *Bridge) newAlerts() *alerts.Service {
 	return alerts.New(alerts.Config{
-		Store:    b.store,
-		Settings: func() config.Alerts { return b.Config().Alerts },
-		Secrets:  b.opts.Secrets,
-		Lang:     b.opts.Lang,
-		Now:      b.opts.Now,
-		Logger:   b.log.With("part", "alerts"),
+		Store:       b.store,
+		Settings:    func() config.Alerts { return b.Config().Alerts },
+		Secrets:     b.opts.Secrets,
+		Lang:        b.opts.Lang,
+		Now:         b.opts.Now,
+		StorageKind: IncidentStorage,
+		Logger:      b.log.With("part", "alerts"),
 	})
 }
 
