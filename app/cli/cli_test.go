@@ -39,6 +39,12 @@ func TestRefusesBadInputAtOnce(t *testing.T) {
 		{"rate", []string{"serve", "--data-dir", dir, "--secrets", "env", "--rate", "0"}, 2, []string{"rate"}},
 		{"reconcile", []string{"serve", "--data-dir", dir, "--secrets", "env", "--reconcile-every", "soon"}, 2, []string{"reconcile-every"}},
 		{"tunnel", []string{"serve", "--data-dir", dir, "--tunnel", "frp"}, 2, []string{"--tunnel"}},
+		{"alert e-mail", []string{"serve", "--data-dir", dir, "--secrets", "env", "--alert-email", "бухгалтерия", "--smtp", "smtp.x.ru:465", "--smtp-from", "a@x.ru"}, 2,
+			[]string{"Получатели писем: «бухгалтерия» — не адрес электронной почты", "--alert-email"}},
+		{"smtp port", []string{"serve", "--data-dir", dir, "--secrets", "env", "--alert-email", "a@x.ru", "--smtp", "smtp.x.ru:70000", "--smtp-from", "a@x.ru"}, 2,
+			[]string{"Порт SMTP-сервера: «70000»", "--smtp)"}},
+		{"chat id", []string{"serve", "--data-dir", dir, "--secrets", "env", "--alert-telegram", ""}, 2, []string{"Chat id в Telegram: укажите chat id", "--alert-telegram"}},
+		{"smtp tls", []string{"serve", "--data-dir", dir, "--secrets", "env", "--smtp-tls", "ssl"}, 2, []string{"Шифрование SMTP", "--smtp-tls"}},
 		{"resend date", []string{"resend", "--data-dir", dir, "--failed-since", "yesterday"}, 2, []string{"YYYY-MM-DD", "RFC 3339"}},
 		{"status", []string{"calls", "--data-dir", dir, "--status", "lost"}, 2, []string{"lost", "delivered"}},
 	} {

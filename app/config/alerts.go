@@ -84,7 +84,13 @@ func (e *FieldError) Message(lang string) string {
 }
 
 // Error is the Russian message with the flag name.
-func (e *FieldError) Error() string { return e.Message(i18n.RU) + " (--" + e.Field + ")" }
+func (e *FieldError) Error() string {
+	flag := e.Field
+	if flag == "smtp-port" {
+		flag = "smtp" // the port is given with the host: --smtp HOST:PORT
+	}
+	return e.Message(i18n.RU) + " (--" + flag + ")"
+}
 
 // FieldErrors returns the alert field errors inside err (from Validate).
 func FieldErrors(err error) []*FieldError {
@@ -107,7 +113,7 @@ func FieldErrors(err error) []*FieldError {
 }
 
 var (
-	reHHMM = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
+	reHHMM = regexp.MustCompile(`^([01]?\d|2[0-3]):[0-5]\d$`)
 	reChat = regexp.MustCompile(`^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$`)
 )
 

@@ -27,6 +27,7 @@ func TestAlertsValidate(t *testing.T) {
 		{name: "channels off, nothing else needed", change: func(a *Alerts) { *a = DefaultAlerts() }},
 		{name: "@channel chat", change: func(a *Alerts) { a.TelegramChat = "@office_alerts" }},
 		{name: "summary off", change: func(a *Alerts) { a.Summary = SummaryOff }},
+		{name: "summary 9:05", change: func(a *Alerts) { a.Summary = "9:05" }},
 		{name: "not an e-mail", change: func(a *Alerts) { a.EmailTo = "admin@office.ru, бухгалтерия" }, field: "alert-email",
 			ru: "Получатели писем: «бухгалтерия» — не адрес электронной почты"},
 		{name: "display name", change: func(a *Alerts) { a.EmailTo = "Admin<admin@office.ru>" }, field: "alert-email"},
@@ -96,8 +97,17 @@ func TestAlertFlags(t *testing.T) {
 		a.TelegramChat != "-100777" || a.TelegramURL != "http://127.0.0.1:9" {
 		t.Fatalf("%+v", a)
 	}
-	if h, m, ok := a.SummaryAt(); !ok || h != 8 || m != 30 {
-		t.Fatalf("summary %d:%d %v", h, m, ok)
+	for s, want := range map[string][2]int{"08:30": {8, 30}, "8:30": {8, 30}, "23:59": {23, 59}, "0:00": {0, 0}} {
+		a.Summary = s
+		if h, m, ok := a.SummaryAt(); !ok || h != want[0] || m != want[1] {
+			t.Fatalf("summary %s: %d:%d %v", s, h, m, ok)
+		}
+	}
+	for _, s := range []string{"24:00", "8:3", "off", "", "08:60"} {
+		a.Summary = s
+		if _, _, ok := a.SummaryAt(); ok {
+			t.Fatalf("summary %q accepted", s)
+		}
 	}
 	if err := c.Set("smtp", "smtp.mail.ru:99999"); err != nil {
 		t.Fatal(err)
