@@ -16,6 +16,7 @@ import (
 
 	"mangotqm/app/alerts"
 	"mangotqm/app/config"
+	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/secrets"
 )
 
@@ -51,7 +52,7 @@ func (b *Bridge) runAlerts(ctx context.Context) {
 			}
 		}
 	}()
-	go b.watchLockout(ctx)
+	go b.watchLockout(ctx, lockoutPoll)
 	b.log.Info("alerts", "settings", b.Config().Alerts.String())
 	_ = b.alerts.Run(ctx)
 }
@@ -75,19 +76,27 @@ func (b *Bridge) backupResult(err error) {
 
 // watchLockout opens the "VPBX API locked out" incident while Mango keeps
 // the bridge's VPBX client paused, and clears it after.
-func (b *Bridge) watchLockout(ctx context.Context) {
-	t := time.NewTicker(lockoutPoll)
+func (b *Bridge) watchLockout(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
+	// Written only when it changes (first: cleared, in case a lockout of
+	// the last run is still recorded).
+	was, known := false, false
 	for {
 		b.rec.mu.Lock()
 		c := b.rec.client
 		b.rec.mu.Unlock()
+		var lo *vpbx.LockoutError
 		if c != nil {
-			if lo := c.LockedOut(); lo != nil {
+			lo = c.LockedOut()
+		}
+		if now := lo != nil; !known || now != was {
+			if now {
 				b.incident(alerts.IncidentVPBXLockout, true, b.text(lo.MessageKey(), lo.MessageData()))
 			} else {
 				b.incident(alerts.IncidentVPBXLockout, false, "")
 			}
+			was, known = now, true
 		}
 		select {
 		case <-ctx.Done():

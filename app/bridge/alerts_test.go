@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"mangotqm/app/alerts"
 	"mangotqm/app/config"
+	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/secrets"
 )
 
@@ -59,5 +61,46 @@ func TestBackupIncidentAndAlertSettings(t *testing.T) {
 	}
 	if b.Config().Alerts != a {
 		t.Fatalf("saved %+v", b.Config().Alerts)
+	}
+}
+
+// Mango's VPBX lockout of the bridge's client opens an incident (with
+// Mango's reason) and clears it when the pause ends.
+func TestVPBXLockoutIncident(t *testing.T) {
+	ctx := context.Background()
+	b, err := Open(ctx, Options{DataDir: t.TempDir(), Secrets: secrets.NewMemory(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(ctx)
+	isOpen := func() bool {
+		in, err := b.store.OpenIncidents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range in {
+			if i.Kind == alerts.IncidentVPBXLockout {
+				return true
+			}
+		}
+		return false
+	}
+	b.vpbxClient(b.Config().VPBXURL).Pause(vpbx.LockoutError{Code: vpbx.ResultWrongSign, HTTPStatus: 200,
+		Path: "stats/request", Until: time.Now().Add(time.Second)})
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go b.watchLockout(wctx, 20*time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for !isOpen() {
+		if time.Now().After(deadline) {
+			t.Fatal("no lockout incident")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for isOpen() {
+		if time.Now().After(deadline) {
+			t.Fatal("the lockout incident stayed open after the pause ended")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
