@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -180,4 +181,30 @@ func (u *UI) newAlertsPage(_ fyne.Window) *alertsPage {
 		widget.NewSeparator(), container.NewHBox(p.save), p.result,
 	)
 	return p
+}
+
+// tourAlertsTab shows the settings window's «Оповещения» tab (the
+// screenshot tour).
+func (u *UI) tourAlertsTab() error {
+	var find func(o fyne.CanvasObject) *container.AppTabs
+	find = func(o fyne.CanvasObject) *container.AppTabs {
+		switch x := o.(type) {
+		case *container.AppTabs:
+			return x
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				if t := find(c); t != nil {
+					return t
+				}
+			}
+		}
+		return nil
+	}
+	tabs := find(u.settingsWin.Content())
+	if tabs == nil || len(tabs.Items) < 2 {
+		return errors.New("the settings window has no alerts tab")
+	}
+	tabs.SelectIndex(1)
+	u.settingsWin.Resize(fyne.NewSize(780, 740))
+	return nil
 }

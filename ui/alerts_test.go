@@ -19,6 +19,9 @@ import (
 	"mangotqm/app/secrets"
 )
 
+// The screenshot tour also photographs the «Оповещения» tab.
+func init() { tourScenes = append(tourScenes, "settings-alerts") }
+
 // shot saves what the window shows as PNG (MANGOTQM_TEST_OUT/desktop, or
 // the test's temporary folder).
 func shot(t *testing.T, w fyne.Window, name string) {

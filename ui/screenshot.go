@@ -119,6 +119,7 @@ func (u *UI) tour() error {
 		}, check: func() error { return u.tourMapping.checkNotClipped() }},
 		{name: "settings-demo", setup: func() error { u.tourMapping.w.Close(); showSettings(u); return nil },
 			ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.settingsWin != nil) }) == "true" }},
+		{name: "settings-alerts", setup: u.tourAlertsTab, ready: func() bool { return true }},
 	}
 	// Every wizard page, over the demo's bridge with an in-memory keychain.
 	wizPage := func(name string, f func()) scene {
