@@ -142,7 +142,9 @@ func (s *Service) Run(ctx context.Context) error {
 		next := s.Step(ctx)
 		wait := s.cfg.Poll
 		if !next.IsZero() {
-			wait = min(wait, max(next.Sub(s.cfg.Now()), 0))
+			// At least a second: a due time that could not be moved (the
+			// database failing) must not spin the loop against a channel.
+			wait = min(wait, max(next.Sub(s.cfg.Now()), time.Second))
 		}
 		select {
 		case <-ctx.Done():

@@ -304,3 +304,37 @@ func TestUnrecordedAndChannelOff(t *testing.T) {
 		t.Fatalf("something still waits: %v %v", next, err)
 	}
 }
+
+// Run steps when woken (an incident changed) and when its timer fires;
+// it never waits for a timer to see a Wake.
+func TestRunWakesAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	r := newRig(t, time.Date(2026, 12, 4, 10, 0, 0, 0, msk))
+	never := make(chan time.Time) // the timer never fires: only Wake can step
+	waiting := make(chan struct{}, 16)
+	r.svc.cfg.After = func(time.Duration) <-chan time.Time { waiting <- struct{}{}; return never }
+	done := make(chan error, 1)
+	go func() { done <- r.svc.Run(ctx) }()
+	<-waiting // the first step is done; Run waits
+	if _, err := r.st.OpenIncident(ctx, "tqm_key_rejected", ""); err != nil {
+		t.Fatal(err)
+	}
+	r.svc.Wake()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.tg.messages()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a Wake did not make Run send")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	counts(t, r, 1, 1)
+}
