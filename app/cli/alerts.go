@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"net"
 	"strconv"
@@ -21,3 +22,24 @@ func alertFlags(fs *flag.FlagSet, def config.Alerts) {
 	fs.String("telegram-url", def.TelegramURL, "Telegram Bot API base URL (saved setting if not given)")
 	fs.String("alert-summary", def.Summary, "daily summary time HH:MM, or off (saved setting if not given)")
 }
+
+// inLang renders the alert settings' problems in err in lang (they are
+// Russian otherwise); other problems stay as they are.
+func inLang(err error, lang string) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		if fes := config.FieldErrors(e); len(fes) > 0 {
+			for _, fe := range fes {
+				out = append(out, errors.New(fe.Message(lang)+" (--"+fe.Flag()+")"))
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+

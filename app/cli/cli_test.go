@@ -45,6 +45,8 @@ func TestRefusesBadInputAtOnce(t *testing.T) {
 			[]string{"Порт SMTP-сервера: «70000»", "--smtp)"}},
 		{"chat id", []string{"serve", "--data-dir", dir, "--secrets", "env", "--alert-telegram", ""}, 2, []string{"Chat id в Telegram: укажите chat id", "--alert-telegram"}},
 		{"smtp tls", []string{"serve", "--data-dir", dir, "--secrets", "env", "--smtp-tls", "ssl"}, 2, []string{"Шифрование SMTP", "--smtp-tls"}},
+		{"chat id, English", []string{"serve", "--data-dir", dir, "--secrets", "env", "--lang", "en", "--alert-telegram", "x y"}, 2,
+			[]string{"Telegram chat id: “x y” is not a chat id", "--alert-telegram"}},
 		{"resend date", []string{"resend", "--data-dir", dir, "--failed-since", "yesterday"}, 2, []string{"YYYY-MM-DD", "RFC 3339"}},
 		{"status", []string{"calls", "--data-dir", dir, "--status", "lost"}, 2, []string{"lost", "delivered"}},
 	} {

@@ -73,7 +73,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	if err := def.Validate(); err != nil {
-		return usageError{err}
+		return usageError{inLang(err, f.lang)}
 	}
 	var schedule []time.Duration
 	if f.schedule != "" {

@@ -84,12 +84,14 @@ func (e *FieldError) Message(lang string) string {
 }
 
 // Error is the Russian message with the flag name.
-func (e *FieldError) Error() string {
-	flag := e.Field
-	if flag == "smtp-port" {
-		flag = "smtp" // the port is given with the host: --smtp HOST:PORT
+func (e *FieldError) Error() string { return e.Message(i18n.RU) + " (--" + e.Flag() + ")" }
+
+// Flag is the command-line flag that sets the field.
+func (e *FieldError) Flag() string {
+	if e.Field == "smtp-port" {
+		return "smtp" // the port is given with the host: --smtp HOST:PORT
 	}
-	return e.Message(i18n.RU) + " (--" + flag + ")"
+	return e.Field
 }
 
 // FieldErrors returns the alert field errors inside err (from Validate).
