@@ -42,4 +42,3 @@ func inLang(err error, lang string) error {
 	}
 	return errors.Join(out...)
 }
-
