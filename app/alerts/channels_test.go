@@ -165,6 +165,18 @@ func TestTelegram(t *testing.T) {
 		{name: "no token", token: "", chat: chat, wantKey: "alerts.fail.no_token"},
 		{name: "unreachable", token: token, chat: chat, url: "http://127.0.0.1:1", wantKey: "alerts.fail.unreachable"},
 	}
+	t.Run("rate limited", func(t *testing.T) {
+		bot.RateLimitNext(1)
+		tg := &Telegram{BaseURL: bot.URL(), Chat: chat, Token: password(token)}
+		err := tg.Send(t.Context(), Message{Subject: "s"})
+		var se *SendError
+		if !errors.As(err, &se) || se.RetryAfter != 90*time.Second {
+			t.Fatalf("err = %v; want a wait of 90 s", err)
+		}
+		if err := tg.Send(t.Context(), Message{Subject: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := len(bot.Messages())

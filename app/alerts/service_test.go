@@ -338,3 +338,45 @@ func TestRunWakesAndStops(t *testing.T) {
 	}
 	counts(t, r, 1, 1)
 }
+
+// Telegram's 429 retry_after is waited out even when it is longer than
+// the backoff.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	ctx := t.Context()
+	r := newRig(t, time.Date(2026, 12, 4, 10, 0, 0, 0, msk))
+	r.set(func(a *config.Alerts) { a.Email = false })
+	limited := &limitedChannel{wait: 90 * time.Second}
+	r.svc.cfg.Channels = func(config.Alerts) map[string]Channel { return map[string]Channel{ChannelTelegram: limited} }
+	if _, err := r.st.OpenIncident(ctx, "call_failed", ""); err != nil {
+		t.Fatal(err)
+	}
+	next := r.svc.Step(ctx)
+	if want := r.clk.Now().Add(90 * time.Second); !next.Equal(want) {
+		t.Fatalf("next try %v, want %v", next, want)
+	}
+	r.clk.Advance(89 * time.Second)
+	r.svc.Step(ctx)
+	if limited.tries != 1 {
+		t.Fatalf("%d tries before retry_after ended", limited.tries)
+	}
+	r.clk.Advance(time.Second)
+	r.svc.Step(ctx)
+	if limited.tries != 2 || limited.sent != 1 {
+		t.Fatalf("tries %d, sent %d", limited.tries, limited.sent)
+	}
+}
+
+// limitedChannel answers its first try as Telegram's 429 does.
+type limitedChannel struct {
+	wait        time.Duration
+	tries, sent int
+}
+
+func (l *limitedChannel) Send(context.Context, Message) error {
+	l.tries++
+	if l.tries == 1 {
+		return &SendError{Key: "alerts.fail.telegram", Data: map[string]any{"Detail": "Too Many Requests"}, RetryAfter: l.wait}
+	}
+	l.sent++
+	return nil
+}

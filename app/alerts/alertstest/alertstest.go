@@ -247,6 +247,7 @@ type Telegram struct {
 	Chat  string
 
 	mu     sync.Mutex
+	limit  int // the next requests answered 429 with retry_after
 	msgs   []TelegramMessage
 	bad    []string // requests refused, and why
 	cond   chan struct{}
@@ -265,6 +266,10 @@ func (t *Telegram) URL() string { return t.server.URL }
 
 // Close stops the fake.
 func (t *Telegram) Close() { t.server.Close() }
+
+// RateLimitNext makes the next n requests get 429 "Too Many Requests:
+// retry after 90".
+func (t *Telegram) RateLimitNext(n int) { t.mu.Lock(); t.limit = n; t.mu.Unlock() }
 
 // Messages returns the accepted messages.
 func (t *Telegram) Messages() []TelegramMessage {
@@ -304,6 +309,20 @@ func (t *Telegram) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if token != t.Token {
 		t.answer(w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
+	t.mu.Lock()
+	limited := t.limit > 0
+	if limited {
+		t.limit--
+		t.bad = append(t.bad, "429")
+	}
+	t.mu.Unlock()
+	if limited {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error_code": 429,
+			"description": "Too Many Requests: retry after 90", "parameters": map[string]any{"retry_after": 90}})
 		return
 	}
 	if method != "sendMessage" || r.Method != http.MethodPost {
