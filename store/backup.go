@@ -138,6 +138,15 @@ func pruneBackups(dir string, keep int) error {
 // failed backup is logged and tried again in an hour. The bridge runs it
 // for as long as it runs: go st.RunBackups(ctx, store.BackupDir(dataDir), store.BackupEvery, log).
 func (s *Store) RunBackups(ctx context.Context, dir string, every time.Duration, log *slog.Logger) {
+	s.RunBackupsReport(ctx, dir, every, log, nil)
+}
+
+// RunBackupsReport is RunBackups that also tells report (if set) each
+// backup's outcome: the error, or nil when one was made.
+func (s *Store) RunBackupsReport(ctx context.Context, dir string, every time.Duration, log *slog.Logger, report func(error)) {
+	if report == nil {
+		report = func(error) {}
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -157,12 +166,14 @@ func (s *Store) RunBackups(ctx context.Context, dir string, every time.Duration,
 		}
 		if err != nil {
 			log.Error("database backup failed; trying again in an hour", "err", err)
+			report(err)
 			if clock.Sleep(ctx, time.Hour) != nil {
 				return
 			}
 			continue
 		}
 		log.Info("database backed up", "file", path)
+		report(nil)
 	}
 }
 

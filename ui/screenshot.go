@@ -119,6 +119,7 @@ func (u *UI) tour() error {
 		}, check: func() error { return u.tourMapping.checkNotClipped() }},
 		{name: "settings-demo", setup: func() error { u.tourMapping.w.Close(); showSettings(u); return nil },
 			ready: func() bool { return u.onUIText(func() string { return fmt.Sprint(u.settingsWin != nil) }) == "true" }},
+		{name: "settings-alerts", setup: u.tourAlertsTab, ready: func() bool { return true }},
 	}
 	scenes = append(scenes, u.roadScenes()...)  // screenshot_road.go
 	scenes = append(scenes, u.rulesScenes()...) // ui/rules_tour.go

@@ -131,7 +131,7 @@ func showSettings(u *UI) {
 	u.settingsWin = w
 	body := container.NewVBox(form, widget.NewSeparator(), u.backupSection(w))
 	rules := widget.NewButton(u.tr.T("rules.open"), func() { showRules(u) })
-	w.SetContent(container.NewBorder(top, container.NewHBox(save, keys, u.roadButton(), rules), nil, nil, container.NewVScroll(body)))
+	w.SetContent(container.NewBorder(top, nil, nil, nil, u.settingsTabs(w, container.NewBorder(nil, container.NewHBox(save, keys, u.roadButton(), rules), nil, nil, container.NewVScroll(body)))))
 	w.Resize(fyne.NewSize(760, 520))
 	w.Show()
 }

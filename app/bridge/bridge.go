@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/alerts"
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/hub"
@@ -104,6 +105,7 @@ type Bridge struct {
 	events *hub.Hub[Event]
 	worker *delivery.Worker
 	sender *liveSender
+	alerts *alerts.Service // app/bridge/alerts.go
 
 	mu        sync.Mutex
 	cfg       config.Config
@@ -176,6 +178,7 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 		return nil, err
 	}
 	b.sender = &liveSender{}
+	b.alerts = b.newAlerts()
 	b.worker = delivery.New(delivery.Config{
 		Outbox: JoiningOutbox(st, b.sources, b.log.With("part", "join"), func(row int64) {
 			b.publish(Event{Kind: EventCall, CallRow: row})
@@ -302,7 +305,8 @@ func (b *Bridge) Start(ctx context.Context) error {
 		defer close(b.runDone)
 		_ = b.worker.Run(runCtx)
 	}()
-	go b.store.RunBackups(runCtx, store.BackupDir(b.opts.DataDir), store.BackupEvery, b.log.With("part", "backup"))
+	go b.store.RunBackupsReport(runCtx, store.BackupDir(b.opts.DataDir), store.BackupEvery, b.log.With("part", "backup"), b.backupResult)
+	go b.runAlerts(runCtx)
 	b.startReconcile()
 	b.startGap()
 	return b.OpenTunnel(ctx)

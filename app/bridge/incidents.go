@@ -98,6 +98,7 @@ func (b *Bridge) incident(kind string, open bool, message string) {
 	}
 	if err != nil {
 		b.log.Error("cannot record incident", "kind", kind, "err", err)
+		b.alertUnrecorded(kind, open, message)
 		return
 	}
 	if changed {

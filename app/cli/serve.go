@@ -56,6 +56,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, name := range config.RuleFlags {
 		fs.String(name, def.Get(name), config.RuleFlagHelp[name])
 	}
+	alertFlags(fs, def.Alerts)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	if err := def.Validate(); err != nil {
-		return usageError{err}
+		return usageError{inLang(err, f.lang)}
 	}
 	var schedule []time.Duration
 	if f.schedule != "" {

@@ -91,13 +91,15 @@ type Config struct {
 	Road Road `json:"road"`
 	// Rules: which calls are sent to TQM (the rest are stored as skipped).
 	Rules Rules `json:"rules"`
+	// Alerts: e-mail and Telegram alerts (app/config/alerts.go).
+	Alerts Alerts `json:"alerts"`
 }
 
 // Default is the configuration of a fresh install.
 func Default() Config {
 	return Config{TQMURL: DefaultTQMURL, TQMAPI: TQMv2, Audio: AudioUpload, Sources: SourcesCalltracking,
 		VPBXURL: DefaultVPBXURL, Rate: DefaultRate, ReconcileEvery: Duration(DefaultReconcileEvery),
-		Road: DefaultRoad(), Rules: DefaultRules()}
+		Road: DefaultRoad(), Rules: DefaultRules(), Alerts: DefaultAlerts()}
 }
 
 // Validate checks every value; its errors name the setting (by its
@@ -134,6 +136,7 @@ func (c Config) Validate() error {
 	if err := c.Rules.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Alerts.Validate())
 	return errors.Join(errs...)
 }
 

@@ -84,6 +84,9 @@ func (c *Config) Set(flag, value string) error {
 		if handled, err := c.Rules.set(flag, value); handled {
 			return err
 		}
+		if ok, err := c.Alerts.set(flag, value); ok {
+			return err
+		}
 		return fmt.Errorf("--%s is not a setting", flag)
 	}
 	return nil
@@ -111,6 +114,9 @@ func (c Config) Get(flag string) string {
 	case "poll-every":
 		return time.Duration(c.Road.PollEvery).String()
 	}
-	v, _ := c.Rules.get(flag)
+	if v, ok := c.Rules.get(flag); ok {
+		return v
+	}
+	v, _ := c.Alerts.get(flag)
 	return v
 }

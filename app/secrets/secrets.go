@@ -19,10 +19,13 @@ const (
 	MangoVPBXSalt  Name = "mango_vpbx_salt" // «Ключ для создания подписи» (vpbx_api_salt)
 	MangoCTToken   Name = "mango_ct_token"  // calltracking API token
 	WebhookSecret  Name = "webhook_secret"  // random path segment of the webhook URL
+	SMTPPassword   Name = "smtp_password"   // password of the alert e-mails' SMTP user
+	TelegramToken  Name = "telegram_token"  // bot token of the Telegram alerts
 )
 
 // All lists every secret name.
-var All = []Name{TQMKey, NgrokAuthtoken, MangoVPBXKey, MangoVPBXSalt, MangoCTToken, WebhookSecret}
+var All = []Name{TQMKey, NgrokAuthtoken, MangoVPBXKey, MangoVPBXSalt, MangoCTToken, WebhookSecret,
+	SMTPPassword, TelegramToken}
 
 // EnvVar returns the environment variable that carries a secret.
 func EnvVar(n Name) string {
@@ -39,6 +42,10 @@ func EnvVar(n Name) string {
 		return "MANGOTQM_MANGO_CT_TOKEN"
 	case WebhookSecret:
 		return "MANGOTQM_WEBHOOK_SECRET"
+	case SMTPPassword:
+		return "MANGOTQM_SMTP_PASSWORD"
+	case TelegramToken:
+		return "MANGOTQM_TELEGRAM_TOKEN"
 	}
 	return ""
 }
