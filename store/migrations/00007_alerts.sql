@@ -24,7 +24,7 @@ CREATE TABLE alert_marks (
     incident_id INTEGER NOT NULL,
     event       TEXT    NOT NULL,
     PRIMARY KEY (incident_id, event)
-) WITHOUT ROWID;
+);
 -- Incidents of the past are not news: only those still open are announced.
 INSERT INTO alert_marks (incident_id, event) SELECT id, 'opened' FROM incidents WHERE cleared_at IS NOT NULL;
 INSERT INTO alert_marks (incident_id, event) SELECT id, 'cleared' FROM incidents WHERE cleared_at IS NOT NULL;
