@@ -15,7 +15,6 @@ import (
 // closes its database and tunnel in order. It logs the start with the
 // version, and the request, so an update can be followed in mangotqm.log.
 func quitWhenAsked(log *slog.Logger, version string) {
-	log.Info("desktop app starting", "version", version, "pid", os.Getpid())
 	err := instance.WatchQuit(func() {
 		log.Info("asked to quit: mangotqm is being updated or removed")
 		a := fyne.CurrentApp()
@@ -29,4 +28,7 @@ func quitWhenAsked(log *slog.Logger, version string) {
 	if err != nil {
 		log.Warn("the installer will not be able to close this app by itself", "err", err)
 	}
+	// Logged once the request can be heard: an installer (or a test) that
+	// sees this line can ask the app to quit.
+	log.Info("desktop app starting", "version", version, "pid", os.Getpid())
 }

@@ -154,6 +154,22 @@ LangString Restarting ${LANG_ENGLISH} "Starting the new mangotqm…"
   ${Loop}
 !macroend
 
+; RMDirAll DIR: removes DIR with everything in it. A file the closed app
+; held may stay locked a moment after its process is gone (seen under Wine),
+; so a folder that is still there is tried again, for up to ten seconds.
+!macro RMDirAll DIR
+  StrCpy $2 0
+  ${Do}
+    RMDir /r "${DIR}"
+    ${IfNot} ${FileExists} "${DIR}\*.*"
+    ${OrIf} $2 >= 10
+      ${Break}
+    ${EndIf}
+    Sleep 1000
+    IntOp $2 $2 + 1
+  ${Loop}
+!macroend
+
 !macro CloseRunningApp UN
 Function ${UN}CloseRunningApp
   StrCpy $AppWasRunning 0
@@ -291,12 +307,12 @@ SectionEnd
 
 ; Off unless ticked: the database is the office's call log.
 Section /o "un.$(UnSecData)" UnSecData
-  RMDir /r "$LOCALAPPDATA\${APP}"
-  RMDir /r "$LOCALAPPDATA\${APP}-demo"
+  !insertmacro RMDirAll "$LOCALAPPDATA\${APP}"
+  !insertmacro RMDirAll "$LOCALAPPDATA\${APP}-demo"
   ; Fyne's settings (%APPDATA%) and cache (%LOCALAPPDATA%) of the app.
-  RMDir /r "$APPDATA\fyne\${APP_ID}"
+  !insertmacro RMDirAll "$APPDATA\fyne\${APP_ID}"
   RMDir "$APPDATA\fyne"
-  RMDir /r "$LOCALAPPDATA\fyne\${APP_ID}"
+  !insertmacro RMDirAll "$LOCALAPPDATA\fyne\${APP_ID}"
   RMDir "$LOCALAPPDATA\fyne"
   Call un.DeleteCredentials
 SectionEnd
