@@ -12,14 +12,14 @@
 //     operator only) above 0 when the webhook has a duration, else
 //     unknown (passes); UTM source from utmSource/utm_source; the group
 //     from the "last group" aliases.
-//   - VPBX events/summary (app/vpbxevents.SummaryCall parameters):
+//   - VPBX events/summary (app/mango/mangocall.Summary parameters):
 //     direction = call_direction (1 inbound, 2 outbound, 0 internal), line
 //     = line_number (inbound: the number called; outbound: the line used),
 //     answered = entry_result 1 and talk_time set, talk = end − talk_time,
 //     the employee = the extension that answered (inbound) or called
 //     (outbound).
 //   - reconcile, backfill, poll (basic statistics rows turned into the same
-//     parameters by app/reconcile.RowCall): direction from which sides are
+//     parameters by app/mango/mangocall.StatsRow): direction from which sides are
 //     extensions, line = line_number, answered = answer time set.
 package rules
 
