@@ -24,8 +24,6 @@
 package rules
 
 import (
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -214,23 +212,7 @@ func containsNumber(list []string, v string) bool {
 // parameters (a JSON object) and start. It is how every road's call is
 // seen, so the live preview and the roads decide alike.
 func FromStored(src calls.Source, params string, started time.Time) Call {
-	p := mango.Params{}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(params), &m); err == nil {
-		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				p[k] = x
-			case float64:
-				p[k] = strconv.FormatFloat(x, 'f', -1, 64)
-			case bool:
-				p[k] = strconv.FormatBool(x)
-			case nil:
-			default:
-				p[k] = fmt.Sprint(x)
-			}
-		}
-	}
+	p, _ := calls.DecodeParams(params) // unreadable: no parameters
 	c := Call{Source: src, Started: started, Talk: -1}
 	if d := p.Get(mango.AliasDuration...); d != "" {
 		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 {
