@@ -180,7 +180,8 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 	b.sender = &liveSender{}
 	b.alerts = b.newAlerts()
 	b.worker = delivery.New(delivery.Config{
-		Outbox: JoiningOutbox(st, b.sources, b.log.With("part", "join"), func(row int64) {
+		Outbox: st,
+		Join: JoinStep(st, b.sources, b.log.With("part", "join"), func(row int64) {
 			b.publish(Event{Kind: EventCall, CallRow: row})
 		}),
 		Sender:           b.sender,

@@ -160,7 +160,8 @@ func benchBackfill(b *testing.B) {
 	})
 	m := mapping.Default()
 	w = delivery.New(delivery.Config{
-		Outbox:         bridge.JoiningOutbox(st, func() config.Sources { return config.SourcesCalltracking }, quiet, nil),
+		Outbox:         st,
+		Join:           bridge.JoinStep(st, func() config.Sources { return config.SourcesCalltracking }, quiet, nil),
 		Pauses:         st,
 		Stuck:          st,
 		Sender:         sender,

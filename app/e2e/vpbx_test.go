@@ -106,7 +106,8 @@ func newVPStack(t *testing.T, sources config.Sources, clientSalt string) *vpStac
 		}
 	}
 	w = delivery.New(delivery.Config{
-		Outbox:         bridge.JoiningOutbox(s.st, func() config.Sources { return sources }, quiet, nil),
+		Outbox:         s.st,
+		Join:           bridge.JoinStep(s.st, func() config.Sources { return sources }, quiet, nil),
 		Pauses:         s.st,
 		Stuck:          s.st,
 		Sender:         sender,

@@ -12,7 +12,7 @@
 // digits and a start within ±2 min) and its parameters fill the gaps of the
 // earlier row while that one is not delivered. A VPBX summary is joined when
 // it is stored (IntakeJoin); a calltracking webhook, stored by the receiver,
-// is joined when delivery claims it (Outbox).
+// is joined when delivery claims it (the join step, mangocall.Join).
 //
 // Decisions: internal calls (call_direction 0) are stored as skipped
 // ("nothing received is dropped", and the log shows them), never sent. With
