@@ -161,6 +161,29 @@ func JoinStep(st mangocall.JoinStore, sources func() config.Sources, log *slog.L
 	}}.Joined
 }
 
+// intake is where calls come in: the calltracking webhooks' receiver,
+// with Mango's VPBX events endpoint under it; a stored call wakes delivery
+// and refreshes the window.
+func (b *Bridge) intake(secret string, zone *time.Location) (*receiver.Receiver, *vpbxevents.Handler) {
+	onStored := func(in store.Intaken) {
+		b.worker.Wake()
+		b.publish(Event{Kind: EventCall, CallRow: in.ID})
+		b.webhooksArrive() // silent.go
+	}
+	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
+		Logger: b.log.With("part", "receiver"), OnStored: onStored, Decide: b.decide})
+	vh := MountVPBXEvents(recv, EventsOptions{
+		Store: b.store, Credentials: VPBXCredentialSource(b.opts.Secrets), Sources: b.sources, Logger: b.log.With("part", "vpbx-events"),
+		OnStored:    onStored,
+		Decide:      b.decide,
+		OnRecording: func(string, int) { b.worker.Wake() },
+		OnBadSignature: func(n int64) {
+			b.incident(IncidentBadSign, true, b.text("core.vpbx_bad_signature", map[string]any{"Count": n}))
+		},
+	})
+	return recv, vh
+}
+
 // sources is the source setting in effect (read at every use).
 func (b *Bridge) sources() config.Sources { return b.Config().Sources }
 
