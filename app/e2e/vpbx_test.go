@@ -3,7 +3,7 @@ package e2e
 // In-process end-to-end tests of the "Recordings and VPBX" parts: the real
 // store, receiver, delivery worker, recordings sender and VPBX events
 // handler, wired as the core wires them (bridge.NewRecordingSender,
-// bridge.MountVPBXEvents, bridge.JoiningOutbox), served over loopback, against
+// bridge.MountVPBXEvents, bridge.JoinStep), served over loopback, against
 // the strict fake Mango VPBX and the strict fake TQM, with audio generated
 // during the test.
 
