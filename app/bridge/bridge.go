@@ -180,7 +180,8 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 	b.sender = &liveSender{}
 	b.alerts = b.newAlerts()
 	b.worker = delivery.New(delivery.Config{
-		Outbox: JoiningOutbox(st, b.sources, b.log.With("part", "join"), func(row int64) {
+		Outbox: st,
+		Join: JoinStep(st, b.sources, b.log.With("part", "join"), func(row int64) {
 			b.publish(Event{Kind: EventCall, CallRow: row})
 		}),
 		Sender:           b.sender,
@@ -265,23 +266,7 @@ func (b *Bridge) Start(ctx context.Context) error {
 	if err != nil {
 		zone = time.UTC
 	}
-	onStored := func(in store.Intaken) {
-		b.worker.Wake()
-		b.publish(Event{Kind: EventCall, CallRow: in.ID})
-		b.webhooksArrive() // silent.go
-	}
-	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
-		Logger: b.log.With("part", "receiver"), OnStored: onStored, Decide: b.decide})
-	creds := VPBXCredentialSource(b.opts.Secrets)
-	vh := MountVPBXEvents(recv, EventsOptions{
-		Store: b.store, Credentials: creds, Sources: b.sources, Logger: b.log.With("part", "vpbx-events"),
-		OnStored:    onStored,
-		Decide:      b.decide,
-		OnRecording: func(string, int) { b.worker.Wake() },
-		OnBadSignature: func(n int64) {
-			b.incident(IncidentBadSign, true, b.text("core.vpbx_bad_signature", map[string]any{"Count": n}))
-		},
-	})
+	recv, vh := b.intake(secret, zone)
 	b.mu.Lock()
 	b.secret, b.recv, b.vpbx, b.tun = secret, recv, vh, tun
 	b.mu.Unlock()

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
-	"mangotqm/app/mango"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
 	"mangotqm/tunnel"
@@ -208,8 +206,8 @@ func (b *Bridge) Preview(ctx context.Context, m mapping.Config) (mapping.Result,
 		if call.Params == "" || call.Params == "{}" {
 			continue
 		}
-		var p mango.Params
-		if err := json.Unmarshal([]byte(call.Params), &p); err != nil {
+		p, err := call.ParametersErr()
+		if err != nil {
 			continue
 		}
 		return mapping.Apply(m, p)

@@ -8,7 +8,6 @@ package bridge
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"mangotqm/app/calls"
@@ -72,21 +71,13 @@ func silentCount(hook, found []calls.Call) (n int, lastHook time.Time) {
 		if c.Received.After(lastHook) {
 			lastHook = c.Received
 		}
-		var p map[string]any
-		if json.Unmarshal([]byte(c.Params), &p) != nil {
-			continue
-		}
-		if s, ok := p["number"].(string); ok && calls.NormalizeNumber(s) != "" {
+		if s := c.Parameters()["number"]; calls.NormalizeNumber(s) != "" {
 			lines[calls.NormalizeNumber(s)] = true
 		}
 	}
 	for _, c := range found {
-		var p map[string]any
-		if json.Unmarshal([]byte(c.Params), &p) != nil {
-			continue
-		}
-		line, _ := p["lineNumber"].(string)
-		if p["direction"] == "inbound" && p["answered"] == "1" && lines[calls.NormalizeNumber(line)] {
+		p := c.Parameters()
+		if p["direction"] == "inbound" && p["answered"] == "1" && lines[calls.NormalizeNumber(p["lineNumber"])] {
 			n++
 		}
 	}

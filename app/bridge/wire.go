@@ -1,7 +1,7 @@
 package bridge
 
 // Wiring of the sender (app/tqm, app/recordings), the VPBX events endpoint
-// (app/vpbxevents) and the joining outbox. These are plain constructors so
+// (app/vpbxevents) and the join step. These are plain constructors so
 // that the bridge and in-process tests assemble the same parts.
 
 import (
@@ -15,11 +15,10 @@ import (
 
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
-	"mangotqm/app/delivery"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mapping"
 	"mangotqm/app/receiver"
-	"mangotqm/app/reconcile"
 	"mangotqm/app/recordings"
 	"mangotqm/app/secrets"
 	"mangotqm/app/vpbxevents"
@@ -150,13 +149,39 @@ func VPBXEventsEndpoint(base, secret string) Endpoint {
 	return Endpoint{Name: PathVPBX, URL: strings.TrimRight(base, "/") + receiver.Prefix(secret) + PathVPBX}
 }
 
-// JoiningOutbox is the delivery outbox: while sources() is "both",
-// calltracking calls that arrived after their VPBX copy become duplicates
-// when claimed (vpbxevents.Outbox); whatever the sources, a webhook or VPBX
-// call that arrived after Mango's statistics brought it becomes a duplicate
-// of the reconciled call (reconcile.Outbox).
-func JoiningOutbox(st *store.Store, sources func() config.Sources, log *slog.Logger, onJoined func(row int64)) delivery.Outbox {
-	return vpbxevents.NewOutbox(reconcile.NewOutbox(st, 0, log, onJoined), sources, 0, log, onJoined)
+// JoinStep is delivery's join step (delivery.Config.Join) fed by Mango's
+// join rules (mangocall.JoinRules) for the source setting read at each
+// claim: a webhook or VPBX call that arrived after Mango's statistics
+// brought it becomes a duplicate of the reconciled call; while sources()
+// is "both", so does a calltracking call that arrived after its VPBX copy.
+func JoinStep(st mangocall.JoinStore, sources func() config.Sources, log *slog.Logger,
+	onJoined func(row int64)) func(context.Context, calls.Call) bool {
+	return mangocall.Join{Store: st, Logger: log, OnJoined: onJoined, Rules: func() []mangocall.JoinRule {
+		return mangocall.JoinRules(sources() == config.SourcesBoth, 0)
+	}}.Joined
+}
+
+// intake is where calls come in: the calltracking webhooks' receiver,
+// with Mango's VPBX events endpoint under it; a stored call wakes delivery
+// and refreshes the window.
+func (b *Bridge) intake(secret string, zone *time.Location) (*receiver.Receiver, *vpbxevents.Handler) {
+	onStored := func(in store.Intaken) {
+		b.worker.Wake()
+		b.publish(Event{Kind: EventCall, CallRow: in.ID})
+		b.webhooksArrive() // silent.go
+	}
+	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
+		Logger: b.log.With("part", "receiver"), OnStored: onStored, Decide: b.decide})
+	vh := MountVPBXEvents(recv, EventsOptions{
+		Store: b.store, Credentials: VPBXCredentialSource(b.opts.Secrets), Sources: b.sources, Logger: b.log.With("part", "vpbx-events"),
+		OnStored:    onStored,
+		Decide:      b.decide,
+		OnRecording: func(string, int) { b.worker.Wake() },
+		OnBadSignature: func(n int64) {
+			b.incident(IncidentBadSign, true, b.text("core.vpbx_bad_signature", map[string]any{"Count": n}))
+		},
+	})
+	return recv, vh
 }
 
 // sources is the source setting in effect (read at every use).

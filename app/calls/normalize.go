@@ -1,7 +1,6 @@
 package calls
 
 import (
-	"encoding/json"
 	"strings"
 )
 
@@ -41,19 +40,9 @@ func EntryIDOf(source Source, callID, params string) string {
 	if (source == SourceVPBX || source == SourceReconcile || source == SourceBackfill) && callID != "" {
 		return callID
 	}
-	if strings.TrimSpace(params) == "" {
+	p, err := DecodeParams(params)
+	if err != nil {
 		return ""
 	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(params), &m); err != nil {
-		return ""
-	}
-	for k, v := range m {
-		if NormalizeKey(k) == "entryid" {
-			if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
-				return strings.TrimSpace(s)
-			}
-		}
-	}
-	return ""
+	return p.Get("entryId")
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/store"
 )
 
 // ClaimAhead is how much sending one claim covers: at a high rate the
@@ -44,9 +45,18 @@ func (q *aheadQueue) start(ctx context.Context, n int) {
 	ch := make(chan claimResult, 1)
 	q.pending = ch
 	go func() {
-		cs, err := q.w.cfg.Outbox.ClaimN(ctx, n)
+		cs, err := q.w.cfg.claim(ctx, n)
 		ch <- claimResult{cs, err}
 	}()
+}
+
+// claim claims up to n due calls, less those the join step took as late
+// copies (claiming again while it took every one).
+func (cfg Config) claim(ctx context.Context, n int) ([]calls.Call, error) {
+	if cfg.Join == nil {
+		return cfg.Outbox.ClaimN(ctx, n)
+	}
+	return store.ClaimExcept(ctx, n, cfg.Outbox.ClaimN, cfg.Join)
 }
 
 // collect adds the calls of the claim under way, if any: waiting for it

@@ -65,6 +65,10 @@ type Config struct {
 	Outbox  Outbox
 	Sender  Sender
 	Mapping func(ctx context.Context) (mapping.Config, error)
+	// Join, if set, is asked about each claimed call before it is sent:
+	// true means the call was a late copy of one stored earlier and is now
+	// its duplicate, not to be sent (mangocall.Join.Joined).
+	Join func(ctx context.Context, c calls.Call) bool
 	// Pauses keeps the pause across restarts and lets `mangotqm resume`
 	// clear it; nil: the pause lives as long as the worker.
 	Pauses PauseStore

@@ -14,6 +14,7 @@ import (
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mango/vpbxfake"
@@ -129,7 +130,7 @@ func benchBackfill(b *testing.B) {
 	}
 	batch := make([]store.MangoCall, 0, len(srows))
 	for _, r := range srows {
-		if c, ok := reconcile.RowCall(r, calls.SourceBackfill); ok {
+		if c, ok := mangocall.StatsRow(r, calls.SourceBackfill); ok {
 			batch = append(batch, c)
 		}
 	}
@@ -159,7 +160,8 @@ func benchBackfill(b *testing.B) {
 	})
 	m := mapping.Default()
 	w = delivery.New(delivery.Config{
-		Outbox:         bridge.JoiningOutbox(st, func() config.Sources { return config.SourcesCalltracking }, quiet, nil),
+		Outbox:         st,
+		Join:           bridge.JoinStep(st, func() config.Sources { return config.SourcesCalltracking }, quiet, nil),
 		Pauses:         st,
 		Stuck:          st,
 		Sender:         sender,

@@ -3,7 +3,7 @@ package e2e
 // In-process end-to-end tests of the "Recordings and VPBX" parts: the real
 // store, receiver, delivery worker, recordings sender and VPBX events
 // handler, wired as the core wires them (bridge.NewRecordingSender,
-// bridge.MountVPBXEvents, bridge.JoiningOutbox), served over loopback, against
+// bridge.MountVPBXEvents, bridge.JoinStep), served over loopback, against
 // the strict fake Mango VPBX and the strict fake TQM, with audio generated
 // during the test.
 
@@ -106,7 +106,8 @@ func newVPStack(t *testing.T, sources config.Sources, clientSalt string) *vpStac
 		}
 	}
 	w = delivery.New(delivery.Config{
-		Outbox:         bridge.JoiningOutbox(s.st, func() config.Sources { return sources }, quiet, nil),
+		Outbox:         s.st,
+		Join:           bridge.JoinStep(s.st, func() config.Sources { return sources }, quiet, nil),
 		Pauses:         s.st,
 		Stuck:          s.st,
 		Sender:         sender,

@@ -5,40 +5,11 @@
 // callId, call_id and CALLID are the same parameter.
 package mango
 
-import (
-	"mangotqm/app/calls"
-	"sort"
-	"strings"
-)
+import "mangotqm/app/calls"
 
-// Params are the parameters of one webhook, as received (original names).
-type Params map[string]string
-
-// Get returns the first non-empty value among names (tolerant matching).
-func (p Params) Get(names ...string) string {
-	for _, n := range names {
-		want := calls.NormalizeKey(n)
-		if v, ok := p[n]; ok && strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-		for k, v := range p {
-			if calls.NormalizeKey(k) == want && strings.TrimSpace(v) != "" {
-				return strings.TrimSpace(v)
-			}
-		}
-	}
-	return ""
-}
-
-// Names returns the parameter names, sorted.
-func (p Params) Names() []string {
-	out := make([]string, 0, len(p))
-	for k := range p {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// Params are the parameters of one webhook, as received (original names);
+// the type is calls.Params, the one shape of a call's parameters.
+type Params = calls.Params
 
 // Known aliases of the calltracking fields we rely on. The 2018 public
 // client (mango-dct) uses camelCase; its logs show snake_case too; the

@@ -26,7 +26,7 @@ const (
 var OperatorModes = []string{OperatorGroup, OperatorEmployee}
 
 // AliasEmployee are the parameters that name the employee who answered
-// (app/vpbxevents.SummaryCall and app/reconcile.RowCall write "operator").
+// (app/mango/mangocall.Summary and app/mango/mangocall.StatsRow write "operator").
 var AliasEmployee = []string{"operator", "operatorExtension", "operator_extension", "employee", "extension"}
 
 // OperatorParams is the operatorId rule's parameter list for a mode.

@@ -34,8 +34,8 @@ type PrepareOptions struct {
 func Prepare(cfg Config, c calls.Call, o PrepareOptions) (p Prepared, problem calls.Reason) {
 	c = Reparse(c)
 	p.Call = c
-	var params mango.Params
-	if err := json.Unmarshal([]byte(c.Params), &params); err != nil {
+	params, err := c.ParametersErr()
+	if err != nil {
 		return p, calls.NewReason(calls.CodeParamsUnreadable, calls.ArgError, err.Error())
 	}
 	res, err := Apply(cfg, params)
@@ -72,8 +72,7 @@ func Reparse(c calls.Call) calls.Call {
 	if len(parsed.Params) == 0 {
 		return c
 	}
-	p := mango.Params{}
-	_ = json.Unmarshal([]byte(c.Params), &p)
+	p := c.Parameters()
 	changed := false
 	for k, v := range parsed.Params {
 		if old, ok := p[k]; !ok || old != v {

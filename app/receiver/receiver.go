@@ -10,7 +10,6 @@ package receiver
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 
 	"mangotqm/app/calls"
 	"mangotqm/app/mango"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/store"
 )
 
@@ -184,18 +184,9 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 	}
 	raw := mango.Request{Method: req.Method, Query: req.URL.RawQuery,
 		ContentType: req.Header.Get("Content-Type"), Body: string(body)}
-	call, perr := mango.Parse(raw, r.zone)
-	nc := store.NewCall{Source: "calltracking", Raw: raw.JSON(), Params: paramsJSON(call.Params),
-		Caller: call.Caller, Operator: call.Group, Started: call.Start, Duration: call.Duration,
-		Notes: strings.Join(call.Notes, "\n")}
-	if perr != nil {
-		nc.Invalid = calls.ReasonFor(perr, calls.CodeLegacy)
-	} else {
-		nc.CallID = call.CallID
-		nc.TrackingNumber = call.Params.Get("number")
-		if r.decide != nil {
-			nc.Skip = r.decide(req.Context(), nc)
-		}
+	nc, call, perr := mangocall.Webhook(raw, r.zone)
+	if perr == nil && r.decide != nil {
+		nc.Skip = r.decide(req.Context(), nc)
 	}
 	in, err := r.store.Intake(req.Context(), nc)
 	if err != nil {
@@ -224,17 +215,6 @@ func (r *Receiver) calltracking(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, "{\"status\":200,\"id\":%d}\n", in.ID)
-}
-
-func paramsJSON(p mango.Params) string {
-	if p == nil {
-		return "{}"
-	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
 }
 
 // ErrNoSecret is returned when a receiver is built without a secret.

@@ -16,7 +16,8 @@
 // "Already has" (store.ImportMango): the same entry id, or a calltracking or
 // VPBX-events call with the same caller number and a start within ±2 min.
 // A webhook that arrives after its call was reconciled is joined to it when
-// delivery claims it (Outbox): logged as a duplicate, never sent twice.
+// delivery claims it (the join step, mangocall.Join): logged as a
+// duplicate, never sent twice.
 //
 // Nothing is lost: each chunk's calls are stored in one transaction with
 // the checkpoint, so a crash or Ctrl-C loses at most the chunk in flight

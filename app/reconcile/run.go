@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/store"
 )
@@ -86,7 +87,7 @@ func (e *Engine) run(ctx context.Context, src calls.Source, chunks []Chunk, p *P
 			if keep != nil && !keep(r) {
 				continue
 			}
-			mc, ok := RowCall(r, src)
+			mc, ok := mangocall.StatsRow(r, src)
 			if !ok {
 				e.log.Warn("a row of Mango's statistics has no entry id; ignored", "fields", len(r.Fields))
 				continue

@@ -24,13 +24,12 @@ type Info struct {
 
 // TQM's file limits (docs/tqm.md §3.2): an MP3 up to 32 MB; an original
 // PCM-WAV up to 100 MB (TQM converts it to MP3); at most one hour whatever
-// the format. Mango does not record calls under about 6 s (docs/mango.md
-// §3.4).
+// the format. (Mango's own rule, no recording under about 6 s, is
+// mango.MinRecorded.)
 const (
 	MaxSize     = 32 << 20  // an MP3, or a WAV that is not PCM
 	MaxWAVSize  = 100 << 20 // an original PCM-WAV
 	MaxDuration = time.Hour
-	MinRecorded = 6 * time.Second
 )
 
 // SizeLimit is the largest file TQM takes in this format: MaxWAVSize for a

@@ -15,8 +15,8 @@ import (
 // findIDs returns the recording ids of the call: announced ones first, else
 // from the call statistics (the entry closest to the call's start).
 func (s *Sender) findIDs(ctx context.Context, ci call, log *slog.Logger) ([]string, error) {
-	if ci.entryID != "" && s.cfg.Index != nil {
-		ids, err := s.cfg.Index.RecordingIDs(ctx, ci.entryID)
+	if ci.EntryID != "" && s.cfg.Index != nil {
+		ids, err := s.cfg.Index.RecordingIDs(ctx, ci.EntryID)
 		if err != nil {
 			return nil, fmt.Errorf("read the announced recordings: %w", err)
 		}
@@ -24,11 +24,11 @@ func (s *Sender) findIDs(ctx context.Context, ci call, log *slog.Logger) ([]stri
 			return ids, nil
 		}
 	}
-	if calls.NormalizeNumber(ci.caller) == "" || ci.start.IsZero() {
+	if calls.NormalizeNumber(ci.Caller) == "" || ci.Start.IsZero() {
 		log.Info("cannot search Mango's call statistics: the call has no caller number or start time")
 		return nil, nil
 	}
-	recs, err := s.cfg.VPBX.FindRecordings(ctx, ci.caller, ci.start, ci.end)
+	recs, err := s.cfg.VPBX.FindRecordings(ctx, ci.Caller, ci.Start, ci.End)
 	if err != nil {
 		return nil, err
 	}
@@ -38,12 +38,12 @@ func (s *Sender) findIDs(ctx context.Context, ci call, log *slog.Logger) ([]stri
 		byEntry[r.EntryID] = append(byEntry[r.EntryID], r)
 	}
 	var pick []vpbx.Recording
-	if ci.entryID != "" {
-		pick = byEntry[ci.entryID]
+	if ci.EntryID != "" {
+		pick = byEntry[ci.EntryID]
 	} else {
 		best := time.Duration(-1)
 		for _, rs := range byEntry {
-			d := rs[0].CallStart.Sub(ci.start)
+			d := rs[0].CallStart.Sub(ci.Start)
 			if d < 0 {
 				d = -d
 			}

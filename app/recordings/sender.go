@@ -160,12 +160,12 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 
 	// 1. The webhook's own recording link, when it needs no credentials.
 	var linkDown *linkError // the link could not be reached (network, 5xx): worth retrying
-	if ci.link != "" {
+	if ci.Link != "" {
 		if s.cfg.Mode == ModeLink {
-			why := s.probe(ctx, ci.link)
+			why := s.probe(ctx, ci.Link)
 			if why == nil {
 				log.Info("sending the call by its public recording link")
-				return s.sendByLink(ctx, fields, ci.link)
+				return s.sendByLink(ctx, fields, ci.Link)
 			}
 			if why.transient {
 				linkDown = why
@@ -174,7 +174,7 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 				log.Info("the webhook's recording link is not usable without credentials; uploading instead", "why", why.why)
 			}
 		} else {
-			data, why := s.fetch(ctx, ci.link)
+			data, why := s.fetch(ctx, ci.Link)
 			if why == nil {
 				log.Info("recording taken from the webhook's link", "bytes", len(data))
 				return s.upload(ctx, ci, fields, data, fromLink)
@@ -195,10 +195,10 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 		return calls.Result{Outcome: calls.OutcomeRetry}, calls.NewReason(calls.CodeLinkDown, calls.ArgError, linkDown.why).Err()
 	}
 	if s.cfg.VPBX == nil {
-		if ci.short() || ci.missed {
+		if ci.Short() || ci.Missed {
 			return skip(ci), nil
 		}
-		if ci.link == "" {
+		if ci.Link == "" {
 			return attention(calls.NewReason(calls.CodeNoLinkNoVPBX)), nil
 		}
 		return attention(calls.NewReason(calls.CodeLinkNeedsVPBX)), nil
@@ -214,9 +214,9 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 	}
 	if len(ids) == 0 {
 		switch {
-		case ci.missed:
+		case ci.Missed:
 			return skip(ci), nil
-		case ci.short():
+		case ci.Short():
 			return skip(ci), nil
 		case now.Before(ci.deadline):
 			return wait(s.cfg.RetryEvery, calls.NewReason(calls.CodeNotYet, "every"+calls.DurSuffix, s.cfg.RetryEvery.String(),
@@ -236,7 +236,7 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 		return wait(d, calls.NewReason(calls.CodeNotServedYet)), nil
 	}
 	if best == nil {
-		if ci.short() || ci.missed {
+		if ci.Short() || ci.Missed {
 			return skip(ci), nil
 		}
 		if notReady {
@@ -248,13 +248,9 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 }
 
 // skip: the call is not sent on purpose (too short to be recorded, or
-// missed).
+// missed): Mango's rule, mango.NoRecording.
 func skip(ci call) calls.Result {
-	why := calls.NewReason(calls.CodeShort)
-	if ci.missed {
-		why = calls.NewReason(calls.CodeMissed)
-	}
-	return calls.Result{Outcome: calls.OutcomeSkipped, Reason: why}
+	return calls.Result{Outcome: calls.OutcomeSkipped, Reason: ci.NoRecording()}
 }
 
 // wait: the recording is not there yet; look again after d.

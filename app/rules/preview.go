@@ -7,8 +7,8 @@ import (
 
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/vpbx"
-	"mangotqm/app/reconcile"
 )
 
 // Figures: of Total calls, Pass go to TQM; Skipped counts the others by
@@ -107,7 +107,7 @@ func MakePreview(ctx context.Context, in PreviewInput) (Preview, error) {
 		rows, err := in.Stats.Rows(ctx, since, in.Now)
 		f := Figures{}
 		for _, r := range rows {
-			mc, ok := reconcile.RowCall(r, calls.SourceReconcile)
+			mc, ok := mangocall.StatsRow(r, calls.SourceReconcile)
 			if !ok {
 				continue
 			}

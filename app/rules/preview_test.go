@@ -10,11 +10,11 @@ import (
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/mango"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/reconcile"
 	"mangotqm/app/rules"
-	"mangotqm/app/vpbxevents"
 	"mangotqm/store"
 )
 
@@ -51,7 +51,7 @@ func TestPreviewFigures(t *testing.T) {
 		ev := &vpbx.SummaryEvent{EntryID: id, CallDirection: dir, LineNumber: line, CreateTime: now.Add(-time.Hour),
 			TalkTime: now.Add(-time.Hour + 5*time.Second), EndTime: now.Add(-time.Hour + time.Minute), EntryResult: 1,
 			From: vpbx.Party{Number: "79161234567"}, To: vpbx.Party{Extension: "101"}}
-		nc, _, _ := vpbxevents.SummaryCall(ev)
+		nc, _, _ := mangocall.Summary(ev)
 		return nc
 	}
 	for _, nc := range []store.NewCall{

@@ -12,20 +12,18 @@
 //     operator only) above 0 when the webhook has a duration, else
 //     unknown (passes); UTM source from utmSource/utm_source; the group
 //     from the "last group" aliases.
-//   - VPBX events/summary (app/vpbxevents.SummaryCall parameters):
+//   - VPBX events/summary (app/mango/mangocall.Summary parameters):
 //     direction = call_direction (1 inbound, 2 outbound, 0 internal), line
 //     = line_number (inbound: the number called; outbound: the line used),
 //     answered = entry_result 1 and talk_time set, talk = end − talk_time,
 //     the employee = the extension that answered (inbound) or called
 //     (outbound).
 //   - reconcile, backfill, poll (basic statistics rows turned into the same
-//     parameters by app/reconcile.RowCall): direction from which sides are
+//     parameters by app/mango/mangocall.StatsRow): direction from which sides are
 //     extensions, line = line_number, answered = answer time set.
 package rules
 
 import (
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -214,23 +212,7 @@ func containsNumber(list []string, v string) bool {
 // parameters (a JSON object) and start. It is how every road's call is
 // seen, so the live preview and the roads decide alike.
 func FromStored(src calls.Source, params string, started time.Time) Call {
-	p := mango.Params{}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(params), &m); err == nil {
-		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				p[k] = x
-			case float64:
-				p[k] = strconv.FormatFloat(x, 'f', -1, 64)
-			case bool:
-				p[k] = strconv.FormatBool(x)
-			case nil:
-			default:
-				p[k] = fmt.Sprint(x)
-			}
-		}
-	}
+	p, _ := calls.DecodeParams(params) // unreadable: no parameters
 	c := Call{Source: src, Started: started, Talk: -1}
 	if d := p.Get(mango.AliasDuration...); d != "" {
 		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 {

@@ -9,10 +9,9 @@ import (
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
 	"mangotqm/app/mango"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/vpbx"
-	"mangotqm/app/reconcile"
 	"mangotqm/app/rules"
-	"mangotqm/app/vpbxevents"
 )
 
 var msk = time.FixedZone("MSK", 3*3600)
@@ -51,7 +50,7 @@ func summary(t *testing.T, dir int, line string, talk time.Duration, start time.
 	if talk > 0 {
 		ev.EntryResult, ev.TalkTime = 1, start.Add(10*time.Second)
 	}
-	nc, _, invalid := vpbxevents.SummaryCall(ev)
+	nc, _, invalid := mangocall.Summary(ev)
 	if !invalid.IsZero() {
 		t.Fatal(invalid.English())
 	}
@@ -73,7 +72,7 @@ func row(t *testing.T, src calls.Source, from, to, line string, talk time.Durati
 	if talk > 0 {
 		r.Answer = start.Add(10 * time.Second)
 	}
-	mc, ok := reconcile.RowCall(r, src)
+	mc, ok := mangocall.StatsRow(r, src)
 	if !ok {
 		t.Fatal("no call from the row")
 	}

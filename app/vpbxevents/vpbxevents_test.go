@@ -12,6 +12,7 @@ import (
 
 	"mangotqm/app/calls"
 	"mangotqm/app/config"
+	"mangotqm/app/mango/mangocall"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/store"
@@ -218,12 +219,14 @@ func TestBothSourcesJoin(t *testing.T) {
 		post(t, newHandler(st, config.SourcesBoth), "events/summary", vpForm)
 		in, _ := st.Intake(ctx, ct)
 		joined := 0
-		ob := NewOutbox(st, nil, 0, nil, func(int64) { joined++ })
-		c, ok, err := ob.Claim(ctx)
-		if err != nil || !ok || c.Source != "vpbx" {
-			t.Fatalf("claimed %+v %v %v", c, ok, err)
+		j := mangocall.Join{Store: st, OnJoined: func(int64) { joined++ },
+			Rules: func() []mangocall.JoinRule { return mangocall.JoinRules(true, 0) }}
+		cs, err := store.ClaimExcept(ctx, 1, st.ClaimN, j.Joined)
+		if err != nil || len(cs) != 1 || cs[0].Source != "vpbx" {
+			t.Fatalf("claimed %+v %v", cs, err)
 		}
-		if _, ok, _ := ob.Claim(ctx); ok || joined != 1 {
+		c := cs[0]
+		if cs, _ := store.ClaimExcept(ctx, 1, st.ClaimN, j.Joined); len(cs) != 0 || joined != 1 {
 			t.Fatalf("calltracking copy handed to delivery (joined %d)", joined)
 		}
 		got, _ := st.Get(ctx, in.ID)
