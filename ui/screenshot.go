@@ -135,7 +135,7 @@ func (u *UI) tour() error {
 		wiz = newWizard(u, w, true, func() {})
 		w.Show()
 	}))
-	for i := range wizardSteps() {
+	for i := range vm.WizardSteps() {
 		scenes = append(scenes, wizPage(fmt.Sprintf("%d-step", i+1), func() { wiz.show(i) }))
 		if i == 1 { // after the VPBX step: the road page
 			scenes = append(scenes, wizPage("2r-road", func() { wiz.showRoad() }))

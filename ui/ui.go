@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"mangotqm/app/bridge"
@@ -137,6 +138,12 @@ type UI struct {
 	// tunnel is how the bridge is reached (tests: bridge.TunnelNone;
 	// "" = the saved road, the desktop's way).
 	tunnel bridge.TunnelKind
+	// testTray, testQuit stand in for the tray host and Quit in tests
+	// (wizard_close.go).
+	testTray *bool
+	testQuit func()
+	// closeDialog is the last close explanation shown (tests, the tour).
+	closeDialog dialog.Dialog
 }
 
 // onUI runs f on the UI goroutine (fyne.Do); see testQueue.
