@@ -148,4 +148,3 @@ func TestKeyRows(t *testing.T) {
 		}
 	}
 }
-
