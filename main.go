@@ -85,6 +85,7 @@ func desktop(args []string, stderr io.Writer) int {
 	log, closer := applog.Open(dir, red)
 	defer closer.Close()
 	quitWhenAsked(log, cli.Version)
+	keychain := &secrets.Keychain{}
 	code := ui.Run(ui.Options{
 		DataDir:    dir,
 		Demo:       *demo,
@@ -92,7 +93,8 @@ func desktop(args []string, stderr io.Writer) int {
 		Version:    cli.Version,
 		Logger:     log,
 		Redactor:   red,
-		Secrets:    &secrets.Keychain{},
+		Secrets:    keychain,
+		Open:       opener(*demo, dir, keychain, log),
 		Screenshot: os.Getenv("MANGOTQM_SCREENSHOT"),
 		ScreenshotScenes: strings.FieldsFunc(os.Getenv("MANGOTQM_SCREENSHOT_SCENES"),
 			func(r rune) bool { return r == ',' || r == ' ' }),

@@ -154,6 +154,7 @@ func (u *UI) tour() error {
 		}),
 		wizPage("7-url", func() { wiz.showURL(m.url.Text) }),
 	)
+	scenes = append(scenes, u.wizardTourScenes(func() *wizard { return wiz })...) // screenshot_wizard.go
 	for _, s := range scenes {
 		if len(u.scenes) > 0 && !slices.Contains(u.scenes, s.name) {
 			continue

@@ -194,7 +194,7 @@ func (z *wizard) showIntro() {
 
 func (z *wizard) show(i int) {
 	tr := z.u.tr
-	z.i, z.intro, z.waiting = i, false, false
+	z.i, z.intro, z.waiting, z.road.shown = i, false, false, false
 	st := z.steps[i]
 	z.title = z.stepTitle(i+1, st.TitleKey)
 	z.help = widget.NewLabel(tr.T(st.HelpKey))
