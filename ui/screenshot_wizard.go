@@ -1,3 +1,5 @@
+//go:build tour
+
 package ui
 
 // The screenshot tour's wizard scenes for issue 20: the VPBX page with a
