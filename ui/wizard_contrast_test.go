@@ -96,6 +96,15 @@ func TestWizardExplanationContrast(t *testing.T) {
 				if got < 4.5 {
 					t.Errorf("step %s: explanation contrast %.2f:1, want ≥ 4.5:1", z.steps[i].TitleKey, got)
 				}
+				if k := z.steps[i].LossKey; k != "" { // what skipping loses
+					for _, o := range test.LaidOutObjects(z.w.Content()) {
+						if l, ok := o.(*widget.Label); ok && l.Text == z.u.tr.T(k) {
+							if got := textContrast(t, z.w, l); got < 4.5 {
+								t.Errorf("step %s: the skip note's contrast %.2f:1, want ≥ 4.5:1", z.steps[i].TitleKey, got)
+							}
+						}
+					}
+				}
 			}
 			z.waitForURL()
 			found := false

@@ -14,11 +14,23 @@ type WizardStep struct {
 	TitleKey string
 	HelpKey  string // where to find it, step by step
 	NoteKey  string // how the values are checked (what the wizard can and cannot tell)
+	// KeysNoteKey, when set, replaces NoteKey in «Изменить ключи»: there
+	// is no last step there, the value works as soon as it is saved.
+	KeysNoteKey string
 	// LossKey, on an optional step, says what the user loses by skipping it.
 	LossKey string
 	// CheckVPBX: the step offers one live check of Mango's VPBX code and key.
 	CheckVPBX bool
 	Fields    []WizardField
+}
+
+// Note is the key of the step's note: in «Изменить ключи» (keys) the
+// one that fits a single key saved on its own.
+func (s WizardStep) Note(keys bool) string {
+	if keys && s.KeysNoteKey != "" {
+		return s.KeysNoteKey
+	}
+	return s.NoteKey
 }
 
 // Optional: the step may be skipped.
@@ -68,10 +80,10 @@ func WizardSteps() []WizardStep {
 				{LabelKey: "ui.wizard.mango.vpbx_key", Secret: secrets.MangoVPBXKey, Check: reVPBX.MatchString, BadKey: "ui.wizard.bad.vpbx_key", Optional: true},
 				{LabelKey: "ui.wizard.mango.vpbx_salt", Secret: secrets.MangoVPBXSalt, Check: reSalt.MatchString, BadKey: "ui.wizard.bad.vpbx_salt", Optional: true},
 			}},
-		{TitleKey: "ui.wizard.ngrok.title", HelpKey: "ui.wizard.ngrok.help", NoteKey: "ui.wizard.ngrok.check_note", Fields: []WizardField{
+		{TitleKey: "ui.wizard.ngrok.title", HelpKey: "ui.wizard.ngrok.help", NoteKey: "ui.wizard.ngrok.check_note", KeysNoteKey: "ui.wizard.ngrok.keys_note", Fields: []WizardField{
 			{LabelKey: "ui.wizard.ngrok.token", Secret: secrets.NgrokAuthtoken, Check: reToken.MatchString, BadKey: "ui.wizard.bad.ngrok_token"},
 		}},
-		{TitleKey: "ui.wizard.domain.title", HelpKey: "ui.wizard.domain.help", NoteKey: "ui.wizard.ngrok.check_note", Fields: []WizardField{
+		{TitleKey: "ui.wizard.domain.title", HelpKey: "ui.wizard.domain.help", NoteKey: "ui.wizard.ngrok.check_note", KeysNoteKey: "ui.wizard.ngrok.keys_note", Fields: []WizardField{
 			{LabelKey: "ui.wizard.ngrok.domain",
 				Get:       func(c config.Config) string { return c.NgrokDomain },
 				Set:       func(c *config.Config, v string) { c.NgrokDomain = config.NormalizeDomain(v) },

@@ -148,3 +148,17 @@ func TestKeyRows(t *testing.T) {
 		}
 	}
 }
+
+// Item 11: a key changed on its own page is not told it will be checked
+// «на последнем шаге» — there is none; the wizard's steps keep their note.
+func TestWizardStepNoteInChangeKeys(t *testing.T) {
+	ru := i18n.Table(i18n.RU)
+	for _, st := range vm.WizardSteps() {
+		if st.Note(false) != st.NoteKey {
+			t.Errorf("%s: the wizard's note is %s, want %s", st.TitleKey, st.Note(false), st.NoteKey)
+		}
+		if text := ru[st.Note(true)]; text == "" || strings.Contains(text, "последнем шаге") {
+			t.Errorf("%s in «Изменить ключи»: %q speaks of a last step", st.TitleKey, text)
+		}
+	}
+}
