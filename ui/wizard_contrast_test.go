@@ -106,6 +106,12 @@ func TestWizardExplanationContrast(t *testing.T) {
 					}
 				}
 			}
+			z.showRoad() // ngrok selected: the note says when ngrok is checked
+			if f := z.road.form; f == nil || f.result.Text == "" {
+				t.Error("the road page shows no note for ngrok")
+			} else if got := textContrast(t, z.w, f.result); got < 4.5 {
+				t.Errorf("the road page's note: contrast %.2f:1, want ≥ 4.5:1", got)
+			}
 			z.waitForURL()
 			found := false
 			for _, o := range test.LaidOutObjects(z.w.Content()) {

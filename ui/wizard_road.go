@@ -148,7 +148,7 @@ func (f *roadForm) update() {
 	f.result.SetText("")
 	if k == config.RoadNgrok {
 		f.result.SetText(f.u.tr.T("road.check.ngrok_note"))
-		f.result.Importance = widget.LowImportance
+		f.result.Importance = widget.MediumImportance // the text colour: grey read below 4.5:1 (item 10)
 		f.checkBtn.Disable()
 	} else if k == config.RoadPoll && !f.vpbxStored {
 		f.checkBtn.Disable()
