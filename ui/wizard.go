@@ -107,15 +107,7 @@ func (z *wizard) loadStored() {
 		defer z.pending.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		stored := map[secrets.Name]bool{}
-		for _, st := range z.steps {
-			for _, f := range st.Fields {
-				if !f.Plain() {
-					_, err := z.u.keychain.Get(ctx, f.Secret)
-					stored[f.Secret] = err == nil
-				}
-			}
-		}
+		stored := vm.StoredSecrets(ctx, z.u.keychain, z.steps)
 		z.u.onUI(func() {
 			z.stored = stored
 			z.placeholders()
@@ -275,8 +267,6 @@ func (z *wizard) fail(key string, data map[string]any) {
 	z.say()
 }
 
-var errRequired = errors.New("required")
-
 // values reads the step's fields, tidied; the bad-format key if one is off.
 func (z *wizard) values() ([]string, string) {
 	typed := make([]string, len(z.entries))
@@ -306,7 +296,7 @@ func (z *wizard) submit() {
 		z.u.onUI(func() {
 			z.next.Enable()
 			switch {
-			case errors.Is(err, errRequired):
+			case errors.Is(err, vm.ErrRequired):
 				z.fail("ui.wizard.required", nil)
 			case errors.Is(err, secrets.ErrUnavailable):
 				z.w.SetContent(keychainProblem(z.u.tr, err))
@@ -460,35 +450,5 @@ func (u *UI) firstRunURL(h vm.Header) {
 func (u *UI) saveStep(st vm.WizardStep, values []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	for j, f := range st.Fields {
-		v := values[j]
-		if v == "" {
-			if f.Optional {
-				continue
-			}
-			if f.Plain() {
-				return errRequired
-			}
-			if _, err := u.keychain.Get(ctx, f.Secret); err != nil {
-				if errors.Is(err, secrets.ErrNotFound) {
-					return errRequired
-				}
-				return err
-			}
-			continue // keep the stored value
-		}
-		if f.Plain() {
-			cfg := u.bridge.Config()
-			f.Set(&cfg, v)
-			if err := u.bridge.SetConfig(ctx, cfg); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := u.keychain.Set(ctx, f.Secret, v); err != nil {
-			return err
-		}
-		u.redactor.Add(v)
-	}
-	return nil
+	return vm.SaveStep(ctx, u.keychain, u.bridge, u.redactor.Add, st, values)
 }
