@@ -38,6 +38,7 @@ bench: deps
 vet:
 	gofmt -l . | tee /dev/stderr | (! read)
 	go vet -tags '$(TAGS)' ./...
+	go vet -tags '$(TAGS) tour' . ./ui/... # the screenshot tour (not in the product)
 	GOOS=windows CGO_ENABLED=0 go vet ./app/instance ./app/autostart ./app/e2e/wincred ./packaging/...
 
 clean:

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	_ "time/tzdata" // Windows has no zone database: Europe/Moscow must work there too
 
 	"mangotqm/app/applog"
@@ -85,18 +84,19 @@ func desktop(args []string, stderr io.Writer) int {
 	log, closer := applog.Open(dir, red)
 	defer closer.Close()
 	quitWhenAsked(log, cli.Version)
-	code := ui.Run(ui.Options{
-		DataDir:    dir,
-		Demo:       *demo,
-		Lang:       *lang,
-		Version:    cli.Version,
-		Logger:     log,
-		Redactor:   red,
-		Secrets:    &secrets.Keychain{},
-		Screenshot: os.Getenv("MANGOTQM_SCREENSHOT"),
-		ScreenshotScenes: strings.FieldsFunc(os.Getenv("MANGOTQM_SCREENSHOT_SCENES"),
-			func(r rune) bool { return r == ',' || r == ' ' }),
-	})
+	keychain := &secrets.Keychain{}
+	opts := ui.Options{
+		DataDir:  dir,
+		Demo:     *demo,
+		Lang:     *lang,
+		Version:  cli.Version,
+		Logger:   log,
+		Redactor: red,
+		Secrets:  keychain,
+		Open:     opener(*demo, dir, keychain, log),
+	}
+	tourOptions(&opts)
+	code := ui.Run(opts)
 	log.Info("desktop app stopped", "code", code)
 	return code
 }

@@ -27,6 +27,7 @@ if [ -n "$gofmt_out" ]; then
   echo "gofmt would change:"; echo "$gofmt_out"; exit 1
 fi
 go vet -tags migrated_fynedo ./...
+go vet -tags 'migrated_fynedo tour' . ./ui/... # the screenshot tour (its test builds the app with the tag)
 GOOS=windows CGO_ENABLED=0 go vet ./app/instance ./app/autostart ./app/e2e/wincred ./packaging/...
 
 dbus-run-session -- bash -c '

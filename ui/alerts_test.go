@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/alerts/alertstest"
-	"mangotqm/app/bridge"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 )
@@ -68,7 +67,7 @@ func TestAlertsSettingsPage(t *testing.T) {
 	defer bot.Close()
 
 	u := newTestUI(t, nil)
-	u.dataDir, u.tunnel = t.TempDir(), bridge.TunnelNone
+	u.dataDir, u.open = t.TempDir(), loopbackOpener(u)
 	b, err := u.openBridge(ctx)
 	if err != nil {
 		t.Fatal(err)

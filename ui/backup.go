@@ -177,7 +177,7 @@ func (u *UI) reopen(parent fyne.Window, title, doneTitle, errKey string, swap fu
 
 // showGap shows msg and, below it, the fetching of the calls that may be
 // missing after a restore or salvage, live.
-func (u *UI) showGap(w fyne.Window, b *bridge.Bridge, title, msg string) {
+func (u *UI) showGap(w fyne.Window, b vm.Gap, title, msg string) {
 	head := widget.NewLabel(msg)
 	head.Wrapping = fyne.TextWrapWord
 	line := widget.NewLabel("")

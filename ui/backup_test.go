@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"mangotqm/app/bridge"
 	"mangotqm/app/secrets"
 	"mangotqm/app/tqm/sandbox"
 )
@@ -24,7 +23,7 @@ func TestBackupAndRestoreFromTheWindow(t *testing.T) {
 	tqm := sandbox.New("backup-test-key-0123456789")
 	defer tqm.Close()
 	u := newTestUI(t, nil)
-	u.dataDir, u.tunnel = t.TempDir(), bridge.TunnelNone
+	u.dataDir, u.open = t.TempDir(), loopbackOpener(u)
 	if err := u.keychain.Set(ctx, secrets.TQMKey, "backup-test-key-0123456789"); err != nil {
 		t.Fatal(err)
 	}

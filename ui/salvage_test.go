@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"mangotqm/app/bridge"
 	"mangotqm/app/secrets"
 	"mangotqm/store"
 )
@@ -99,7 +98,7 @@ func shot(t *testing.T, w fyne.Window, name string) {
 func TestDamagedDatabaseOffersSalvage(t *testing.T) {
 	ctx := context.Background()
 	u := newTestUI(t, nil)
-	u.dataDir, u.tunnel = t.TempDir(), bridge.TunnelNone
+	u.dataDir, u.open = t.TempDir(), loopbackOpener(u)
 	if err := u.keychain.Set(ctx, secrets.TQMKey, "salvage-test-key-0123456789"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,3 +1,5 @@
+//go:build tour
+
 package ui
 
 import (
@@ -135,7 +137,7 @@ func (u *UI) tour() error {
 		wiz = newWizard(u, w, true, func() {})
 		w.Show()
 	}))
-	for i := range wizardSteps() {
+	for i := range vm.WizardSteps() {
 		scenes = append(scenes, wizPage(fmt.Sprintf("%d-step", i+1), func() { wiz.show(i) }))
 		if i == 1 { // after the VPBX step: the road page
 			scenes = append(scenes, wizPage("2r-road", func() { wiz.showRoad() }))
@@ -154,6 +156,7 @@ func (u *UI) tour() error {
 		}),
 		wizPage("7-url", func() { wiz.showURL(m.url.Text) }),
 	)
+	scenes = append(scenes, u.wizardTourScenes(func() *wizard { return wiz })...) // screenshot_wizard.go
 	for _, s := range scenes {
 		if len(u.scenes) > 0 && !slices.Contains(u.scenes, s.name) {
 			continue

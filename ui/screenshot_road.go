@@ -1,3 +1,5 @@
+//go:build tour
+
 package ui
 
 // The screenshot tour's road scenes: the main window's header on each road

@@ -13,10 +13,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
 
 	"mangotqm/app/bridge"
-	"mangotqm/app/config"
-	"mangotqm/app/demo"
 	"mangotqm/app/instance"
 	"mangotqm/app/secrets"
 	"mangotqm/assets"
@@ -39,6 +38,10 @@ type Options struct {
 	// Secrets is where the wizard keeps keys: the OS keychain. There is
 	// deliberately no file fallback.
 	Secrets secrets.Store
+	// Open opens what the app runs on the data folder: the bridge, or the
+	// demo (Demo). main chooses and builds it; the UI calls it once at
+	// start and again after a restore or a salvage swapped the database.
+	Open Opener
 	// Screenshot (demo mode): simulate a call, save the window to this PNG
 	// and quit (the screenshot test).
 	Screenshot string
@@ -59,7 +62,7 @@ func Run(o Options) int {
 		l = i18n.FromEnv()
 	}
 	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: o.Logger, dataDir: o.DataDir, demo: o.Demo,
-		version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets}
+		open: o.Open, version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets}
 	lock, err := instance.Acquire(o.DataDir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
@@ -76,35 +79,21 @@ func Run(o Options) int {
 	return u.exitCode
 }
 
-// openBridge opens the desktop's bridge on its data folder.
-func (u *UI) openBridge(ctx context.Context) (*bridge.Bridge, error) {
-	tun := u.tunnel
-	if tun == "" {
-		tun = bridge.TunnelSaved // the road saved in Settings (ngrok by default)
+// Backend is what the desktop app runs: a bridge, or the demo (which also
+// simulates calls). The composition root builds it.
+type Backend = vm.Bridge
+
+// Opener opens the Backend on the data folder; lang is the interface's
+// language (the bridge's messages follow it).
+type Opener func(ctx context.Context, lang string) (Backend, error)
+
+// openBridge opens the app's backend with the opener main gave.
+func (u *UI) openBridge(ctx context.Context) (Backend, error) {
+	if u.open == nil {
+		return nil, errors.New("ui: no backend to open (Options.Open)")
 	}
-	return bridge.Open(ctx, bridge.Options{DataDir: u.dataDir, Secrets: u.keychain, Tunnel: tun,
-		Listen: "127.0.0.1:0", Lang: u.tr.Lang, Version: u.version, Logger: u.log})
+	return u.open(ctx, u.tr.Lang)
 }
-
-// runner is what the app runs: a bridge, or the demo's (which also
-// simulates calls).
-type runner interface {
-	vm.Backend
-	Start(ctx context.Context) error
-	OpenTunnel(ctx context.Context) error
-	Close(ctx context.Context) error
-	Config() config.Config
-	SetConfig(ctx context.Context, c config.Config) error
-	ReloadSecrets(ctx context.Context)
-	VPBXChecker() func(ctx context.Context, key, salt string) (int, error)
-	Backup(ctx context.Context) (string, error)
-	Backups() []string
-}
-
-var (
-	_ runner = (*bridge.Bridge)(nil)
-	_ runner = (*demo.Demo)(nil)
-)
 
 // UI is the running desktop app.
 type UI struct {
@@ -120,7 +109,8 @@ type UI struct {
 	exitCode   int
 
 	keychain    secrets.Store
-	bridge      runner
+	open        Opener
+	bridge      Backend
 	main        *mainWindow
 	tray        *tray
 	finalWizard *wizard        // first run: shows the webhook URL once known
@@ -134,9 +124,12 @@ type UI struct {
 	// the calling goroutine, so there UI updates from goroutines are queued
 	// and applied by the test goroutine instead.
 	testQueue chan func()
-	// tunnel is how the bridge is reached (tests: bridge.TunnelNone;
-	// "" = the saved road, the desktop's way).
-	tunnel bridge.TunnelKind
+	// testTray, testQuit stand in for the tray host and Quit in tests
+	// (wizard_close.go).
+	testTray *bool
+	testQuit func()
+	// closeDialog is the last close explanation shown (tests, the tour).
+	closeDialog dialog.Dialog
 }
 
 // onUI runs f on the UI goroutine (fyne.Do); see testQueue.
@@ -156,7 +149,7 @@ type availability interface {
 
 func (u *UI) start() {
 	if u.demo {
-		d, err := demo.Open(context.Background(), u.dataDir, u.log)
+		d, err := u.openBridge(context.Background())
 		if err != nil {
 			u.fatal(err)
 			return

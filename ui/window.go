@@ -97,13 +97,7 @@ func (m *mainWindow) build() fyne.CanvasObject {
 // show starts the window's updates and shows it, unless hidden: started
 // minimised to the tray (the tray's «Показать окно» shows it).
 func (m *mainWindow) show(hidden bool) {
-	m.w.SetCloseIntercept(func() {
-		if m.u.trayAvailable() {
-			m.w.Hide()
-			return
-		}
-		m.app.Quit()
-	})
+	m.w.SetCloseIntercept(func() { m.u.closeLast(m.w, true, m.w.Hide) }) // wizard_close.go
 	if !hidden {
 		m.w.Show()
 	}

@@ -3,108 +3,44 @@ package ui
 import (
 	"context"
 	"errors"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/assets/i18n"
 	"mangotqm/ui/vm"
 )
-
-// wizardStep asks for one secret (or, for Mango's API connector, the two
-// values shown side by side on the same page) and says where to find it.
-type wizardStep struct {
-	titleKey string
-	helpKey  string // where to find it, step by step
-	noteKey  string // how the values are checked (what the wizard can and cannot tell)
-	// lossKey, on an optional step, says what the user loses by skipping it.
-	lossKey string
-	// checkVPBX: the step offers one live check of Mango's VPBX code and key.
-	checkVPBX bool
-	fields    []wizardField
-}
-
-func (s wizardStep) optional() bool { return s.lossKey != "" }
-
-type wizardField struct {
-	labelKey string
-	secret   secrets.Name // "" for a plain setting
-	get      func(config.Config) string
-	set      func(*config.Config, string)
-	// normalize tidies what the user typed before the check (nil = trim).
-	normalize func(string) string
-	// check is a format check; the live checks are the step's.
-	check    func(string) bool
-	badKey   string
-	optional bool
-}
-
-func (f wizardField) plain() bool { return f.secret == "" }
-
-var (
-	reToken  = regexp.MustCompile(`^[A-Za-z0-9_\-]{20,200}$`)
-	reVPBX   = regexp.MustCompile(`^[A-Za-z0-9]{16,64}$`)
-	reSalt   = regexp.MustCompile(`^[A-Za-z0-9]{16,128}$`)
-	reKey    = regexp.MustCompile(`^\S{8,512}$`)
-	reDomain = regexp.MustCompile(`^(https://)?[a-z0-9]([a-z0-9\-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]*[a-z0-9])?)+/?$`)
-)
-
-func wizardSteps() []wizardStep {
-	return []wizardStep{
-		{titleKey: "ui.wizard.tqm.title", helpKey: "ui.wizard.tqm.help", noteKey: "ui.wizard.tqm.check_note", fields: []wizardField{
-			{labelKey: "ui.wizard.tqm.key", secret: secrets.TQMKey, check: reKey.MatchString, badKey: "ui.wizard.bad.key"},
-		}},
-		{titleKey: "ui.wizard.mango.title", helpKey: "ui.wizard.mango.help", noteKey: "ui.wizard.vpbx.note",
-			lossKey: "ui.wizard.skip_loss.vpbx", checkVPBX: true, fields: []wizardField{
-				{labelKey: "ui.wizard.mango.vpbx_key", secret: secrets.MangoVPBXKey, check: reVPBX.MatchString, badKey: "ui.wizard.bad.vpbx_key", optional: true},
-				{labelKey: "ui.wizard.mango.vpbx_salt", secret: secrets.MangoVPBXSalt, check: reSalt.MatchString, badKey: "ui.wizard.bad.vpbx_salt", optional: true},
-			}},
-		{titleKey: "ui.wizard.ngrok.title", helpKey: "ui.wizard.ngrok.help", noteKey: "ui.wizard.ngrok.check_note", fields: []wizardField{
-			{labelKey: "ui.wizard.ngrok.token", secret: secrets.NgrokAuthtoken, check: reToken.MatchString, badKey: "ui.wizard.bad.ngrok_token"},
-		}},
-		{titleKey: "ui.wizard.domain.title", helpKey: "ui.wizard.domain.help", noteKey: "ui.wizard.ngrok.check_note", fields: []wizardField{
-			{labelKey: "ui.wizard.ngrok.domain",
-				get:       func(c config.Config) string { return c.NgrokDomain },
-				set:       func(c *config.Config, v string) { c.NgrokDomain = config.NormalizeDomain(v) },
-				normalize: config.NormalizeDomain,
-				check:     reDomain.MatchString, badKey: "ui.wizard.bad.domain"},
-		}},
-		{titleKey: "ui.wizard.ct.title", helpKey: "ui.wizard.ct.help", noteKey: "ui.wizard.format_only",
-			lossKey: "ui.wizard.skip_loss.ct", fields: []wizardField{
-				{labelKey: "ui.wizard.mango.ct_token", secret: secrets.MangoCTToken, check: reKey.MatchString, badKey: "ui.wizard.bad.key", optional: true},
-			}},
-	}
-}
 
 // wizard walks a first-time user through the secrets, one step at a time,
 // after an intro page that says what is needed; values go straight to the
 // OS keychain. After the last step it waits for the bridge to come up —
 // showing the tunnel's state and its reason — and ends by showing the
 // webhook URL with Copy and the exact place in Mango to paste it.
+// «Изменить ключи…» runs it in keys mode (wizard_keys.go): a list of the
+// keys, each opening just its step. The steps and their checks are the
+// view model's (vm.WizardSteps); this file holds the widgets.
 type wizard struct {
 	u        *UI
 	w        fyne.Window
-	steps    []wizardStep
+	steps    []vm.WizardStep
 	i        int    // the step shown (intro: 0 with intro set)
 	intro    bool   // the intro page is shown
 	hasIntro bool   // the wizard began with the intro (first run)
+	keys     bool   // «Изменить ключи…»: one key at a time (wizard_keys.go)
 	onDone   func() // after the last step is saved
 
 	title, help, status *widget.Label
+	note                *widget.Label // the step's explanatory paragraph
+	page                vm.WizardPage // the one message under the fields (status)
 	entries             []*widget.Entry
 	next, back, skip    *widget.Button
 	start               *widget.Button // the intro's
 	lang                *widget.Select // the intro's language choice
 	checkBtn            *widget.Button // the VPBX step's live check
-	checkResult         *widget.Label
 	vpbx                *vm.VPBXCheck
 	stored              map[secrets.Name]bool // secrets already in the keychain
 
@@ -118,6 +54,8 @@ type wizard struct {
 
 	pending sync.WaitGroup // keychain writes, checks (tests wait for them)
 
+	keyEdits []keyEdit // «Изменить ключи»: the list's buttons (wizard_keys.go)
+
 	road roadPage // wizard_road.go
 	// switchBox holds the last page's one-click switch of road.
 	switchBox *fyne.Container
@@ -125,9 +63,10 @@ type wizard struct {
 
 // newWizard shows the wizard in w, from its intro page when intro is set.
 func newWizard(u *UI, w fyne.Window, intro bool, onDone func()) *wizard {
-	z := &wizard{u: u, w: w, steps: wizardSteps(), onDone: onDone, stored: map[secrets.Name]bool{}}
+	z := &wizard{u: u, w: w, steps: vm.WizardSteps(), onDone: onDone, stored: map[secrets.Name]bool{}}
 	z.vpbx = &vm.VPBXCheck{Check: u.bridge.VPBXChecker()}
 	w.Resize(fyne.NewSize(760, 560))
+	w.SetCloseIntercept(z.close) // wizard_close.go
 	z.hasIntro = intro
 	if intro {
 		z.showIntro()
@@ -139,29 +78,25 @@ func newWizard(u *UI, w fyne.Window, intro bool, onDone func()) *wizard {
 }
 
 // showWizard starts the wizard in w. On first run it starts with the intro
-// and then starts the bridge; when keys are changed later they apply at
-// once.
-func (u *UI) showWizard(w fyne.Window) {
+// and then starts the bridge; later («Изменить ключи…») it lists the keys
+// and changes one at a time, applied at once (wizard_keys.go).
+func (u *UI) showWizard(w fyne.Window) *wizard {
+	if u.main != nil && u.finalWizard == nil {
+		return u.showKeys(w)
+	}
 	var z *wizard
-	firstRun := u.main == nil
-	z = newWizard(u, w, firstRun, func() {
-		switch {
-		case !firstRun:
-			w.Close()
-			go u.bridge.ReloadSecrets(context.Background())
-			dialog.ShowInformation(u.tr.T("ui.settings.title"), u.tr.T("ui.settings.keys_applied"), u.main.w)
-		case u.main != nil:
+	z = newWizard(u, w, true, func() {
+		u.finalWizard = z
+		z.waitForURL()
+		if u.main != nil {
 			// Back from the last page with new keys: the bridge runs
 			// already and takes them now.
-			u.finalWizard = z
-			z.waitForURL()
 			go u.bridge.ReloadSecrets(context.Background())
-		default:
-			u.finalWizard = z
-			z.waitForURL()
-			u.startBridge()
+			return
 		}
+		u.startBridge()
 	})
+	return z
 }
 
 // loadStored learns which secrets are kept already (off the UI goroutine:
@@ -172,18 +107,13 @@ func (z *wizard) loadStored() {
 		defer z.pending.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		stored := map[secrets.Name]bool{}
-		for _, st := range z.steps {
-			for _, f := range st.fields {
-				if !f.plain() {
-					_, err := z.u.keychain.Get(ctx, f.secret)
-					stored[f.secret] = err == nil
-				}
-			}
-		}
+		stored := vm.StoredSecrets(ctx, z.u.keychain, z.steps)
 		z.u.onUI(func() {
 			z.stored = stored
 			z.placeholders()
+			if z.keys && z.i < 0 {
+				z.showKeyList() // the list says which keys are stored
+			}
 		})
 	}()
 }
@@ -191,15 +121,15 @@ func (z *wizard) loadStored() {
 // placeholders: a fresh install asks to paste the value; a stored one may
 // be kept by leaving the field empty.
 func (z *wizard) placeholders() {
-	if z.intro || z.waiting || z.i >= len(z.steps) {
+	if z.intro || z.waiting || z.i < 0 || z.i >= len(z.steps) {
 		return
 	}
-	for j, f := range z.steps[z.i].fields {
-		if f.plain() || j >= len(z.entries) {
+	for j, f := range z.steps[z.i].Fields {
+		if f.Plain() || j >= len(z.entries) {
 			continue
 		}
 		key := "ui.wizard.placeholder_new"
-		if z.stored[f.secret] {
+		if z.stored[f.Secret] {
 			key = "ui.wizard.placeholder_secret"
 		}
 		z.entries[j].SetPlaceHolder(z.u.tr.T(key))
@@ -208,8 +138,20 @@ func (z *wizard) placeholders() {
 
 func (z *wizard) stepTitle(n int, key string) *widget.Label {
 	tr := z.u.tr
-	return widget.NewLabelWithStyle(tr.T("ui.wizard.step", map[string]any{"N": n, "Of": len(z.steps) + 1})+" — "+
-		tr.T(key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	text := tr.T(key)
+	if !z.keys { // changing keys: one page, no step count
+		text = tr.T("ui.wizard.step", map[string]any{"N": n, "Of": len(z.steps) + 1}) + " — " + text
+	}
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// explanation is a step's explanatory paragraph: the theme's ordinary text
+// colour (contrast ≥ 4.5:1 in both themes; the low-importance grey measured
+// 1.3:1 on white), set apart by italics.
+func explanation(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }
 
 // showIntro: what the user needs and how long it takes; the language.
@@ -244,30 +186,30 @@ func (z *wizard) showIntro() {
 
 func (z *wizard) show(i int) {
 	tr := z.u.tr
-	z.i, z.intro, z.waiting = i, false, false
+	z.i, z.intro, z.waiting, z.road.shown = i, false, false, false
 	st := z.steps[i]
-	z.title = z.stepTitle(i+1, st.titleKey)
-	z.help = widget.NewLabel(tr.T(st.helpKey))
+	z.title = z.stepTitle(i+1, st.TitleKey)
+	z.help = widget.NewLabel(tr.T(st.HelpKey))
 	z.help.Wrapping = fyne.TextWrapWord
-	note := widget.NewLabel(tr.T(st.noteKey))
-	note.Wrapping = fyne.TextWrapWord
-	note.Importance = widget.LowImportance
+	note := explanation(tr.T(st.Note(z.keys)))
+	z.note = note
 	z.status = widget.NewLabel("")
 	z.status.Wrapping = fyne.TextWrapWord
+	z.page.Clear()
 	form := widget.NewForm()
-	z.entries = make([]*widget.Entry, len(st.fields))
-	for j, f := range st.fields {
+	z.entries = make([]*widget.Entry, len(st.Fields))
+	for j, f := range st.Fields {
 		var e *widget.Entry
-		if f.plain() {
+		if f.Plain() {
 			e = widget.NewEntry()
-			e.SetText(f.get(z.u.bridge.Config()))
+			e.SetText(f.Get(z.u.bridge.Config()))
 		} else {
 			// A password entry: the value is never shown in clear, and a
 			// stored one is never read back into the window.
 			e = widget.NewPasswordEntry()
 		}
 		z.entries[j] = e
-		form.Append(tr.T(f.labelKey), e)
+		form.Append(tr.T(f.LabelKey), e)
 	}
 	z.placeholders()
 	z.next = widget.NewButton(tr.T("ui.wizard.next"), z.submit)
@@ -280,56 +222,58 @@ func (z *wizard) show(i int) {
 		z.backFrom(z.i) // wizard_road.go: the road page sits between the steps
 	})
 	buttons := container.NewHBox(z.back, z.next)
-	if !z.hasIntro && i == 0 {
-		buttons.Remove(z.back) // changing keys later: there is no intro to go back to
+	if z.keys { // wizard_keys.go: Cancel and Save, back to the list
+		z.keyButtons()
 	}
 	body := container.NewVBox(form)
-	z.skip, z.checkBtn, z.checkResult = nil, nil, nil
-	if st.optional() {
-		loss := widget.NewLabel(tr.T(st.lossKey))
+	z.skip, z.checkBtn = nil, nil
+	if st.Optional() && !z.keys {
+		// In the text colour: it stands on the page; the one coloured line
+		// is the page's message (item 6), and orange on the light theme
+		// reads below 4.5:1 (item 10).
+		loss := widget.NewLabel(tr.T(st.LossKey))
 		loss.Wrapping = fyne.TextWrapWord
-		loss.Importance = widget.WarningImportance
 		body.Add(loss)
 		z.skip = widget.NewButton(tr.T("ui.wizard.skip"), z.skipStep)
 		buttons.Add(z.skip)
 	}
-	if st.checkVPBX {
+	if st.CheckVPBX {
 		z.checkBtn = widget.NewButton(tr.T("ui.wizard.vpbx.check"), z.checkVPBX)
-		z.checkResult = widget.NewLabel("")
-		z.checkResult.Wrapping = fyne.TextWrapWord
 		body.Add(container.NewHBox(z.checkBtn))
-		body.Add(z.checkResult)
 		if until := z.vpbx.Wait(); !until.IsZero() {
 			z.checkBtn.Disable()
-			z.checkResult.SetText(tr.T("ui.wizard.vpbx.wait", map[string]any{"Until": until.Local().Format("15:04")}))
+			z.page.Info("ui.wizard.vpbx.wait", map[string]any{"Until": until.Local().Format("15:04")})
 		}
 	}
+	z.say()
 	z.w.SetContent(container.NewBorder(container.NewVBox(z.title, z.help), container.NewVBox(note, z.status, buttons),
 		nil, nil, container.NewVScroll(body)))
 }
 
-func (z *wizard) fail(key string, data map[string]any) {
-	z.status.SetText(z.u.tr.T(key, data))
-	z.status.Importance = widget.DangerImportance
+// say shows the page's one message (vm.WizardPage) in the status line.
+func (z *wizard) say() {
+	m := z.page.Message
+	z.status.SetText("")
+	if m.Key != "" {
+		z.status.SetText(z.u.tr.T(m.Key, m.Data))
+	}
+	z.status.Importance = map[vm.Tone]widget.Importance{vm.ToneNeutral: widget.MediumImportance,
+		vm.ToneGood: widget.SuccessImportance, vm.ToneWarn: widget.WarningImportance, vm.ToneBad: widget.DangerImportance}[m.Tone]
 	z.status.Refresh()
 }
 
-var errRequired = errors.New("required")
+func (z *wizard) fail(key string, data map[string]any) {
+	z.page.Fail(key, data)
+	z.say()
+}
 
 // values reads the step's fields, tidied; the bad-format key if one is off.
 func (z *wizard) values() ([]string, string) {
-	st := z.steps[z.i]
-	values := make([]string, len(z.entries))
+	typed := make([]string, len(z.entries))
 	for j, e := range z.entries {
-		values[j] = strings.TrimSpace(e.Text)
-		if f := st.fields[j]; f.normalize != nil {
-			values[j] = f.normalize(values[j])
-		}
-		if f := st.fields[j]; values[j] != "" && !f.check(values[j]) {
-			return nil, f.badKey
-		}
+		typed[j] = e.Text
 	}
-	return values, ""
+	return vm.StepValues(z.steps[z.i], typed)
 }
 
 // submit checks the formats, then (off the UI goroutine: the keychain may
@@ -342,9 +286,8 @@ func (z *wizard) submit() {
 		return
 	}
 	z.next.Disable()
-	z.status.SetText(z.u.tr.T("ui.wizard.saving"))
-	z.status.Importance = widget.MediumImportance
-	z.status.Refresh()
+	z.page.Info("ui.wizard.saving", nil)
+	z.say()
 	step := z.i
 	z.pending.Add(1)
 	go func() {
@@ -353,16 +296,16 @@ func (z *wizard) submit() {
 		z.u.onUI(func() {
 			z.next.Enable()
 			switch {
-			case errors.Is(err, errRequired):
+			case errors.Is(err, vm.ErrRequired):
 				z.fail("ui.wizard.required", nil)
 			case errors.Is(err, secrets.ErrUnavailable):
 				z.w.SetContent(keychainProblem(z.u.tr, err))
 			case err != nil:
 				z.fail("ui.wizard.save_failed", map[string]any{"Error": err.Error()})
 			default:
-				for j, f := range st.fields {
-					if !f.plain() && values[j] != "" {
-						z.stored[f.secret] = true
+				for j, f := range st.Fields {
+					if !f.Plain() && values[j] != "" {
+						z.stored[f.Secret] = true
 					}
 				}
 				z.advance(step)
@@ -375,6 +318,10 @@ func (z *wizard) submit() {
 func (z *wizard) skipStep() { z.advance(z.i) }
 
 func (z *wizard) advance(step int) {
+	if z.keys {
+		z.keySaved() // wizard_keys.go
+		return
+	}
 	if z.roadAfter(step) { // wizard_road.go
 		return
 	}
@@ -386,7 +333,8 @@ func (z *wizard) advance(step int) {
 }
 
 // checkVPBX sends the one signed request Mango allows to be wrong per two
-// minutes, with the values typed (nothing is stored by the check).
+// minutes, with the values typed (nothing is stored by the check). Its
+// result replaces whatever the page said before.
 func (z *wizard) checkVPBX() {
 	values, bad := z.values()
 	if bad != "" {
@@ -397,11 +345,11 @@ func (z *wizard) checkVPBX() {
 		z.fail("ui.wizard.vpbx.need_both", nil)
 		return
 	}
-	btn, result := z.checkBtn, z.checkResult
+	btn := z.checkBtn
 	btn.Disable()
-	result.SetText(z.u.tr.T("ui.wizard.vpbx.checking"))
-	result.Importance = widget.MediumImportance
-	result.Refresh()
+	z.page.Info("ui.wizard.vpbx.checking", nil)
+	z.say()
+	step := z.i
 	z.pending.Add(1)
 	go func() {
 		defer z.pending.Done()
@@ -409,19 +357,14 @@ func (z *wizard) checkVPBX() {
 		defer cancel()
 		r := z.vpbx.Run(ctx, values[0], values[1])
 		z.u.onUI(func() {
-			result.SetText(z.u.tr.T(r.Key, r.Data))
-			switch {
-			case r.OK:
-				result.Importance = widget.SuccessImportance
-			case r.Wrong:
-				result.Importance = widget.DangerImportance
-			default:
-				result.Importance = widget.WarningImportance
-			}
-			result.Refresh()
 			if r.Until.IsZero() {
 				btn.Enable()
 			}
+			if z.i != step || z.intro || z.waiting || z.road.shown {
+				return // the user moved on
+			}
+			z.page.Checked(r)
+			z.say()
 		})
 	}()
 }
@@ -435,9 +378,7 @@ func (z *wizard) waitForURL() {
 	title := z.stepTitle(len(z.steps)+1, "ui.wizard.done.title")
 	z.reason = widget.NewLabel(tr.T("ui.tunnel.connecting"))
 	z.reason.Wrapping = fyne.TextWrapWord
-	hint := widget.NewLabel(tr.T("ui.wizard.done.waiting_hint"))
-	hint.Wrapping = fyne.TextWrapWord
-	hint.Importance = widget.LowImportance
+	hint := explanation(tr.T("ui.wizard.done.waiting_hint"))
 	z.toMain = widget.NewButton(tr.T("ui.wizard.done.to_main"), z.finish)
 	z.back = widget.NewButton(tr.T("ui.wizard.done.change_keys"), z.showRoad)
 	z.switchBox = container.NewVBox() // wizard_road.go: the one-click switch when ngrok refuses
@@ -506,38 +447,8 @@ func (u *UI) firstRunURL(h vm.Header) {
 	}
 }
 
-func (u *UI) saveStep(st wizardStep, values []string) error {
+func (u *UI) saveStep(st vm.WizardStep, values []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	for j, f := range st.fields {
-		v := values[j]
-		if v == "" {
-			if f.optional {
-				continue
-			}
-			if f.plain() {
-				return errRequired
-			}
-			if _, err := u.keychain.Get(ctx, f.secret); err != nil {
-				if errors.Is(err, secrets.ErrNotFound) {
-					return errRequired
-				}
-				return err
-			}
-			continue // keep the stored value
-		}
-		if f.plain() {
-			cfg := u.bridge.Config()
-			f.set(&cfg, v)
-			if err := u.bridge.SetConfig(ctx, cfg); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := u.keychain.Set(ctx, f.secret, v); err != nil {
-			return err
-		}
-		u.redactor.Add(v)
-	}
-	return nil
+	return vm.SaveStep(ctx, u.keychain, u.bridge, u.redactor.Add, st, values)
 }

@@ -80,9 +80,7 @@ func newRoadForm(u *UI, vpbxStored bool, pending *syncGroup) *roadForm {
 	f.publicURL.SetText(c.Road.PublicURL)
 	f.allow = widget.NewCheck(tr.T("road.own.allow"), nil)
 	f.allow.SetChecked(c.Road.AllowMangoOnly)
-	allowNote := widget.NewLabel(tr.T("road.own.allow_note"))
-	allowNote.Wrapping = fyne.TextWrapWord
-	allowNote.Importance = widget.LowImportance
+	allowNote := explanation(tr.T("road.own.allow_note"))
 	f.own = container.NewVBox(widget.NewForm(
 		widget.NewFormItem(tr.T("road.own.listen"), f.listen),
 		widget.NewFormItem(tr.T("road.own.public_url"), f.publicURL)), f.allow, allowNote)
@@ -150,7 +148,7 @@ func (f *roadForm) update() {
 	f.result.SetText("")
 	if k == config.RoadNgrok {
 		f.result.SetText(f.u.tr.T("road.check.ngrok_note"))
-		f.result.Importance = widget.LowImportance
+		f.result.Importance = widget.MediumImportance // the text colour: grey read below 4.5:1 (item 10)
 		f.checkBtn.Disable()
 	} else if k == config.RoadPoll && !f.vpbxStored {
 		f.checkBtn.Disable()
@@ -266,14 +264,7 @@ func (f *roadForm) show(ok bool, text string) {
 }
 
 // stepIndex is the index of the wizard step titled key (-1 when none).
-func (z *wizard) stepIndex(key string) int {
-	for i, st := range z.steps {
-		if st.titleKey == key {
-			return i
-		}
-	}
-	return -1
-}
+func (z *wizard) stepIndex(key string) int { return vm.StepIndex(z.steps, key) }
 
 func (z *wizard) vpbxStored() bool {
 	return z.stored[secrets.MangoVPBXKey] && z.stored[secrets.MangoVPBXSalt]
@@ -293,12 +284,10 @@ func (z *wizard) roadAfter(step int) bool {
 	return false
 }
 
-// backFrom goes back from step i: the first ngrok step, or the step after
-// them on another road, goes back to the road page.
+// backFrom goes back from step i: the first ngrok step goes back to the
+// road page.
 func (z *wizard) backFrom(i int) {
-	ngrok := z.stepIndex("ui.wizard.ngrok.title")
-	ct := z.stepIndex("ui.wizard.ct.title")
-	if i == ngrok || (i == ct && z.u.bridge.Config().Road.Kind != config.RoadNgrok) {
+	if i == z.stepIndex("ui.wizard.ngrok.title") {
 		z.showRoad()
 		return
 	}
@@ -321,7 +310,7 @@ func (z *wizard) showRoad() {
 	z.next = widget.NewButton(tr.T("ui.wizard.next"), z.submitRoad)
 	z.next.Importance = widget.HighImportance
 	z.back = widget.NewButton(tr.T("ui.wizard.back"), func() { z.road.shown = false; z.show(z.i) })
-	z.skip, z.checkBtn, z.checkResult = nil, f.checkBtn, f.result
+	z.skip, z.checkBtn = nil, f.checkBtn
 	z.w.SetContent(container.NewBorder(container.NewVBox(title, help), container.NewVBox(z.status, container.NewHBox(z.back, z.next)),
 		nil, nil, container.NewVScroll(f.content())))
 }
@@ -350,7 +339,7 @@ func (z *wizard) submitRoad() {
 				z.show(z.stepIndex("ui.wizard.ngrok.title"))
 				return
 			}
-			z.show(z.stepIndex("ui.wizard.ct.title"))
+			z.onDone() // no ngrok steps on the other roads: the last page
 		})
 	}()
 }

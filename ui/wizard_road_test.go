@@ -105,12 +105,8 @@ func TestWizardRoadPage(t *testing.T) {
 	if z.road.shown || c.Kind != config.RoadOwn || c.PublicURL != "https://pbx.example.ru" || c.Listen != addr {
 		t.Fatalf("own address not saved: %+v (status %q)", c, z.status.Text)
 	}
-	if z.i != z.stepIndex("ui.wizard.ct.title") {
-		t.Fatalf("own address: step %d, want the calltracking step (ngrok skipped)", z.i)
-	}
-	test.Tap(z.back)
-	if !z.road.shown {
-		t.Fatal("Back from the step after the road page does not return to it")
+	if *done != 1 {
+		t.Fatalf("own address: the wizard finished %d times, want its last page (no ngrok steps)", *done)
 	}
 
 	// With the VPBX keys saved, the poll road is offered and saved.
@@ -127,8 +123,7 @@ func TestWizardRoadPage(t *testing.T) {
 	if c := z.u.bridge.Config().Road; c.Kind != config.RoadPoll || c.PollEvery != config.Duration(pollChoices[0]) {
 		t.Fatalf("poll road not saved: %+v", c)
 	}
-	test.Tap(z.skip)
-	if *done != 1 {
+	if *done != 2 {
 		t.Fatalf("wizard finished %d times", *done)
 	}
 }

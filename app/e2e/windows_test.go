@@ -342,7 +342,17 @@ func TestWindowsDemoWindow(t *testing.T) {
 	tour := t.TempDir()
 	scene := filepath.Join(tour, "main-1-normal")
 	dir := t.TempDir()
-	cmd := exec.Command(binary, "--demo", "--data-dir", dir, "--lang", "ru")
+	// The tour is behind the build tag tour: the release exe has none, so
+	// the window comes from the same sources built with it (wine-test.sh).
+	tourExe := os.Getenv("MANGOTQM_E2E_TOUR_EXE")
+	if tourExe == "" {
+		t.Fatal("MANGOTQM_E2E_TOUR_EXE is not set: scripts/wine-test.sh builds mangotqm.exe with the tag tour")
+	}
+	tourBin, err := wineWrapper(t.TempDir(), tourExe, os.Getenv("MANGOTQM_E2E_WINE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(tourBin, "--demo", "--data-dir", dir, "--lang", "ru")
 	cmd.Env = append(os.Environ(), "MANGOTQM_SCREENSHOT="+tour, "MANGOTQM_SCREENSHOT_SCENES=main-1-normal")
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -10,36 +10,115 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/config"
 	"mangotqm/app/demo"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
 )
 
-// Backend is what the window needs from the bridge (*bridge.Bridge satisfies it;
-// vmtest.Fake stands in for it in tests).
-type Backend interface {
+// The bridge as its consumers here see it: small roles, each what one part
+// of the window needs. *bridge.Bridge and *demo.Demo satisfy all of them;
+// vmtest.Fake stands in for them in tests.
+
+// CallLog is the call log: the table, the details, the chart, the incidents.
+type CallLog interface {
 	Subscribe() (<-chan bridge.Event, func())
 	Calls(ctx context.Context, f calls.Filter) ([]calls.Call, error)
 	Call(ctx context.Context, row int64) (calls.Call, []calls.Attempt, error)
 	Counts(ctx context.Context) (calls.Counts, error)
-	Resend(ctx context.Context, row int64) error
-	ResendFailedSince(ctx context.Context, since time.Time) (int, error)
-	SetPaused(ctx context.Context, paused bool) error
-	Paused() bool
-	Endpoints() []bridge.Endpoint
-	TunnelStatus() tunnel.Status
 	Incidents(ctx context.Context) ([]calls.Incident, error)
-	Mapping(ctx context.Context) (mapping.Config, error)
-	SetMapping(ctx context.Context, m mapping.Config) error
-	Preview(ctx context.Context, m mapping.Config) (mapping.Result, error)
-	MarkURLCopied(ctx context.Context, url string) error
-	DataDir() string
-	Demo() bool
 	// AttemptCounts: the tries stored per call row (the table's column).
 	AttemptCounts(ctx context.Context, rows []int64) (map[int64]int, error)
 	// DailyCounts: calls per local day, the last days days, today last.
 	DailyCounts(ctx context.Context, days int) ([]bridge.DayCount, error)
 }
+
+// Deliveries are the buttons that change deliveries: resend, pause.
+type Deliveries interface {
+	Resend(ctx context.Context, row int64) error
+	ResendFailedSince(ctx context.Context, since time.Time) (int, error)
+	SetPaused(ctx context.Context, paused bool) error
+	Paused() bool
+}
+
+// Mappings is the mapping editor's: the rules and their preview.
+type Mappings interface {
+	Mapping(ctx context.Context) (mapping.Config, error)
+	SetMapping(ctx context.Context, m mapping.Config) error
+	Preview(ctx context.Context, m mapping.Config) (mapping.Result, error)
+}
+
+// Tunnel is the header's: where Mango reaches the bridge and how that goes.
+type Tunnel interface {
+	Endpoints() []bridge.Endpoint
+	TunnelStatus() tunnel.Status
+	MarkURLCopied(ctx context.Context, url string) error
+}
+
+// Place says where the bridge keeps its data and whether it is the demo.
+type Place interface {
+	DataDir() string
+	Demo() bool
+}
+
+// Backend is what the main window needs (its roles together).
+type Backend interface {
+	CallLog
+	Deliveries
+	Mappings
+	Tunnel
+	Place
+}
+
+// Settings is the configuration of the data folder (the settings window,
+// the wizard's road page).
+type Settings interface {
+	Config() config.Config
+	SetConfig(ctx context.Context, c config.Config) error
+}
+
+// Keys is what the wizard and «Изменить ключи» need: a live check of
+// Mango's VPBX code and key, and taking up keys newly saved in the keychain.
+type Keys interface {
+	ReloadSecrets(ctx context.Context)
+	VPBXChecker() func(ctx context.Context, key, salt string) (int, error)
+}
+
+// Backups are the settings window's copies of the database.
+type Backups interface {
+	Backup(ctx context.Context) (string, error)
+	Backups() []string
+}
+
+// Gap is the fetching of the calls that may be missing after a restore or
+// a salvage (its progress comes as events).
+type Gap interface {
+	GapStatus() bridge.GapStatus
+	Subscribe() (<-chan bridge.Event, func())
+}
+
+// Lifecycle starts and stops the bridge; OpenTunnel retries the road.
+type Lifecycle interface {
+	Start(ctx context.Context) error
+	OpenTunnel(ctx context.Context) error
+	Close(ctx context.Context) error
+}
+
+// Bridge is all the desktop app runs: what the composition root (main)
+// builds — a bridge, or the demo — and hands to the UI.
+type Bridge interface {
+	Backend
+	Settings
+	Keys
+	Backups
+	Gap
+	Lifecycle
+}
+
+var (
+	_ Bridge = (*bridge.Bridge)(nil)
+	_ Bridge = (*demo.Demo)(nil)
+)
 
 // Simulator is a Backend that simulates Mango calls (demo mode).
 type Simulator interface {

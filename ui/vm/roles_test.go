@@ -1,0 +1,16 @@
+package vm_test
+
+import (
+	"mangotqm/ui/vm"
+	"mangotqm/ui/vm/vmtest"
+)
+
+// The UI tests' backend plays every role the main window's view models use.
+var (
+	_ vm.Backend    = (*vmtest.Fake)(nil)
+	_ vm.CallLog    = (*vmtest.Fake)(nil)
+	_ vm.Deliveries = (*vmtest.Fake)(nil)
+	_ vm.Mappings   = (*vmtest.Fake)(nil)
+	_ vm.Tunnel     = (*vmtest.Fake)(nil)
+	_ vm.Place      = (*vmtest.Fake)(nil)
+)
