@@ -22,6 +22,8 @@ import (
 // Fyne window measured the same way in the same run. Each process gets
 // 10 s to settle, then its CPU time over 60 s and its resident memory are
 // read from /proc. Run under a display (scripts/bench.sh uses xvfb-run).
+// The benchmark fails when the app costs more than maxIdleRSS / maxIdleCPU
+// times the minimal window (docs/idle.md).
 func BenchmarkDesktopIdle(b *testing.B) {
 	if os.Getenv("DISPLAY") == "" {
 		b.Skip("no DISPLAY (scripts/bench.sh runs this under xvfb-run)")
@@ -52,7 +54,33 @@ func BenchmarkDesktopIdle(b *testing.B) {
 		b.ReportMetric(appCPU, "desktop-CPU-%")
 		b.ReportMetric(minRSS, "minimal-fyne-RSS-MB")
 		b.ReportMetric(minCPU, "minimal-fyne-CPU-%")
+		b.ReportMetric(appRSS/minRSS, "RSS-x-minimal")
+		b.ReportMetric(appCPU/minCPU, "CPU-x-minimal")
+		for _, msg := range idleOver(appRSS, appCPU, minRSS, minCPU) {
+			b.Error(msg)
+		}
 	}
+}
+
+// The idle targets (issue 20): the window over 10,000 calls costs at most
+// this many times the minimal Fyne window's resident memory and CPU.
+const (
+	maxIdleRSS = 1.15
+	maxIdleCPU = 1.3
+)
+
+// idleOver lists the targets the desktop app's figures miss.
+func idleOver(appRSS, appCPU, minRSS, minCPU float64) []string {
+	var out []string
+	if appRSS > maxIdleRSS*minRSS {
+		out = append(out, fmt.Sprintf("idle RSS %.1f MB is %.2f× the minimal window's %.1f MB (target ≤ %.2f×)",
+			appRSS, appRSS/minRSS, minRSS, maxIdleRSS))
+	}
+	if appCPU > maxIdleCPU*minCPU {
+		out = append(out, fmt.Sprintf("idle CPU %.2f %% is %.2f× the minimal window's %.2f %% (target ≤ %.2f×)",
+			appCPU, appCPU/minCPU, minCPU, maxIdleCPU))
+	}
+	return out
 }
 
 // seed stores n delivered calls received over the last 14 days.
@@ -133,4 +161,25 @@ func rssKB(b *testing.B, pid int) float64 {
 		}
 	}
 	return 0
+}
+
+// The idle check fails exactly above the targets.
+func TestIdleOver(t *testing.T) {
+	for _, c := range []struct {
+		name                           string
+		appRSS, appCPU, minRSS, minCPU float64
+		want                           int
+	}{
+		{"within", 150, 2.5, 140, 2.0, 0},
+		{"just within", 160.9, 2.59, 140, 2.0, 0},
+		{"memory over", 216, 2.0, 140, 2.0, 1},
+		{"cpu over", 140, 3.0, 140, 2.0, 1},
+		{"both over (before the fix)", 214.8, 3.78, 139.5, 2.30, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := idleOver(c.appRSS, c.appCPU, c.minRSS, c.minCPU); len(got) != c.want {
+				t.Fatalf("idleOver = %q, want %d failures", got, c.want)
+			}
+		})
+	}
 }
