@@ -32,8 +32,12 @@ func BenchmarkDesktopIdle(b *testing.B) {
 	tmp := b.TempDir()
 	app := filepath.Join(tmp, "mangotqm")
 	minimal := filepath.Join(tmp, "minimalfyne")
+	tags := "migrated_fynedo"
+	if extra := os.Getenv("MANGOTQM_BENCH_TAGS"); extra != "" { // trying build tags (e.g. no_emoji) on both
+		tags += "," + extra
+	}
 	for bin, pkg := range map[string]string{app: "mangotqm", minimal: "mangotqm/ui/internal/minimalfyne"} {
-		if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, pkg).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-tags", tags, "-o", bin, pkg).CombinedOutput(); err != nil {
 			b.Fatalf("build %s: %v\n%s", pkg, err, out)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -72,6 +73,7 @@ type mainWindow struct {
 	pending    sync.WaitGroup // background actions (tests wait for them)
 
 	refreshReq chan struct{}
+	asked      atomic.Bool // requestRefresh was called: the next reload applies everything
 	closed     chan struct{}
 	stopOnce   sync.Once
 }
@@ -163,6 +165,7 @@ func (m *mainWindow) loop() {
 }
 
 func (m *mainWindow) requestRefresh() {
+	m.asked.Store(true)
 	select {
 	case m.refreshReq <- struct{}{}:
 	default:
@@ -172,6 +175,7 @@ func (m *mainWindow) requestRefresh() {
 func (m *mainWindow) reload() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	asked := m.asked.Swap(false) // a filter, a selection, an action or the tour: show it all
 	h, herr := vm.LoadHeader(ctx, m.b)
 	rerr := m.calls.Refresh(ctx)
 	m.mu.Lock()
@@ -186,7 +190,7 @@ func (m *mainWindow) reload() {
 	rows, more := m.calls.Rows(), m.calls.HasMore()
 	fresh := m.notifier.New(h.Incidents)
 	m.u.onUI(func() {
-		force := m.shown.stale(time.Now())
+		force := m.shown.stale(time.Now()) || asked
 		if herr == nil && (force || !reflect.DeepEqual(h, m.shown.header)) {
 			m.applyHeader(h)
 			m.shown.header = h
@@ -215,7 +219,8 @@ func (m *mainWindow) reload() {
 // and then; redrawing unchanged labels and the table each time made
 // Fyne repaint the whole window (the idle CPU in docs/idle.md), so reload
 // applies only what changed, and everything once a minute (texts that
-// read the clock).
+// read the clock) or when asked (requestRefresh: the user or the tour
+// changed what the window should show).
 type shownState struct {
 	at      time.Time // everything applied
 	header  vm.Header
