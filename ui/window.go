@@ -2,7 +2,10 @@ package ui
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/bridge"
+	"mangotqm/ui/internal/memtrim"
+	"mangotqm/ui/internal/profile"
 	"mangotqm/ui/vm"
 )
 
@@ -62,10 +67,13 @@ type mainWindow struct {
 	statusSel, periodSel *widget.Select
 	search               *widget.Entry
 
+	shown shownState // UI goroutine: what the window shows (reload skips what did not change)
+
 	lastExport string
 	pending    sync.WaitGroup // background actions (tests wait for them)
 
 	refreshReq chan struct{}
+	asked      atomic.Bool // requestRefresh was called: the next reload applies everything
 	closed     chan struct{}
 	stopOnce   sync.Once
 }
@@ -103,6 +111,7 @@ func (m *mainWindow) show(hidden bool) {
 	}
 	go m.loop()
 	m.requestRefresh()
+	profile.Start(context.Background()) // only with MANGOTQM_PROFILE_DIR (docs/idle.md)
 }
 
 func (m *mainWindow) stop() { m.stopOnce.Do(func() { close(m.closed) }) }
@@ -110,12 +119,22 @@ func (m *mainWindow) stop() { m.stopOnce.Do(func() { close(m.closed) }) }
 func (m *mainWindow) loop() {
 	events, unsub := m.b.Subscribe()
 	defer unsub()
-	tick := time.NewTicker(5 * time.Second) // also catches a tunnel that changed quietly
+	// Changes arrive as events; the ticker is only a safety net (a change
+	// that published nothing). Every reload queries the whole database's
+	// counts, so it is not frequent (docs/idle.md).
+	tick := time.NewTicker(safetyReload)
 	defer tick.Stop()
+	// Once the window has settled after its first reload, what building it
+	// allocated and freed goes back to the system (docs/idle.md).
+	settled := time.NewTimer(settleTrim)
+	defer settled.Stop()
 	for {
 		select {
 		case <-m.closed:
 			return
+		case <-settled.C:
+			memtrim.Release()
+			continue
 		case _, ok := <-events:
 			if !ok {
 				return
@@ -140,6 +159,7 @@ func (m *mainWindow) loop() {
 }
 
 func (m *mainWindow) requestRefresh() {
+	m.asked.Store(true)
 	select {
 	case m.refreshReq <- struct{}{}:
 	default:
@@ -149,6 +169,7 @@ func (m *mainWindow) requestRefresh() {
 func (m *mainWindow) reload() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	asked := m.asked.Swap(false) // a filter, a selection, an action or the tour: show it all
 	h, herr := vm.LoadHeader(ctx, m.b)
 	rerr := m.calls.Refresh(ctx)
 	m.mu.Lock()
@@ -163,17 +184,22 @@ func (m *mainWindow) reload() {
 	rows, more := m.calls.Rows(), m.calls.HasMore()
 	fresh := m.notifier.New(h.Incidents)
 	m.u.onUI(func() {
-		if herr == nil {
+		force := m.shown.stale(time.Now()) || asked
+		if herr == nil && (force || !reflect.DeepEqual(h, m.shown.header)) {
 			m.applyHeader(h)
+			m.shown.header = h
 		}
-		if rerr == nil {
+		if rerr == nil && (force || more != m.shown.more || !slices.Equal(rows, m.shown.rows)) {
 			m.applyRows(rows, more)
+			m.shown.rows, m.shown.more = rows, more
 		}
-		if cerr == nil {
+		if cerr == nil && (force || !reflect.DeepEqual(chart, m.shown.chart)) {
 			m.chart.set(chart)
+			m.shown.chart = chart
 		}
-		if sel != 0 && derr == nil {
+		if sel != 0 && derr == nil && (force || sel != m.shown.sel || !reflect.DeepEqual(d, m.shown.details)) {
 			m.applyDetails(d)
+			m.shown.sel, m.shown.details = sel, d
 		}
 		for _, in := range fresh {
 			m.app.SendNotification(fyne.NewNotification(m.tr.T("ui.notify.title"), vm.IncidentText(in, m.tr.Data)))
@@ -181,6 +207,41 @@ func (m *mainWindow) reload() {
 		m.u.updateTray(h)
 		m.u.firstRunURL(h)
 	})
+}
+
+// shownState is what the window last showed. An idle window reloads now
+// and then; redrawing unchanged labels and the table each time made
+// Fyne repaint the whole window (the idle CPU in docs/idle.md), so reload
+// applies only what changed, and everything once a minute (texts that
+// read the clock) or when asked (requestRefresh: the user or the tour
+// changed what the window should show).
+type shownState struct {
+	at      time.Time // everything applied
+	header  vm.Header
+	rows    []vm.Row
+	more    bool
+	chart   vm.Chart
+	sel     int64
+	details vm.Details
+}
+
+// safetyReload is how often the window reloads without an event.
+const safetyReload = 30 * time.Second
+
+// settleTrim is how long after the window opens its freed memory is
+// handed back: the first reload and paint are done by then.
+const settleTrim = 5 * time.Second
+
+// fullEvery is how often reload applies everything even when unchanged.
+const fullEvery = time.Minute
+
+// stale reports whether everything is due (and, if so, notes now).
+func (s *shownState) stale(now time.Time) bool {
+	if !s.at.IsZero() && now.Sub(s.at) < fullEvery {
+		return false
+	}
+	s.at = now
+	return true
 }
 
 var _ vm.Backend = (*bridge.Bridge)(nil)

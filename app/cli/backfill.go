@@ -23,25 +23,26 @@ import (
 // notices rows other processes store within seconds, see bridge.watchOthers).
 // Whether a bridge runs is read from its heartbeat in the database.
 func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l := tr(langOf(args))
 	fs := newFlags("backfill", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
 	fromS := fs.String("from", "", "start of the period: YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS (Moscow time) or RFC 3339")
 	toS := fs.String("to", "", "end of the period, same formats; a date alone includes that whole day (default: now)")
 	vpbxURL := fs.String("vpbx-url", "", "Mango VPBX API base URL (default: the saved setting)")
 	from := fs.String("secrets", "auto", "where secrets come from: env, keychain or auto (environment first)")
-	lang := fs.String("lang", i18n.FromEnv(), "language of messages: ru or en")
+	lang := fs.String("lang", defaultLang(), "language of messages: ru or en")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error (logs go to stderr)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return l.usage("cli.err.unexpected_arg", map[string]any{"Arg": fs.Arg(0)})
 	}
 	if !i18n.Known(*lang) {
-		return usageError{fmt.Errorf("--lang must be ru or en, not %q", *lang)}
+		return l.usage("cli.err.bad_lang", map[string]any{"Value": *lang})
 	}
 	if *fromS == "" {
-		return usageError{errors.New("--from is required")}
+		return l.usage("cli.backfill.need_from", nil)
 	}
 	start, err := reconcile.ParseTime(*fromS, false)
 	if err != nil {
@@ -54,9 +55,9 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if !start.Before(end) {
-		return usageError{errors.New("--from must be before --to")}
+		return l.usage("cli.backfill.from_after_to", nil)
 	}
-	sec, err := secretSource(*from)
+	sec, err := secretSource(l, *from)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, i18n.T(*lang, "reconcile.cli.no_bridge", map[string]any{"Dir": *dir}))
 	}
 	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted")
+		return l.errorf("cli.err.interrupted", nil)
 	}
 	return nil
 }

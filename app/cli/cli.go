@@ -39,7 +39,8 @@ func IsCommand(args []string) bool {
 	return false
 }
 
-// Usage is the command line's help text.
+// Usage is the command line's help text in English (UsageText gives it in
+// a language).
 const Usage = `mangotqm — Mango Office → T-Bank TQM bridge
 
 Usage:
@@ -57,8 +58,12 @@ Usage:
 Run "mangotqm COMMAND -h" for a command's flags.
 `
 
+// UsageText is the command line's help text in lang.
+func UsageText(lang string) string { return tr(lang).T("cli.usage", nil) }
+
 // Main runs a subcommand and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	lang := langOf(args[1:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
@@ -80,13 +85,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		fmt.Fprintln(stdout, "mangotqm", Version)
 	default:
-		fmt.Fprint(stdout, Usage)
+		fmt.Fprint(stdout, UsageText(lang))
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "mangotqm:", err)
+		fmt.Fprintln(stderr, "mangotqm:", ErrorText(lang, err))
 		var ue usageError
 		if errors.As(err, &ue) {
 			return 2
@@ -105,6 +110,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
+	localizeFlags(fs, tr(langOf(args)), fs.Output())
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -117,7 +123,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 // openStore opens the database of an existing data folder. Commands other
 // than serve never create one: a folder without a database is an error
 // that says so.
-func openStore(ctx context.Context, dir string) (*store.Store, error) {
+func openStore(ctx context.Context, l tr, dir string) (*store.Store, error) {
 	if dir == "" {
 		d, err := config.DefaultDataDir()
 		if err != nil {
@@ -126,7 +132,7 @@ func openStore(ctx context.Context, dir string) (*store.Store, error) {
 		dir = d
 	}
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
-		return nil, fmt.Errorf("no mangotqm database in %s (has the bridge run with this --data-dir?): %w", dir, err)
+		return nil, fmt.Errorf("%s: %w", l.T("cli.err.no_database", map[string]any{"Dir": dir}), err)
 	}
 	return store.Open(ctx, dir, store.Options{MustExist: true})
 }
@@ -153,11 +159,13 @@ type callJSON struct {
 }
 
 func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l := tr(langOf(args))
 	fs := newFlags("calls", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
 	status := fs.String("status", "", "only calls with this status ("+statusNames()+"); comma-separated")
 	asJSON := fs.Bool("json", false, "print JSON (one array)")
 	limit := fs.Int("limit", 1000, "at most this many calls, newest first")
+	langFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -166,12 +174,12 @@ func listCalls(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		for _, s := range strings.Split(*status, ",") {
 			st, err := calls.ParseStatus(strings.TrimSpace(s))
 			if err != nil {
-				return usageError{fmt.Errorf("%w (known: %s)", err, statusNames())}
+				return usageError{fmt.Errorf("%w (%s)", err, l.T("cli.err.known_statuses", map[string]any{"Statuses": statusNames()}))}
 			}
 			f.Statuses = append(f.Statuses, st)
 		}
 	}
-	st, err := openStore(ctx, *dir)
+	st, err := openStore(ctx, l, *dir)
 	if err != nil {
 		return err
 	}
@@ -234,14 +242,16 @@ func oneLine(s string, n int) string {
 }
 
 func resend(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l := tr(langOf(args))
 	fs := newFlags("resend", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
 	since := fs.String("failed-since", "", "re-queue every failed or needs-attention call received since this time: "+calls.TimeForms)
+	langFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if (*since == "") == (fs.NArg() == 0) {
-		return usageError{errors.New("give either a call ID or --failed-since TIME")}
+		return l.usage("cli.resend.need_one", nil)
 	}
 	var sinceT time.Time
 	var id int64
@@ -251,9 +261,9 @@ func resend(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usageError{fmt.Errorf("--failed-since: %w", err)}
 		}
 	} else if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
-		return usageError{fmt.Errorf("call ID %q is not a number", fs.Arg(0))}
+		return l.usage("cli.resend.bad_id", map[string]any{"ID": fs.Arg(0)})
 	}
-	st, err := openStore(ctx, *dir)
+	st, err := openStore(ctx, l, *dir)
 	if err != nil {
 		return err
 	}
@@ -263,12 +273,12 @@ func resend(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "re-queued %d call(s); a running bridge sends them within a minute\n", n)
+		fmt.Fprintln(stdout, l.T("cli.resend.requeued_n", map[string]any{"N": n}))
 		return nil
 	}
 	if err := st.Resend(ctx, id); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "call %d re-queued; a running bridge sends it within a minute\n", id)
+	fmt.Fprintln(stdout, l.T("cli.resend.requeued_one", map[string]any{"ID": id}))
 	return nil
 }

@@ -80,7 +80,7 @@ func TestWebhookSecretMustBeURLSafe(t *testing.T) {
 // without one say so.
 func TestNoDatabaseIsAnError(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{"calls", "--data-dir", dir}, {"resend", "--data-dir", dir, "7"}} {
+	for _, args := range [][]string{{"calls", "--lang", "en", "--data-dir", dir}, {"resend", "--lang", "en", "--data-dir", dir, "7"}} {
 		code, said := run(t, args...)
 		if code != 1 || !strings.Contains(said, "no mangotqm database") {
 			t.Fatalf("%v: exit %d:\n%s", args, code, said)
@@ -101,7 +101,7 @@ func TestResendAcceptsAPlainDate(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	code, said := run(t, "resend", "--data-dir", dir, "--failed-since", "2026-11-01")
+	code, said := run(t, "resend", "--lang", "en", "--data-dir", dir, "--failed-since", "2026-11-01")
 	if code != 0 || !strings.Contains(said, "re-queued 0") {
 		t.Fatalf("exit %d:\n%s", code, said)
 	}

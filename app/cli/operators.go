@@ -17,14 +17,16 @@ import (
 
 // syncOperators copies Mango's employees into TQM as operators.
 func syncOperators(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l := tr(langOf(args))
 	fs := newFlags("sync-operators", stderr)
 	tqmURL := fs.String("tqm-url", config.DefaultTQMURL, "TQM base URL")
 	vpbxURL := fs.String("vpbx-url", config.DefaultVPBXURL, "Mango VPBX API base URL")
 	from := fs.String("secrets", "auto", "where secrets come from: env, keychain or auto")
+	langFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	store, err := secretSource(*from)
+	store, err := secretSource(l, *from)
 	if err != nil {
 		return err
 	}
@@ -34,8 +36,8 @@ func syncOperators(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	creds := bridge.VPBXCredentialSource(store)
 	if _, err := creds(ctx); err != nil {
-		return fmt.Errorf("the Mango VPBX code and signing key are needed (%s, %s): %w",
-			secrets.EnvVar(secrets.MangoVPBXKey), secrets.EnvVar(secrets.MangoVPBXSalt), err)
+		return fmt.Errorf("%s: %w", l.T("cli.operators.need_vpbx", map[string]any{
+			"KeyVar": secrets.EnvVar(secrets.MangoVPBXKey), "SaltVar": secrets.EnvVar(secrets.MangoVPBXSalt)}), err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -45,15 +47,15 @@ func syncOperators(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return errors.New(red.Redact(err.Error()))
 	}
-	fmt.Fprintf(stdout, "imported or updated %d operator(s) in TQM\n", rep.Imported)
+	fmt.Fprintln(stdout, l.T("cli.operators.imported", map[string]any{"N": rep.Imported}))
 	for _, s := range rep.Skipped {
-		fmt.Fprintln(stdout, "skipped:", s)
+		fmt.Fprintln(stdout, l.T("cli.operators.skipped", map[string]any{"What": s}))
 	}
 	for _, f := range rep.Failed {
-		fmt.Fprintln(stdout, "failed:", red.Redact(f))
+		fmt.Fprintln(stdout, l.T("cli.operators.failed", map[string]any{"What": red.Redact(f)}))
 	}
 	if len(rep.Failed) > 0 {
-		return fmt.Errorf("%d operator(s) were not imported", len(rep.Failed))
+		return l.errorf("cli.operators.not_imported", map[string]any{"N": len(rep.Failed)})
 	}
 	return nil
 }

@@ -25,22 +25,23 @@ import (
 // key). It refuses while a bridge or another mangotqm command has the
 // database open (store.ErrInUse). The file it replaces is kept next to it.
 func Restore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l := tr(langOf(args))
 	fs := newFlags("restore", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
 	from := fs.String("from", "", "the backup to restore (a file in DATA-DIR/"+store.BackupDirName+")")
 	salvage := fs.Bool("salvage", false, "copy what the damaged database still holds into a new one (the damaged file is kept)")
 	vpbxURL := fs.String("vpbx-url", "", "Mango VPBX API base URL (default: the saved setting)")
 	secretsFrom := fs.String("secrets", "auto", "where secrets come from: env, keychain or auto (environment first)")
-	lang := fs.String("lang", i18n.FromEnv(), "language of messages: ru or en")
+	lang := fs.String("lang", defaultLang(), "language of messages: ru or en")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error (logs go to stderr)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if (*from == "") == !*salvage || fs.NArg() > 0 {
-		return usageError{errors.New("give the backup to restore, or --salvage: mangotqm restore --from FILE | --salvage [--data-dir DIR]")}
+		return l.usage("cli.restore.need_one", nil)
 	}
 	if !i18n.Known(*lang) {
-		return usageError{fmt.Errorf("--lang must be ru or en, not %q", *lang)}
+		return l.usage("cli.err.bad_lang", map[string]any{"Value": *lang})
 	}
 	if *dir == "" {
 		d, err := config.DefaultDataDir()
@@ -52,7 +53,7 @@ func Restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	say := func(key string, data map[string]any) { fmt.Fprintln(stdout, i18n.T(*lang, key, data)) }
 	inUse := func(err error) error {
 		if errors.Is(err, store.ErrInUse) {
-			return fmt.Errorf("%w (stop mangotqm first: quit the desktop app or stop the serve service)", err)
+			return fmt.Errorf("%w (%s)", err, l.T("cli.restore.stop_first", nil))
 		}
 		return err
 	}
@@ -103,7 +104,7 @@ func fillGap(ctx context.Context, dir string, gap store.Gap, vpbxURL, secretsFro
 			"FromArg": gap.From.In(calls.Moscow()).Format("2006-01-02T15:04:05")})
 		return nil
 	}
-	sec, err := secretSource(secretsFrom)
+	sec, err := secretSource(tr(lang), secretsFrom)
 	if err != nil {
 		return noVPBX()
 	}
@@ -155,7 +156,7 @@ func fillGap(ctx context.Context, dir string, gap store.Gap, vpbxURL, secretsFro
 	if err != nil {
 		say("restore.cli.gap_failed", map[string]any{"Error": red.Redact(err.Error())})
 		if errors.Is(err, context.Canceled) {
-			return errors.New("interrupted")
+			return tr(lang).errorf("cli.err.interrupted", nil)
 		}
 		return nil // the restore itself worked; the bridge tries the period again
 	}

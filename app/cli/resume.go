@@ -15,15 +15,17 @@ import (
 // (delivery.Config.PauseCheckEvery) and sends again; a stopped one sends at
 // its next start.
 func Resume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	l := tr(langOf(args))
 	fs := newFlags("resume", stderr)
 	dir := fs.String("data-dir", "", "data directory (default: the per-user data directory)")
+	langFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return l.usage("cli.err.unexpected_arg", map[string]any{"Arg": fs.Arg(0)})
 	}
-	st, err := openStore(ctx, *dir)
+	st, err := openStore(ctx, l, *dir)
 	if err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func Resume(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if !p.Paused {
-		fmt.Fprintln(stdout, "delivery is not paused; nothing to do")
+		fmt.Fprintln(stdout, l.T("cli.resume.not_paused", nil))
 		return nil
 	}
 	if err := st.SavePause(ctx, store.Pause{}); err != nil {
@@ -42,10 +44,10 @@ func Resume(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if _, err := st.ClearIncident(ctx, delivery.IncidentKeyRejected); err != nil {
 		return err
 	}
-	why := "it was paused in the window"
+	why := l.T("cli.resume.why_window", nil)
 	if p.Reason == store.PauseByKeyRejected {
-		why = "TQM had rejected the access key; if the key is still wrong, the first call pauses it again"
+		why = l.T("cli.resume.why_key", nil)
 	}
-	fmt.Fprintf(stdout, "delivery resumed (%s); a running bridge sends again within seconds\n", why)
+	fmt.Fprintln(stdout, l.T("cli.resume.done", map[string]any{"Why": why}))
 	return nil
 }

@@ -27,7 +27,7 @@ func TestResumeClearsTheSavedPause(t *testing.T) {
 	_ = st.Close()
 	for i, want := range []string{"delivery resumed", "not paused"} {
 		var out, errOut bytes.Buffer
-		if err := Resume(ctx, []string{"--data-dir", dir}, &out, &errOut); err != nil {
+		if err := Resume(ctx, []string{"--lang", "en", "--data-dir", dir}, &out, &errOut); err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}
 		if !strings.Contains(out.String(), want) {

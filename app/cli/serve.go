@@ -33,6 +33,7 @@ type serveFlags struct {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f serveFlags
 	def := config.Default()
+	l := tr(langOf(args))
 	fs := newFlags("serve", stderr)
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (default: the per-user data directory)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8787", "address to listen on with --tunnel none")
@@ -41,14 +42,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.schedule, "retry-schedule", "", "advanced: comma-separated waits after failed tries (default 5s,5m,30m,2h,5h,10h,10h)")
 	fs.StringVar(&f.secretsFrom, "secrets", "auto", "where secrets come from: env, keychain, or auto (environment first, then the keychain)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&f.lang, "lang", i18n.FromEnv(), "language of messages: ru or en")
+	fs.StringVar(&f.lang, "lang", defaultLang(), "language of messages: ru or en")
 	// Shared settings: the flag's default shown is the fresh-install one;
 	// without the flag, what the data folder holds applies.
 	fs.String("ngrok-domain", def.NgrokDomain, "with --tunnel ngrok: your ngrok dev domain, e.g. https://name.ngrok-free.dev (saved setting if not given)")
 	fs.String("tqm-url", def.TQMURL, "TQM base URL (saved setting if not given)")
 	fs.String("tqm-api", string(def.TQMAPI), "TQM import API: v2 (query parameters) or v1 (JSON body) (saved setting if not given)")
 	fs.Float64("rate", def.Rate, "at most this many TQM requests per second, evenly spaced (saved setting if not given)")
-	fs.String("audio", string(def.Audio), "how recordings reach TQM: upload (fetch the file, from Mango's VPBX API if needed, and upload it), link (by link when the webhook's link is public, else upload) or passthrough (pass the webhook's link unchecked, as the Albato bundle did) (saved setting if not given)")
+	fs.String("audio", string(def.Audio), "how recordings reach TQM: upload (fetch the file, from Mango's VPBX API if needed, and upload it), link (by link when the webhook's link is public, else upload) or passthrough (hand the webhook's link to TQM as it is, without checking it) (saved setting if not given)")
 	fs.String("sources", string(def.Sources), "where calls come from: calltracking, vpbx (Mango API connector events) or both (saved setting if not given)")
 	fs.String("vpbx-url", def.VPBXURL, "Mango VPBX API base URL (saved setting if not given)")
 	fs.String("reconcile-every", time.Duration(def.ReconcileEvery).String(), "how often to compare with Mango's call statistics; 0 turns it off (saved setting if not given)")
@@ -61,12 +62,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return l.usage("cli.err.unexpected_arg", map[string]any{"Arg": fs.Arg(0)})
 	}
 	switch bridge.TunnelKind(f.tunnel) {
 	case bridge.TunnelNone, bridge.TunnelNgrok, bridge.TunnelPoll, bridge.TunnelSaved:
 	default:
-		return usageError{fmt.Errorf("--tunnel must be none, ngrok, poll or saved, not %q", f.tunnel)}
+		return l.usage("cli.serve.bad_tunnel", map[string]any{"Value": f.tunnel})
 	}
 	if f.publicURL != "" {
 		if err := config.CheckPublicURL(f.publicURL); err != nil {
@@ -74,7 +75,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if !i18n.Known(f.lang) {
-		return usageError{fmt.Errorf("--lang must be ru or en, not %q", f.lang)}
+		return l.usage("cli.err.bad_lang", map[string]any{"Value": f.lang})
 	}
 	override, err := configOverride(fs)
 	if err != nil {
@@ -91,7 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, s := range strings.Split(f.schedule, ",") {
 			d, err := time.ParseDuration(strings.TrimSpace(s))
 			if err != nil || d < 0 {
-				return usageError{fmt.Errorf("--retry-schedule: %q is not a duration", s)}
+				return l.usage("cli.serve.bad_schedule", map[string]any{"Value": s})
 			}
 			schedule = append(schedule, d)
 		}
@@ -104,7 +105,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		f.dataDir = d
 	}
 
-	store, err := secretSource(f.secretsFrom)
+	store, err := secretSource(l, f.secretsFrom)
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// should); redact what reaches stderr too.
 	err = runServe(ctx, f, override, schedule, store, redactor, log, stdout)
 	if err != nil {
-		return errors.New(redactor.Redact(err.Error()))
+		return errors.New(redactor.Redact(ErrorText(f.lang, err)))
 	}
 	return nil
 }
@@ -146,12 +147,11 @@ func configOverride(fs *flag.FlagSet) (func(*config.Config) error, error) {
 func runServe(ctx context.Context, f serveFlags, override func(*config.Config) error, schedule []time.Duration,
 	store secrets.Store, redactor *secrets.Redactor, log *slog.Logger, stdout io.Writer) error {
 	if _, err := store.Get(ctx, secrets.TQMKey); err != nil {
-		return fmt.Errorf("the TQM access key is not available (%w): set %s or save it in the desktop app",
-			err, secrets.EnvVar(secrets.TQMKey))
+		return fmt.Errorf("%s: %w", i18n.T(f.lang, "cli.serve.no_tqm_key", map[string]any{"Var": secrets.EnvVar(secrets.TQMKey)}), err)
 	}
 	secret, err := secrets.EnsureWebhookSecret(ctx, store)
 	if err != nil {
-		return fmt.Errorf("webhook secret: %w (set %s to a long random value)", err, secrets.EnvVar(secrets.WebhookSecret))
+		return fmt.Errorf("%s: %w", i18n.T(f.lang, "cli.serve.no_webhook_secret", map[string]any{"Var": secrets.EnvVar(secrets.WebhookSecret)}), err)
 	}
 	redactor.Add(secret)
 	if f.tunnel == string(bridge.TunnelNgrok) {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 
@@ -12,7 +11,7 @@ import (
 
 // secretSource builds the secret store for serve: the environment, the OS
 // keychain, or both (environment first).
-func secretSource(from string) (secrets.Store, error) {
+func secretSource(l tr, from string) (secrets.Store, error) {
 	switch from {
 	case "env":
 		return secrets.Env{}, nil
@@ -21,7 +20,7 @@ func secretSource(from string) (secrets.Store, error) {
 	case "auto", "":
 		return secrets.Chain{secrets.Env{}, &secrets.Keychain{}}, nil
 	}
-	return nil, usageError{fmt.Errorf("--secrets must be env, keychain or auto, not %q", from)}
+	return nil, l.usage("cli.err.bad_secrets", map[string]any{"Value": from})
 }
 
 // loadRedactor learns every secret value that is set, so that none of them

@@ -21,7 +21,7 @@ func TestSecondServeOnOneFolderIsRefused(t *testing.T) {
 	first := startServe(t, serveOpts{dataDir: dir, tqmURL: fake.URL(), env: secretsEnv(), extra: []string{"--audio", "passthrough"}})
 	defer first.stop(t)
 
-	cmd := exec.Command(binary, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--tqm-url", fake.URL(), "--secrets", "env")
+	cmd := exec.Command(binary, "serve", "--lang", "en", "--data-dir", dir, "--listen", "127.0.0.1:0", "--tqm-url", fake.URL(), "--secrets", "env")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8"}
 	for k, v := range secretsEnv() {
 		cmd.Env = append(cmd.Env, k+"="+v)
