@@ -73,14 +73,17 @@ func (m *mainWindow) background(key string, f func(ctx context.Context) error) {
 func (m *mainWindow) resendFailedDialog() {
 	since := widget.NewEntry()
 	since.SetText(m.actions.DefaultSince())
+	since.SetPlaceHolder(m.tr.T("desk.date.hint"))
+	item := widget.NewFormItem(m.tr.T("desk.resend_failed.since"), since)
+	item.HintText = m.tr.T("desk.date.hint") // the same two forms as the period dialog
 	dialog.ShowForm(m.tr.T("ui.resend_failed.title"), m.tr.T("ui.action.resend"), m.tr.T("ui.action.cancel"),
-		[]*widget.FormItem{widget.NewFormItem(m.tr.T("ui.resend_failed.since"), since)}, func(ok bool) {
+		[]*widget.FormItem{item}, func(ok bool) {
 			if !ok {
 				return
 			}
 			text := since.Text
 			if _, err := m.actions.ParseSince(text); err != nil {
-				m.u.showError(m.w, "ui.resend_failed.bad_date", nil)
+				showProblems(m.tr, m.w, dateErrorText(m.tr, err), nil, "")
 				return
 			}
 			m.background("ui.error.resend_failed", func(ctx context.Context) error {

@@ -197,6 +197,10 @@ func (e *mappingEditor) saveConfig() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.b.SetMapping(ctx, e.config()); err != nil {
+		if p := vm.ConfigProblems(err); len(p) == 1 && p[0].FieldKey != "" {
+			e.u.showConfigProblems(e.w, "desk.mapping.problems", p) // «Часовой пояс: …», the detail under «Подробнее»
+			return
+		}
 		e.u.showError(e.w, "ui.error.mapping", err)
 		return
 	}

@@ -51,11 +51,16 @@ func (a Actions) Resend(ctx context.Context, row int64) error {
 	return nil
 }
 
-// ParseSince reads a typed local date (SinceLayout).
+// ParseSince reads a typed local date in either form (ParseDate; the
+// form starts with SinceLayout); its error is a *DateError.
 func (a Actions) ParseSince(since string) (time.Time, error) {
-	t, err := time.ParseInLocation(SinceLayout, strings.TrimSpace(since), a.now().Location())
+	now := a.now()
+	t, _, err := ParseDate(since, now.Location())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q", ErrBadDate, since)
+		return time.Time{}, &DateError{Field: "since", Rule: DateFormat, Text: strings.TrimSpace(since)}
+	}
+	if t.After(now) {
+		return time.Time{}, &DateError{Field: "since", Rule: DateFuture, Text: strings.TrimSpace(since)}
 	}
 	return t, nil
 }
