@@ -23,7 +23,7 @@ func (m *mainWindow) buildActions() fyne.CanvasObject {
 	m.exportBtn = widget.NewButton(m.tr.T("ui.action.export"), m.exportCSV)
 	m.folderBtn = widget.NewButton(m.tr.T("ui.action.open_folder"), m.openFolder)
 	actions := container.NewHBox(
-		widget.NewButton(m.tr.T("ui.action.resend_failed"), m.resendFailedDialog),
+		widget.NewButton(m.tr.T("desk.action.resend_failed"), m.resendFailedDialog),
 		m.exportBtn,
 		m.folderBtn,
 		widget.NewButton(m.tr.T("ui.action.mapping"), func() { newMappingEditor(m.u, m.b).w.Show() }),

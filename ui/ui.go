@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"mangotqm/app/bridge"
@@ -49,6 +50,7 @@ type Options struct {
 // Run starts the desktop app and returns the process exit code.
 func Run(o Options) int {
 	a := fyneapp.NewWithID(AppID)
+	a.Settings().SetTheme(newReadableTheme(theme.DefaultTheme())) // theme.go: text at 4.5:1
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	settings := NewSettings(a.Preferences())
 	l := o.Lang
