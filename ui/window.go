@@ -62,6 +62,7 @@ type mainWindow struct {
 	statusSel, periodSel *widget.Select
 	search               *widget.Entry
 
+	triesRaw   attemptsRaw // details.go: TQM's replies under «Подробнее»
 	lastExport string
 	pending    sync.WaitGroup // background actions (tests wait for them)
 

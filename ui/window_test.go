@@ -123,9 +123,13 @@ func TestResendRequeuesTheSelectedCall(t *testing.T) {
 	if m.resendBtn.Disabled() {
 		t.Fatal("Resend stays disabled for a delivered call")
 	}
-	for _, want := range []string{"HTTP 200", "x-correlation-id: corr-42", `{"id":"tqm-1"}`} {
-		if !strings.Contains(m.tries.Text, want) {
-			t.Errorf("attempts pane lacks %q:\n%s", want, m.tries.Text)
+	// In words on the tab; TQM's raw reply under «Подробнее».
+	if !strings.Contains(m.tries.Text, "Доставлен в TQM: HTTP 200") || strings.Contains(m.tries.Text, "x-correlation-id") {
+		t.Errorf("attempts pane:\n%s", m.tries.Text)
+	}
+	for _, want := range []string{"x-correlation-id: corr-42", `{"id":"tqm-1"}`} {
+		if !strings.Contains(m.triesRaw.label.Text, want) || m.triesRaw.fold.Hidden {
+			t.Errorf("«Подробнее» lacks %q:\n%s", want, m.triesRaw.label.Text)
 		}
 	}
 	if !strings.Contains(m.raw.Text, `"callId": "CT-1"`) || m.request.Text != "id: CT-1" {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -194,5 +195,54 @@ func TestEveryInWords(t *testing.T) {
 		if got := EveryPhrase(tc.d, tr(i18n.EN)); got != tc.en {
 			t.Errorf("en %s: %q, want %q", tc.d, got, tc.en)
 		}
+	}
+}
+
+func TestAttemptsInWords(t *testing.T) {
+	tr := func(k string, d map[string]any) string { return i18n.T(i18n.RU, k, d) }
+	t0 := time.Date(2026, 12, 4, 14, 0, 0, 0, time.Local)
+	lines := []AttemptLine{
+		{Time: "04.12 14:00:00", Outcome: calls.OutcomeRetry, HTTPStatus: 503, Response: `{"error":"busy"}`, CorrelationID: "c-1"},
+		{Time: "04.12 14:05:00", Outcome: calls.OutcomeRetry, HTTPStatus: 503, Duration: 1200 * time.Millisecond},
+	}
+	retryTimes(lines, []time.Time{t0, t0.Add(5 * time.Minute)},
+		calls.Call{Status: calls.StatusRetrying, NextAttempt: t0.Add(10 * time.Minute)})
+	got := AttemptsText(lines, tr)
+	for _, want := range []string{
+		"1. 04.12 14:00:00 — Ошибка TQM: HTTP 503, ответ через 0 с; повтор в 14:05",
+		"2. 04.12 14:05:00 — Ошибка TQM: HTTP 503, ответ через 1,2 с; повтор в 14:10",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("tries lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "x-correlation-id") || strings.Contains(got, "busy") {
+		t.Errorf("raw data in the plain text:\n%s", got)
+	}
+	if raw := AttemptsRaw(lines); !strings.Contains(raw, "x-correlation-id: c-1") || !strings.Contains(raw, `{"error":"busy"}`) {
+		t.Errorf("raw:\n%s", raw)
+	}
+	delivered := []AttemptLine{{Time: "x", Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
+	retryTimes(delivered, []time.Time{t0}, calls.Call{Status: calls.StatusDelivered})
+	if s := AttemptsText(delivered, tr); strings.Contains(s, "повтор") || !strings.Contains(s, "Доставлен в TQM") {
+		t.Errorf("delivered: %s", s)
+	}
+}
+
+func TestEnumChoicesInPlainWords(t *testing.T) {
+	cs := EnumChoices("hangupParty")
+	if len(cs) == 0 {
+		t.Fatal("no choices for hangupParty")
+	}
+	for _, c := range cs {
+		if !i18n.Has(c.Key) || i18n.T(i18n.EN, c.Key, nil) == i18n.T(i18n.RU, c.Key, nil) {
+			t.Errorf("%s has no words", c.Key)
+		}
+	}
+	if l := EnumLabel(cs[EnumIndex(cs, "client")], ru); l != "Клиент (client)" {
+		t.Errorf("label %q", l)
+	}
+	if EnumChoices("id") != nil || EnumIndex(cs, "nobody") != -1 {
+		t.Error("free text got choices")
 	}
 }
