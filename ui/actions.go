@@ -153,7 +153,7 @@ func (m *mainWindow) folderProblem(path, detail string) dialog.Dialog {
 	where.SetText(path)
 	var copyBtn *widget.Button
 	copyBtn = widget.NewButton(m.tr.T("desk.folder.copy"), func() {
-		m.w.Clipboard().SetContent(path)
+		m.app.Clipboard().SetContent(path)
 		copyBtn.SetText(m.tr.T("desk.copied"))
 	})
 	box := container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyBtn, where), detailsFold(m.tr, m.w, detail))

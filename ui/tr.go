@@ -109,9 +109,7 @@ func detailsFold(tr Tr, w fyne.Window, detail string) fyne.CanvasObject {
 	body.Importance = widget.LowImportance
 	var copyBtn *widget.Button
 	copyBtn = widget.NewButton(tr.T("desk.copy"), func() {
-		if w != nil {
-			w.Clipboard().SetContent(detail)
-		}
+		fyne.CurrentApp().Clipboard().SetContent(detail)
 		copyBtn.SetText(tr.T("desk.copied"))
 	})
 	return widget.NewAccordion(widget.NewAccordionItem(tr.T("desk.more"),

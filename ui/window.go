@@ -82,7 +82,7 @@ func newMainWindow(u *UI, b vm.Backend) *mainWindow {
 	}
 	m.w = u.app.NewWindow(title)
 	m.w.SetContent(m.build())
-	m.w.Resize(fyne.NewSize(1240, 720))
+	m.w.Resize(fitScreen(fyne.NewSize(1240, 690))) // fit.go: above the Windows taskbar
 	m.w.SetMaster()
 	return m
 }
