@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/mapping"
 	"mangotqm/ui/vm/vmtest"
 )
 
@@ -230,5 +232,28 @@ func TestEveryWindowFits(t *testing.T) {
 	r := vmtest.NewReconciler(vmtest.New(t.TempDir(), testURL))
 	if min := m.newBackfillForm(r).content.MinSize(); min.Width > screenFitW || min.Height > screenFitH {
 		t.Errorf("period dialog min %v", min)
+	}
+}
+
+// The mapping editor offers list values by name with TQM's value in
+// brackets, and says «Как писать значения для TQM», not «inbound/Inbound».
+func TestMappingPlainWords(t *testing.T) {
+	u := deskUI(t)
+	ed := newMappingEditor(u, u.bridge)
+	r := ed.rows["hangupParty"]
+	if r.enum == nil || !r.enum.Visible() || r.value.Visible() || r.enum.Selected != "Клиент (client)" {
+		t.Fatalf("hangupParty: enum %v visible %v selected %q, entry visible %v", r.enum != nil, r.enum != nil && r.enum.Visible(), r.enum.Selected, r.value.Visible())
+	}
+	r.enum.SetSelectedIndex(1)
+	if c := ed.config(); !slices.ContainsFunc(c.Rules, func(x mapping.Rule) bool { return x.Field == "hangupParty" && x.Const == "operator" }) {
+		t.Errorf("choosing «Оператор» did not set the constant: %+v", c.Rules)
+	}
+	if got := tourTexts(ed.w.Content()); strings.Contains(got, "inbound/Inbound") {
+		t.Error("the editor still says inbound/Inbound")
+	}
+	ed.zone.SetText("Mars/Olympus")
+	ed.saveConfig()
+	if got := topDialog(ed.w); !strings.Contains(got, "Часовой пояс: часовой пояс не найден") {
+		t.Errorf("zone error:\n%s", got)
 	}
 }

@@ -24,15 +24,16 @@ func wizardFieldOf(labelKey string) (wizardField, bool) {
 	return wizardField{}, false
 }
 
-// settingsChecks are the settings' fields that the wizard also asks for.
-func settingsChecks(next config.Config, domainText string) []vm.FieldCheck {
+// settingsChecks are the settings' fields that the wizard also asks for;
+// demo mode opens no tunnel, so its domain may stay empty.
+func settingsChecks(next config.Config, domainText string, demo bool) []vm.FieldCheck {
 	var out []vm.FieldCheck
 	if f, ok := wizardFieldOf("ui.wizard.ngrok.domain"); ok {
 		v := domainText
 		if f.normalize != nil {
 			v = f.normalize(v)
 		}
-		out = append(out, vm.FieldCheck{LabelKey: f.labelKey, Value: v, Required: vm.NgrokDomainRequired(next),
+		out = append(out, vm.FieldCheck{LabelKey: f.labelKey, Value: v, Required: vm.NgrokDomainRequired(next) && !demo,
 			Check: f.check, BadKey: f.badKey})
 	}
 	return out

@@ -95,7 +95,7 @@ func showSettings(u *UI) {
 			next.Audio = audioKeys[i]
 		}
 		next.ReconcileEvery = config.Duration(reconcileEvery())
-		if p := vm.SettingsProblems(next, settingsChecks(next, domain.Text)); len(p) > 0 {
+		if p := vm.SettingsProblems(next, settingsChecks(next, domain.Text, u.demo)); len(p) > 0 {
 			u.showConfigProblems(w, "desk.settings.problems", p) // settings_check.go: as the wizard checks
 			return
 		}
