@@ -151,7 +151,8 @@ func (u *UI) deskScenes() []scene {
 			head, _ := vm.Headline(u.tr.T("tunnel.ngrok.unreachable"))
 			return text(func() string { return m.state.Text }) == head
 		}, check: func() error {
-			defer func() { m.road.tour = nil }()
+			// The tour road stays: the wizard's scenes that follow hide
+			// the main window.
 			if m.road.stateMore.Hidden {
 				return errors.New("the connection line has no «Подробнее»")
 			}

@@ -34,7 +34,7 @@ func TestConfigProblemsNameTheField(t *testing.T) {
 		{"tqm-url", bad.Validate(), []string{"Адрес TQM: нужен адрес вида https://адрес.ru"}},
 		{"road (nested join)", own.Validate(), []string{"Внешний адрес: нужен адрес https://…, по которому этот компьютер доступен из интернета, без «?» и «#»"}},
 		{"mapping zone", fmt.Errorf("save mapping: %w", calls.NewReason(calls.CodeMappingZone, calls.ArgError, "unknown time zone Mars/Olympus").Err()),
-			[]string{"Часовой пояс: часовой пояс не найден; укажите его как Europe/Moscow или +03:00"}},
+			[]string{"Часовой пояс: часовой пояс не найден; укажите его так, как в списке часовых поясов, например Europe/Moscow или Asia/Yekaterinburg"}},
 		{"unknown", errors.New("disk full"), []string{"значение не подходит — подробности ниже"}},
 		{"none", nil, nil},
 	} {
