@@ -53,12 +53,12 @@ func (u *UI) deskScenes() []scene {
 				return errors.New("the settings have no domain, TQM address or Save")
 			}
 			domain.SetText("not a domain")
-			url.SetText("tqm bank")
+			url.SetText("tqm_bank") // not an address
 			save.OnTapped()
 			return nil
 		}, ready: func() bool {
 			t := top(u.settingsWin)
-			return strings.Contains(t, "Адрес TQM:") && strings.Contains(t, "Домен ngrok:")
+			return strings.Contains(t, u.tr.T("ui.settings.tqm_url")+":") && strings.Contains(t, u.tr.T("ui.wizard.ngrok.domain")+":")
 		}},
 		{name: deskSceneNames[1], setup: func() error {
 			closeSettings()
@@ -72,7 +72,8 @@ func (u *UI) deskScenes() []scene {
 			m.startBackfill(nil, period)
 			return nil
 		}, ready: func() bool {
-			return strings.Contains(text(func() string { return period.status.Text }), "ещё не наступила")
+			want := dateErrorText(u.tr, &vm.DateError{Field: "from", Rule: vm.DateFuture, Text: "01.01.2099"})
+			return text(func() string { return period.status.Text }) == want
 		}},
 		{name: deskSceneNames[2], setup: func() error {
 			period.from.SetText("01.11.2026")
@@ -80,7 +81,8 @@ func (u *UI) deskScenes() []scene {
 			m.startBackfill(nil, period)
 			return nil
 		}, ready: func() bool {
-			return strings.Contains(text(func() string { return period.status.Text }), "«31.11.2026» не распознана")
+			want := dateErrorText(u.tr, &vm.DateError{Field: "to", Rule: vm.DateFormat, Text: "31.11.2026"})
+			return text(func() string { return period.status.Text }) == want
 		}, check: func() error {
 			if period.bar.Visible() {
 				return errors.New("a progress bar beside a refused date")
