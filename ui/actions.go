@@ -5,11 +5,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/demo"
@@ -21,7 +23,7 @@ func (m *mainWindow) buildActions() fyne.CanvasObject {
 	m.exportBtn = widget.NewButton(m.tr.T("ui.action.export"), m.exportCSV)
 	m.folderBtn = widget.NewButton(m.tr.T("ui.action.open_folder"), m.openFolder)
 	actions := container.NewHBox(
-		widget.NewButton(m.tr.T("ui.action.resend_failed"), m.resendFailedDialog),
+		widget.NewButton(m.tr.T("desk.action.resend_failed"), m.resendFailedDialog),
 		m.exportBtn,
 		m.folderBtn,
 		widget.NewButton(m.tr.T("ui.action.mapping"), func() { newMappingEditor(m.u, m.b).w.Show() }),
@@ -73,14 +75,17 @@ func (m *mainWindow) background(key string, f func(ctx context.Context) error) {
 func (m *mainWindow) resendFailedDialog() {
 	since := widget.NewEntry()
 	since.SetText(m.actions.DefaultSince())
+	since.SetPlaceHolder(m.tr.T("desk.date.hint"))
+	item := widget.NewFormItem(m.tr.T("desk.resend_failed.since"), since)
+	item.HintText = m.tr.T("desk.date.hint") // the same two forms as the period dialog
 	dialog.ShowForm(m.tr.T("ui.resend_failed.title"), m.tr.T("ui.action.resend"), m.tr.T("ui.action.cancel"),
-		[]*widget.FormItem{widget.NewFormItem(m.tr.T("ui.resend_failed.since"), since)}, func(ok bool) {
+		[]*widget.FormItem{item}, func(ok bool) {
 			if !ok {
 				return
 			}
 			text := since.Text
 			if _, err := m.actions.ParseSince(text); err != nil {
-				m.u.showError(m.w, "ui.resend_failed.bad_date", nil)
+				showProblems(m.tr, m.w, dateErrorText(m.tr, err), nil, "")
 				return
 			}
 			m.background("ui.error.resend_failed", func(ctx context.Context) error {
@@ -97,12 +102,34 @@ func (m *mainWindow) resendFailedDialog() {
 		}, m.w)
 }
 
+// exportCSV asks where to save the table (the data folder proposed), then
+// writes it there.
 func (m *mainWindow) exportCSV() {
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil {
+			m.u.showError(m.w, "ui.error.export", err)
+			return
+		}
+		if wc == nil {
+			return // cancelled
+		}
+		m.exportTo(wc, wc.URI().Path())
+	}, m.w)
+	d.SetFileName(m.actions.ExportName())
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
+	if l, err := storage.ListerForURI(storage.NewFileURI(m.actions.DataFolder())); err == nil {
+		d.SetLocation(l)
+	}
+	d.Show()
+	d.Resize(fitScreen(fyne.NewSize(900, 600))) // after Show: before, Fyne has no dialog to size
+}
+
+// exportTo writes the table's rows to the chosen file and says where.
+func (m *mainWindow) exportTo(w io.WriteCloser, path string) {
 	m.mu.Lock()
 	rows := append([]vm.Row(nil), m.rows...)
 	m.mu.Unlock()
-	path, err := m.actions.ExportCSV(rows, func(k string) string { return m.tr.T(k) })
-	if err != nil {
+	if err := m.actions.ExportTo(w, rows, func(k string) string { return m.tr.T(k) }); err != nil {
 		m.u.showError(m.w, "ui.error.export", err)
 		return
 	}
@@ -112,8 +139,27 @@ func (m *mainWindow) exportCSV() {
 
 func (m *mainWindow) openFolder() {
 	if err := m.actions.OpenDataFolder(); err != nil {
-		m.u.showError(m.w, "ui.error.open_folder", err)
+		m.u.log.Warn("shown to the user", "what", "open data folder", "err", err)
+		m.folderProblem(m.actions.DataFolder(), m.u.redactor.Redact(err.Error())).Show()
 	}
+}
+
+// folderProblem: the file manager did not open; the folder's path, to
+// select or copy, and the technical detail under «Подробнее».
+func (m *mainWindow) folderProblem(path, detail string) dialog.Dialog {
+	msg := widget.NewLabel(m.tr.T("desk.folder.failed"))
+	msg.Wrapping = fyne.TextWrapWord
+	where := widget.NewEntry()
+	where.SetText(path)
+	var copyBtn *widget.Button
+	copyBtn = widget.NewButton(m.tr.T("desk.folder.copy"), func() {
+		m.app.Clipboard().SetContent(path)
+		copyBtn.SetText(m.tr.T("desk.copied"))
+	})
+	box := container.NewVBox(msg, container.NewBorder(nil, nil, nil, copyBtn, where), detailsFold(m.tr, m.w, detail))
+	d := dialog.NewCustom(m.tr.T("ui.error.title"), m.tr.T("ui.wizard.close"), box, m.w)
+	d.Resize(fyne.NewSize(560, 0))
+	return d
 }
 
 func (m *mainWindow) simulateScenario(s vm.Scenario) {

@@ -205,6 +205,6 @@ func (u *UI) tourAlertsTab() error {
 		return errors.New("the settings window has no alerts tab")
 	}
 	tabs.SelectIndex(1)
-	u.settingsWin.Resize(fyne.NewSize(780, 740))
+	u.settingsWin.Resize(fitScreen(fyne.NewSize(780, 690)))
 	return nil
 }

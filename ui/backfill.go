@@ -87,12 +87,14 @@ func (m *mainWindow) newBackfillForm(r vm.Reconciler) *backfillForm {
 	df, dt := vm.DefaultBackfill(time.Now())
 	f.from.SetText(df)
 	f.to.SetText(dt)
-	help := widget.NewLabel(m.tr.T("ui.backfill.help"))
+	help := widget.NewLabel(m.tr.T("desk.backfill.help"))
 	help.Wrapping = fyne.TextWrapWord
 	f.bar.Hide()
 	f.status.Wrapping = fyne.TextWrapWord
 	f.startBtn = widget.NewButton(m.tr.T("ui.backfill.start"), func() { m.startBackfill(r, f) })
 	f.startBtn.Importance = widget.HighImportance
+	f.from.SetPlaceHolder(m.tr.T("desk.date.hint"))
+	f.to.SetPlaceHolder(m.tr.T("desk.date.hint"))
 	f.stopBtn = widget.NewButton(m.tr.T("ui.wizard.close"), func() {
 		if f.cancel != nil {
 			f.cancel()
@@ -125,7 +127,8 @@ func (m *mainWindow) setBackfillRunning(f *backfillForm, on bool) {
 func (m *mainWindow) startBackfill(r vm.Reconciler, f *backfillForm) {
 	from, to, err := vm.ParseBackfill(f.from.Text, f.to.Text, time.Now())
 	if err != nil {
-		f.status.SetText(m.tr.T("ui.backfill.bad_date"))
+		f.bar.Hide() // no stale «0%» beside the message
+		f.status.SetText(dateErrorText(m.tr, err))
 		return
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -150,9 +153,11 @@ func (m *mainWindow) startBackfill(r vm.Reconciler, f *backfillForm) {
 			case errors.Is(err, context.Canceled):
 				f.status.SetText(m.tr.T("ui.backfill.cancelled"))
 			case errors.Is(err, bridge.ErrNoVPBX):
+				f.bar.Hide()
 				f.status.SetText(m.tr.T("ui.backfill.no_vpbx"))
 			case err != nil:
-				f.status.SetText(m.tr.T("ui.error.backfill"))
+				f.bar.Hide()
+				f.status.SetText(m.tr.T("desk.backfill.failed"))
 				m.u.showError(m.w, "ui.error.backfill", err)
 			default:
 				f.bar.SetValue(1)
@@ -175,7 +180,7 @@ func reconcileSelect(tr Tr, every time.Duration) (*widget.Select, func() time.Du
 	}
 	labels := make([]string, len(choices))
 	for i, d := range choices {
-		labels[i] = tr.T("ui.settings.reconcile.every", map[string]any{"Every": vm.EveryText(d)})
+		labels[i] = vm.EveryPhrase(d, tr.Data)
 		if d == 0 {
 			labels[i] = tr.T("ui.settings.reconcile.off")
 		}
@@ -188,4 +193,14 @@ func reconcileSelect(tr Tr, every time.Duration) (*widget.Select, func() time.Du
 		}
 		return every
 	}
+}
+
+// dateErrorText says which date field broke which rule (format, future,
+// order), in the user's words.
+func dateErrorText(tr Tr, err error) string {
+	var de *vm.DateError
+	if errors.As(err, &de) {
+		return tr.T(de.Key(), de.Data(func(k string) string { return tr.T(k) }))
+	}
+	return tr.T("desk.date.format", map[string]any{"Field": "", "Text": ""})
 }

@@ -45,7 +45,7 @@ func TestBackfillDialog(t *testing.T) {
 	form := m.newBackfillForm(f)
 	form.from.SetText("вчера")
 	test.Tap(form.startBtn)
-	if !strings.Contains(form.status.Text, "не распознаны") || len(f.Asked()) != 0 {
+	if !strings.Contains(form.status.Text, "«вчера» не распознана") || !form.bar.Hidden || len(f.Asked()) != 0 {
 		t.Fatalf("bad date: status %q, asked %v", form.status.Text, f.Asked())
 	}
 	form.from.SetText("2026-03-01")

@@ -84,7 +84,7 @@ func TestDetailsReadForTheUser(t *testing.T) {
 	if m.selected != row {
 		t.Fatal("not selected")
 	}
-	for _, want := range []string{"Попыток: 2", "1,2 с", "0 с", m.tr.T("ui.outcome.retry")} {
+	for _, want := range []string{"Попыток: 2", "1,2 с", "0 с", m.tr.T("desk.outcome.retry")} {
 		if !strings.Contains(m.tries.Text, want) {
 			t.Errorf("tries lack %q:\n%s", want, m.tries.Text)
 		}

@@ -4,8 +4,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -43,7 +41,7 @@ func (m *mainWindow) buildDetails() fyne.CanvasObject {
 		container.NewStack(m.fieldsScroll, m.rawScroll))
 
 	m.tabs = container.NewAppTabs(
-		container.NewTabItem(m.tr.T("ui.details.attempts"), container.NewVScroll(m.tries)),
+		container.NewTabItem(m.tr.T("ui.details.attempts"), container.NewVScroll(container.NewVBox(m.tries, m.buildAttemptsRaw()))),
 		container.NewTabItem(m.tr.T("ui.details.request"), container.NewBorder(m.requestZone, nil, nil, nil,
 			container.NewVScroll(m.request))),
 		container.NewTabItem(m.tr.T("ui.details.raw"), data),
@@ -82,31 +80,8 @@ func (m *mainWindow) applyDetails(d vm.Details) {
 	m.request.SetText(d.Request)
 	m.requestZone.SetText(m.tr.T("ui.details.request_zone", map[string]any{"Zone": d.RequestZone}))
 	m.setFields(d.Fields)
-	var b strings.Builder
-	if n := len(d.Attempts); n > 0 {
-		b.WriteString(m.tr.T("ui.details.tries_count", map[string]any{"N": n}) + "\n\n")
-	}
-	for i, a := range d.Attempts {
-		status := ""
-		if a.HTTPStatus != 0 {
-			status = fmt.Sprintf("  HTTP %d", a.HTTPStatus)
-		}
-		fmt.Fprintf(&b, "%d. %s  %s%s  %s\n", i+1, a.Time, m.tr.T("ui.outcome."+string(a.Outcome)), status,
-			vm.FormatDuration(a.Duration, func(k string) string { return m.tr.T(k) }))
-		if a.CorrelationID != "" {
-			fmt.Fprintf(&b, "  x-correlation-id: %s\n", a.CorrelationID)
-		}
-		if a.Response != "" {
-			fmt.Fprintf(&b, "  %s\n", a.Response)
-		}
-		if a.Error != "" {
-			fmt.Fprintf(&b, "  %s\n", a.Error)
-		}
-	}
-	if b.Len() == 0 {
-		b.WriteString(m.tr.T("ui.details.no_attempts"))
-	}
-	m.tries.SetText(b.String())
+	m.tries.SetText(vm.AttemptsText(d.Attempts, m.tr.Data))
+	m.applyAttemptsRaw(vm.AttemptsRaw(d.Attempts))
 	m.resendBtn.SetText(m.tr.T(d.ResendKey()))
 	if d.CanResend {
 		m.resendBtn.Enable()
@@ -170,4 +145,28 @@ func (m *mainWindow) resendSelected() {
 
 func (m *mainWindow) resend(row int64) {
 	m.background("ui.error.resend", func(ctx context.Context) error { return m.actions.Resend(ctx, row) })
+}
+
+// attemptsRaw is TQM's raw replies and x-correlation-ids, folded under
+// «Подробнее» below the tries in words.
+type attemptsRaw struct {
+	label *widget.Label
+	fold  *widget.Accordion
+}
+
+func (m *mainWindow) buildAttemptsRaw() fyne.CanvasObject {
+	m.triesRaw.label = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	m.triesRaw.label.Wrapping = fyne.TextWrapBreak
+	m.triesRaw.label.Selectable = true
+	m.triesRaw.fold = widget.NewAccordion(widget.NewAccordionItem(m.tr.T("desk.more"), m.triesRaw.label))
+	m.triesRaw.fold.Hide()
+	return m.triesRaw.fold
+}
+
+func (m *mainWindow) applyAttemptsRaw(raw string) {
+	if m.triesRaw.label.Text != raw {
+		m.triesRaw.label.SetText(raw)
+	}
+	m.triesRaw.fold.Hidden = raw == ""
+	m.triesRaw.fold.Refresh()
 }

@@ -34,18 +34,26 @@ func (m *mainWindow) buildHeader() fyne.CanvasObject {
 		urlLabel, whereKey = "ui.url.label_demo", "ui.url.where_demo"
 	}
 	m.copyBtn = widget.NewButton(m.tr.T("ui.action.copy"), m.copyURL)
+	m.copyBtn.Disable() // until there is an address
 	m.pauseBtn = widget.NewButton(m.tr.T("ui.action.pause"), m.togglePause)
 	hint := widget.NewLabel(m.tr.T(whereKey))
 	hint.Wrapping = fyne.TextWrapWord
 	// Long reasons wrap inside the window's width: a label in an HBox
 	// would widen the window instead (2,777 px for one ngrok error).
-	m.state.Wrapping = fyne.TextWrapWord
+	// One line: the first sentence, the whole reason under «Подробнее».
+	m.state.Wrapping = fyne.TextWrapOff
+	m.state.Truncation = fyne.TextTruncateEllipsis
+	m.road.stateMore = widget.NewButton(m.tr.T("desk.more"), func() {
+		showProblems(m.tr, m.w, m.road.stateFull, nil, "")
+	})
+	m.road.stateMore.Importance = widget.LowImportance
+	m.road.stateMore.Hidden = true
 	m.counts.Wrapping = fyne.TextWrapWord
 	m.road.urlRow = container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(m.tr.T(urlLabel)), container.NewHBox(m.copyBtn, m.pauseBtn), m.url),
 		hint)
 	return container.NewVBox(
-		container.NewBorder(nil, nil, m.demo, nil, m.state),
+		container.NewBorder(nil, nil, m.demo, m.road.stateMore, m.state),
 		m.buildRoadLine(), // header_road.go
 		m.counts,
 		m.buildReconcileLine(),
@@ -63,10 +71,12 @@ func (m *mainWindow) showStartError(err error) {
 	m.state.Refresh()
 }
 
-// tunnelText is the state line: the tunnel's state with the reason it is
-// not up (for as long as it holds), and whether sending is paused.
+// tunnelText is the state line: the tunnel's steady state (a reconnect
+// after a failure stays «Нет связи», vm.SteadyState) with the reason it is
+// not up, said once (vm.StateReason), and whether sending is paused.
 func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
-	text := tr.T(vm.TunnelKey(h.TunnelState))
+	state := vm.SteadyState(h.TunnelState, h.TunnelKey)
+	text := tr.T(vm.TunnelKey(state))
 	imp := widget.WarningImportance
 	// The reason with its fields (the ngrok error code…); Fyne's font has
 	// no arrow, so menu paths read «A > B».
@@ -75,19 +85,14 @@ func tunnelText(tr Tr, h vm.Header) (string, widget.Importance) {
 		reason = tunnel.Message(tr.Lang, h.Tunnel)
 	}
 	reason = strings.ReplaceAll(reason, "→", ">")
-	switch h.TunnelState {
+	switch state {
 	case tunnel.Online:
 		imp = widget.SuccessImportance
 	case tunnel.Offline:
 		if h.TunnelKey != "" {
-			text += ": " + reason
+			text = vm.StateReason(text, reason)
 		}
 		imp = widget.DangerImportance
-	default:
-		// Reconnecting: the reason of the last failure stays in view.
-		if h.TunnelKey != "" {
-			text += " " + tr.T("ui.tunnel.last_error", map[string]any{"Reason": reason})
-		}
 	}
 	if h.Road.Kind == bridge.TunnelPoll {
 		text, imp = pollStateText(tr, h) // header_road.go: no tunnel on this road
@@ -106,13 +111,23 @@ func (m *mainWindow) applyHeader(h vm.Header) {
 	h = m.tourRoad(h) // header_road.go: the screenshot tour's road
 	m.header = h
 	text, imp := tunnelText(m.tr, h)
-	m.state.Importance = imp
-	m.state.SetText(text)
+	head, more := vm.Headline(text)
+	m.road.stateFull = text // «Подробнее» shows it whole
+	m.road.stateMore.Hidden = !more
+	if m.state.Text != head || m.state.Importance != imp { // quiet: only a change redraws
+		m.state.Importance = imp
+		m.state.SetText(head)
+	}
 	m.counts.SetText(m.tr.T("ui.counts", vm.CountsData(h.Counts)))
 	m.applyReconcileLine(h.Reconcile)
 	m.applyRoadLine(h)
 	if m.url.Text != h.URL {
 		m.url.SetText(h.URL)
+	}
+	if h.URL == "" { // nothing to copy yet
+		m.copyBtn.Disable()
+	} else {
+		m.copyBtn.Enable()
 	}
 	if h.Paused {
 		m.pauseBtn.SetText(m.tr.T("ui.action.resume"))

@@ -21,6 +21,9 @@ import (
 )
 
 type roadHeader struct {
+	// stateMore shows the connection line's whole reason (header.go).
+	stateMore  *widget.Button
+	stateFull  string
 	line       *widget.Label
 	silent     *widget.Label // the silent-webhooks incident, while open
 	switchBox  *fyne.Container

@@ -28,6 +28,10 @@ type mappingRow struct {
 	// fallback is the rule's constant used when none of its parameters
 	// has a value (callDirection: "inbound"); kept as loaded.
 	fallback string
+	// enum, for a field TQM takes from a list, offers the constant in
+	// plain words with TQM's value in brackets (mapping_enum.go).
+	enum    *widget.Select
+	choices []vm.EnumChoice
 }
 
 // mappingEditor edits which Mango parameter (or constant) fills each TQM
@@ -73,14 +77,14 @@ func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
 		r := &mappingRow{value: value, mode: widget.NewSelect(modes, func(string) { e.update() })}
 		r.value.OnChanged = func(string) { e.update() }
 		e.rows[f] = r
-		form.Append(fieldLabel(tr, f), container.NewBorder(nil, nil, container.NewVBox(widen(r.mode)), nil, r.value))
+		form.Append(fieldLabel(tr, f), container.NewBorder(nil, nil, container.NewVBox(widen(r.mode)), nil, e.enumValue(f, r)))
 	}
 	e.zone = widget.NewEntry()
 	e.zone.OnChanged = func(string) { e.update() }
 	form.Append(tr.T("ui.mapping.timezone"), e.zone)
 	e.enumCase = widget.NewSelect([]string{tr.T("ui.mapping.case.lower"), tr.T("ui.mapping.case.title"),
 		tr.T("ui.mapping.case.asis")}, func(string) { e.update() })
-	form.Append(tr.T("ui.mapping.enum_case"), container.NewHBox(widen(e.enumCase)))
+	form.Append(tr.T("desk.mapping.enum_case"), container.NewHBox(widen(e.enumCase)))
 	e.fill(cfg)
 
 	e.save = widget.NewButton(tr.T("ui.action.save"), e.saveConfig)
@@ -96,7 +100,7 @@ func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
 			nil, nil, nil, container.NewVScroll(e.preview)))
 	split.Offset = 0.62
 	e.w.SetContent(container.NewBorder(help, container.NewHBox(e.save, e.reset), nil, nil, split))
-	e.w.Resize(fyne.NewSize(1300, 700))
+	e.w.Resize(fitScreen(fyne.NewSize(1300, 680))) // fit.go: the buttons above the taskbar
 	e.update()
 	return e
 }
@@ -126,6 +130,9 @@ func (e *mappingEditor) fill(cfg mapping.Config) {
 		}
 	}
 	e.showOperatorMode(cfg)
+	for _, r := range e.rows {
+		e.showEnum(r)
+	}
 	e.zone.SetText(cfg.TimeZone)
 	e.enumCase.SetSelectedIndex(max(slices.Index(enumCases, cfg.EnumCase), 0))
 }
@@ -176,6 +183,9 @@ func (e *mappingEditor) update() {
 	}
 	c := e.config()
 	e.showOperatorMode(c)
+	for _, r := range e.rows {
+		e.showEnum(r)
+	}
 	e.pending.Add(1)
 	go func() {
 		defer e.pending.Done()
@@ -197,6 +207,10 @@ func (e *mappingEditor) saveConfig() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.b.SetMapping(ctx, e.config()); err != nil {
+		if p := vm.ConfigProblems(err); len(p) == 1 && p[0].FieldKey != "" {
+			e.u.showConfigProblems(e.w, "desk.mapping.problems", p) // «Часовой пояс: …», the detail under «Подробнее»
+			return
+		}
 		e.u.showError(e.w, "ui.error.mapping", err)
 		return
 	}

@@ -144,7 +144,7 @@ func newRulesPage(u *UI, b vm.RulesBackend) *rulesPage {
 	split := container.NewHSplit(container.NewVScroll(form), right)
 	split.Offset = 0.62
 	p.w.SetContent(container.NewBorder(help, container.NewHBox(p.save, reset), nil, nil, split))
-	p.w.Resize(fyne.NewSize(1280, 700))
+	p.w.Resize(fitScreen(fyne.NewSize(1280, 690)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	nums, err := b.TrackingNumbers(ctx)

@@ -125,6 +125,7 @@ func (u *UI) tour() error {
 	}
 	scenes = append(scenes, u.roadScenes()...)  // screenshot_road.go
 	scenes = append(scenes, u.rulesScenes()...) // ui/rules_tour.go
+	scenes = append(scenes, u.deskScenes()...)  // ui/desk_tour.go
 	// Every wizard page, over the demo's bridge with an in-memory keychain.
 	wizPage := func(name string, f func()) scene {
 		return scene{name: "wizard-" + name, setup: func() error { f(); return nil }, ready: func() bool { return true }}

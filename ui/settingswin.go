@@ -14,6 +14,7 @@ import (
 	"mangotqm/app/autostart"
 	"mangotqm/app/config"
 	"mangotqm/assets/i18n"
+	"mangotqm/ui/vm"
 )
 
 // showSettings: language, start at login, notifications, ngrok and TQM.
@@ -94,11 +95,15 @@ func showSettings(u *UI) {
 			next.Audio = audioKeys[i]
 		}
 		next.ReconcileEvery = config.Duration(reconcileEvery())
-		if err := next.Validate(); err != nil {
-			u.showError(w, "ui.error.settings", err)
+		if p := vm.SettingsProblems(next, settingsChecks(next, domain.Text, u.demo)); len(p) > 0 {
+			u.showConfigProblems(w, "desk.settings.problems", p) // settings_check.go: as the wizard checks
 			return
 		}
 		if err := u.bridge.SetConfig(context.Background(), next); err != nil {
+			if p := vm.ConfigProblems(err); len(p) > 0 && p[0].FieldKey != "" {
+				u.showConfigProblems(w, "desk.settings.problems", p)
+				return
+			}
 			u.showError(w, "ui.error.settings", err)
 			return
 		}

@@ -11,6 +11,7 @@ import (
 
 	"mangotqm/app/secrets"
 	"mangotqm/assets/i18n"
+	"mangotqm/ui/vm"
 )
 
 // Tr renders texts in the chosen language.
@@ -72,16 +73,45 @@ func (u *UI) showError(w fyne.Window, key string, err error) {
 }
 
 func showError(tr Tr, w fyne.Window, key string, err error) {
-	msg := widget.NewLabel(tr.T(key))
+	p := vm.ErrorProblem(key, err)
+	text := tr.T(key)
+	if p.Key != key {
+		text += "\n" + tr.T(p.Key) // no network, no answer: what to do
+	}
+	showProblems(tr, w, text, nil, p.Detail)
+}
+
+// showProblems is the app's error dialog: what failed in the user's words,
+// one line per field to fix, and the technical detail (redacted by the
+// caller) folded under «Подробнее», with Copy for support.
+func showProblems(tr Tr, w fyne.Window, text string, lines []string, detail string) {
+	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	box := container.NewVBox(msg)
-	if err != nil {
-		detail := widget.NewLabel(tr.T("ui.error.detail", map[string]any{"Error": err.Error()}))
-		detail.Wrapping = fyne.TextWrapWord
-		detail.Importance = widget.LowImportance
-		box.Add(detail)
+	for _, l := range lines {
+		item := widget.NewLabel("• " + l)
+		item.Wrapping = fyne.TextWrapWord
+		box.Add(item)
+	}
+	if detail != "" {
+		box.Add(detailsFold(tr, w, detail))
 	}
 	d := dialog.NewCustom(tr.T("ui.error.title"), tr.T("ui.wizard.close"), box, w)
-	d.Resize(fyne.NewSize(480, 0))
+	d.Resize(fyne.NewSize(520, 0))
 	d.Show()
+}
+
+// detailsFold is «Подробнее»: the technical text, closed until clicked,
+// with a Copy button that says it copied.
+func detailsFold(tr Tr, w fyne.Window, detail string) fyne.CanvasObject {
+	body := widget.NewLabel(detail)
+	body.Wrapping = fyne.TextWrapWord
+	body.Importance = widget.LowImportance
+	var copyBtn *widget.Button
+	copyBtn = widget.NewButton(tr.T("desk.copy"), func() {
+		fyne.CurrentApp().Clipboard().SetContent(detail)
+		copyBtn.SetText(tr.T("desk.copied"))
+	})
+	return widget.NewAccordion(widget.NewAccordionItem(tr.T("desk.more"),
+		container.NewVBox(body, container.NewHBox(copyBtn))))
 }

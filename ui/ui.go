@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/instance"
@@ -52,6 +53,7 @@ type Options struct {
 // Run starts the desktop app and returns the process exit code.
 func Run(o Options) int {
 	a := fyneapp.NewWithID(AppID)
+	a.Settings().SetTheme(newReadableTheme(theme.DefaultTheme())) // theme.go: text at 4.5:1
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	settings := NewSettings(a.Preferences())
 	l := o.Lang

@@ -69,6 +69,7 @@ type mainWindow struct {
 
 	shown shownState // UI goroutine: what the window shows (reload skips what did not change)
 
+	triesRaw   attemptsRaw // details.go: TQM's replies under «Подробнее»
 	lastExport string
 	pending    sync.WaitGroup // background actions (tests wait for them)
 
@@ -89,7 +90,7 @@ func newMainWindow(u *UI, b vm.Backend) *mainWindow {
 	}
 	m.w = u.app.NewWindow(title)
 	m.w.SetContent(m.build())
-	m.w.Resize(fyne.NewSize(1240, 720))
+	m.w.Resize(fitScreen(fyne.NewSize(1240, 690))) // fit.go: above the Windows taskbar
 	m.w.SetMaster()
 	return m
 }

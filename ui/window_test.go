@@ -123,9 +123,13 @@ func TestResendRequeuesTheSelectedCall(t *testing.T) {
 	if m.resendBtn.Disabled() {
 		t.Fatal("Resend stays disabled for a delivered call")
 	}
-	for _, want := range []string{"HTTP 200", "x-correlation-id: corr-42", `{"id":"tqm-1"}`} {
-		if !strings.Contains(m.tries.Text, want) {
-			t.Errorf("attempts pane lacks %q:\n%s", want, m.tries.Text)
+	// In words on the tab; TQM's raw reply under «Подробнее».
+	if !strings.Contains(m.tries.Text, "Доставлен в TQM: HTTP 200") || strings.Contains(m.tries.Text, "x-correlation-id") {
+		t.Errorf("attempts pane:\n%s", m.tries.Text)
+	}
+	for _, want := range []string{"x-correlation-id: corr-42", `{"id":"tqm-1"}`} {
+		if !strings.Contains(m.triesRaw.label.Text, want) || m.triesRaw.fold.Hidden {
+			t.Errorf("«Подробнее» lacks %q:\n%s", want, m.triesRaw.label.Text)
 		}
 	}
 	if !strings.Contains(m.raw.Text, `"callId": "CT-1"`) || m.request.Text != "id: CT-1" {
@@ -206,9 +210,14 @@ func TestExportAndOpenFolder(t *testing.T) {
 	c, a := deliveredCall("74951112233")
 	f.AddCall(c, a...)
 	m.refresh()
-	test.Tap(m.exportBtn)
-	if filepath.Dir(m.lastExport) != f.DataDir() {
-		t.Fatalf("exported to %q, want the data folder", m.lastExport)
+	test.Tap(m.exportBtn) // a save dialog (desk_test.go checks it); then the chosen file:
+	out, err := os.Create(filepath.Join(f.DataDir(), "chosen.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.exportTo(out, out.Name())
+	if m.lastExport != out.Name() {
+		t.Fatalf("exported to %q, want %q", m.lastExport, out.Name())
 	}
 	b, err := os.ReadFile(m.lastExport)
 	if err != nil {

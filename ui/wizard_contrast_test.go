@@ -3,7 +3,6 @@ package ui
 import (
 	"image"
 	"image/color"
-	"math"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -12,34 +11,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// variantTheme is Fyne's default theme held to one variant (light: the
+// variantTheme (theme_test.go) holds a theme to one variant (light: the
 // Windows default; dark).
-type variantTheme struct {
-	fyne.Theme
-	v fyne.ThemeVariant
-}
 
-func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return t.Theme.Color(n, t.v)
-}
-
-// luminance is WCAG 2's relative luminance.
-func luminance(c color.Color) float64 {
-	r, g, b, _ := c.RGBA()
-	lin := func(v uint32) float64 {
-		s := float64(v) / 0xffff
-		if s <= 0.03928 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
-}
-
-func contrast(a, b color.Color) float64 {
-	la, lb := luminance(a), luminance(b)
-	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
-}
+// luminance and contrast (WCAG 2) are theme.go's.
 
 // textContrast measures the rendered text of o in w: the contrast of its
 // most contrasting pixel (the text's core) against its most common pixel
@@ -87,7 +62,7 @@ func TestWizardExplanationContrast(t *testing.T) {
 	}{{"light", theme.VariantLight}, {"dark", theme.VariantDark}} {
 		t.Run(tc.name, func(t *testing.T) {
 			z, _, _ := newTestWizard(t)
-			z.u.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), tc.variant})
+			z.u.app.Settings().SetTheme(variantTheme{newReadableTheme(theme.DefaultTheme()), tc.variant})
 			z.w.Resize(fyne.NewSize(760, 560))
 			for i := range z.steps {
 				z.show(i)

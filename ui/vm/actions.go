@@ -51,11 +51,16 @@ func (a Actions) Resend(ctx context.Context, row int64) error {
 	return nil
 }
 
-// ParseSince reads a typed local date (SinceLayout).
+// ParseSince reads a typed local date in either form (ParseDate; the
+// form starts with SinceLayout); its error is a *DateError.
 func (a Actions) ParseSince(since string) (time.Time, error) {
-	t, err := time.ParseInLocation(SinceLayout, strings.TrimSpace(since), a.now().Location())
+	now := a.now()
+	t, _, err := ParseDate(since, now.Location())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %q", ErrBadDate, since)
+		return time.Time{}, &DateError{Field: "since", Rule: DateFormat, Text: strings.TrimSpace(since)}
+	}
+	if t.After(now) {
+		return time.Time{}, &DateError{Field: "since", Rule: DateFuture, Text: strings.TrimSpace(since)}
 	}
 	return t, nil
 }
@@ -84,6 +89,21 @@ func (a Actions) TogglePause(ctx context.Context) (paused bool, err error) {
 	return paused, nil
 }
 
+// ExportName is the file name the save dialog proposes.
+func (a Actions) ExportName() string { return "calls-" + a.now().Format("2006-01-02-150405") + ".csv" }
+
+// ExportTo writes rows to the file the user chose (w, closed here).
+func (a Actions) ExportTo(w io.WriteCloser, rows []Row, t Translate) error {
+	err := WriteCSV(w, rows, t)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
 // ExportCSV writes rows to a new file in the data folder and returns its path.
 func (a Actions) ExportCSV(rows []Row, t Translate) (string, error) {
 	path := filepath.Join(a.B.DataDir(), "calls-"+a.now().Format("2006-01-02-150405")+".csv")
@@ -100,6 +120,16 @@ func (a Actions) ExportCSV(rows []Row, t Translate) (string, error) {
 		return "", fmt.Errorf("export: %w", err)
 	}
 	return path, nil
+}
+
+// DataFolder is the data folder's absolute path (shown when the file
+// manager cannot open it, for the user to open by hand).
+func (a Actions) DataFolder() string {
+	abs, err := filepath.Abs(a.B.DataDir())
+	if err != nil {
+		return a.B.DataDir()
+	}
+	return abs
 }
 
 // OpenDataFolder shows the data folder in the file manager.

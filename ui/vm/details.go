@@ -59,6 +59,7 @@ type AttemptLine struct {
 	Response      string        // TQM's reply
 	Error         string
 	CorrelationID string // TQM's x-correlation-id
+	RetryAt       string // local HH:MM of the next try ("" = none)
 }
 
 // Redact hides secret values in text shown to the user (nil: no-op).
@@ -89,11 +90,14 @@ func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact, t Tra
 	if d.RequestZone == "" {
 		d.RequestZone = mapping.Default().TimeZone
 	}
+	started := make([]time.Time, 0, len(atts))
 	for _, a := range atts {
 		d.Attempts = append(d.Attempts, AttemptLine{Time: a.Started.Local().Format("02.01 15:04:05"),
 			Outcome: a.Outcome, HTTPStatus: a.HTTPStatus, Duration: a.Duration,
 			Response: redact(a.Response), Error: redact(attemptError(a, t)), CorrelationID: a.CorrelationID})
+		started = append(started, a.Started)
 	}
+	retryTimes(d.Attempts, started, call) // attempts.go
 	return d, nil
 }
 

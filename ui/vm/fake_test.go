@@ -242,14 +242,14 @@ func TestActionsOnTheBackend(t *testing.T) {
 	since := []struct {
 		text string
 		ok   bool
-	}{{"24.11.2026 09:30", true}, {" 01.01.2026 00:00 ", true}, {"2026-11-24", false}, {"", false}}
+	}{{"24.11.2026 09:30", true}, {" 01.01.2026 00:00 ", true}, {"2026-11-24", true}, {"26.11.2026 09:00", false}, {"", false}}
 	for _, s := range since {
 		_, err := a.ResendFailedSince(ctx, s.text)
 		if s.ok != (err == nil) || (!s.ok && !errors.Is(err, vm.ErrBadDate)) {
 			t.Errorf("ResendFailedSince(%q): %v", s.text, err)
 		}
 	}
-	if got := f.ResentSince(); len(got) != 2 || !got[0].Equal(time.Date(2026, 11, 24, 9, 30, 0, 0, time.Local)) {
+	if got := f.ResentSince(); len(got) != 3 || !got[0].Equal(time.Date(2026, 11, 24, 9, 30, 0, 0, time.Local)) {
 		t.Errorf("backend got since %v", got)
 	}
 

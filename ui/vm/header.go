@@ -57,6 +57,7 @@ func LoadHeader(ctx context.Context, b Backend) (Header, error) {
 			h.TunnelState = st // no tunnel: the last poll's state
 		}
 	}
+	h.TunnelState = SteadyState(h.TunnelState, h.TunnelKey) // no flip while it retries
 	h.Health = HealthOf(h)
 	return h, nil
 }

@@ -65,6 +65,8 @@ func ReconcileLineOf(res reconcile.Result) ReconcileLine {
 	switch {
 	case res.CredentialsProblem():
 		l.ReasonKey = "reconcile.fail.credentials"
+	case Offline(res.Err):
+		l.ReasonKey = "reconcile.fail.offline" // no network here: not Mango's fault
 	case errors.As(res.Err, &ne), errors.Is(res.Err, context.DeadlineExceeded):
 		l.ReasonKey = "reconcile.fail.network"
 	default:
@@ -81,24 +83,34 @@ func SourceKey(s calls.Source) string {
 	return "ui.source." + string(s)
 }
 
-// ErrBackfillDates: the backfill dialog's dates are not understood.
+// ErrBackfillDates: the backfill dialog's dates are not understood (every
+// *DateError is one).
 var ErrBackfillDates = errors.New("backfill: bad dates")
 
-// ParseBackfill reads the backfill dialog's dates (Moscow time; a date
-// alone as "to" includes that day). to "" means now.
+// ParseBackfill reads the backfill dialog's dates in Moscow time, in either
+// form (ParseDate); a date alone as "to" includes that day, and "to" ""
+// means now. Its error is a *DateError naming the field and the rule.
 func ParseBackfill(fromText, toText string, now time.Time) (from, to time.Time, err error) {
-	from, err = reconcile.ParseTime(fromText, false)
+	msk := calls.Moscow()
+	from, _, err = ParseDate(fromText, msk)
 	if err != nil {
-		return from, to, ErrBackfillDates
+		return from, to, &DateError{Field: "from", Rule: DateFormat, Text: strings.TrimSpace(fromText)}
 	}
 	to = now
 	if strings.TrimSpace(toText) != "" {
-		if to, err = reconcile.ParseTime(toText, true); err != nil {
-			return from, to, ErrBackfillDates
+		var dateOnly bool
+		if to, dateOnly, err = ParseDate(toText, msk); err != nil {
+			return from, to, &DateError{Field: "to", Rule: DateFormat, Text: strings.TrimSpace(toText)}
+		}
+		if dateOnly {
+			to = to.AddDate(0, 0, 1)
 		}
 	}
-	if !from.Before(to) || !from.Before(now) {
-		return from, to, ErrBackfillDates
+	switch {
+	case !from.Before(now):
+		return from, to, &DateError{Field: "from", Rule: DateFuture, Text: strings.TrimSpace(fromText)}
+	case !from.Before(to):
+		return from, to, &DateError{Field: "to", Rule: DateOrder, Text: strings.TrimSpace(toText)}
 	}
 	return from, to, nil
 }
@@ -126,14 +138,50 @@ func ProgressValue(p reconcile.Progress) float64 {
 	return float64(p.ChunksDone) / float64(p.Chunks)
 }
 
-// EveryText writes an interval the way people read it: 15m, 1h, 1h30m.
-func EveryText(d time.Duration) string {
+// EveryText writes an interval in words: «15 минут», «2 часа», «1 час
+// 10 минут» (t renders desk.unit.* with the count; nil: «15m»-like keys).
+func EveryText(d time.Duration, t TranslateData) string {
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case h > 0 && m > 0:
-		return fmt.Sprintf("%dh%dm", h, m)
-	case h > 0:
-		return fmt.Sprintf("%dh", h)
+	word := func(unit string, n int) string {
+		if t == nil {
+			return fmt.Sprintf("%d%s", n, unit[:1])
+		}
+		return t("desk.unit."+unit+"."+PluralForm(n), map[string]any{"N": n})
 	}
-	return fmt.Sprintf("%dm", m)
+	switch {
+	case h > 0 && m > 0 && t == nil:
+		return word("hour", h) + word("minute", m)
+	case h > 0 && m > 0:
+		return word("hour", h) + " " + word("minute", m)
+	case h > 0:
+		return word("hour", h)
+	}
+	return word("minute", m)
+}
+
+// EveryPhrase is the whole «каждые …» phrase of a repeat interval:
+// «каждый час», «каждые 15 минут», «каждые 2 часа».
+func EveryPhrase(d time.Duration, t TranslateData) string {
+	switch d {
+	case time.Hour:
+		return t("desk.every.hour", nil)
+	case time.Minute:
+		return t("desk.every.minute", nil)
+	}
+	return t("desk.every", map[string]any{"Every": EveryText(d, t)})
+}
+
+// PluralForm is the Russian plural form of n: "one" (1, 21), "few" (2–4,
+// 22–24), "many" (5–20, 25…). English texts use "one" and the others alike.
+func PluralForm(n int) string {
+	n %= 100
+	switch {
+	case n >= 11 && n <= 14:
+		return "many"
+	case n%10 == 1:
+		return "one"
+	case n%10 >= 2 && n%10 <= 4:
+		return "few"
+	}
+	return "many"
 }

@@ -58,7 +58,8 @@ func TestParseBackfill(t *testing.T) {
 		{"2026-03-01 10:00:00", "2026-03-01 11:00:00", true},
 		{"2026-03-31", "2026-03-01", false},
 		{"2026-07-01", "", false},
-		{"1.3.2026", "2026-03-31", false},
+		{"1.3.2026", "2026-03-31", true},
+		{"1.13.2026", "2026-03-31", false},
 	} {
 		_, _, err := ParseBackfill(tc.from, tc.to, now)
 		if (err == nil) != tc.ok {
@@ -84,7 +85,7 @@ func TestRowSource(t *testing.T) {
 
 func TestEveryText(t *testing.T) {
 	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", time.Hour: "1h", 70 * time.Minute: "1h10m", 2 * time.Hour: "2h"} {
-		if got := EveryText(d); got != want {
+		if got := EveryText(d, nil); got != want {
 			t.Errorf("EveryText(%s) = %q, want %q", d, got, want)
 		}
 	}
