@@ -62,7 +62,7 @@ func TestWizardExplanationContrast(t *testing.T) {
 	}{{"light", theme.VariantLight}, {"dark", theme.VariantDark}} {
 		t.Run(tc.name, func(t *testing.T) {
 			z, _, _ := newTestWizard(t)
-			z.u.app.Settings().SetTheme(variantTheme{newReadableTheme(theme.DefaultTheme()), tc.variant})
+			z.u.app.Settings().SetTheme(variantTheme{theme.DefaultTheme(), tc.variant})
 			z.w.Resize(fyne.NewSize(760, 560))
 			for i := range z.steps {
 				z.show(i)
