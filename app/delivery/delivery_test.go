@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
 )
@@ -124,20 +125,17 @@ func (h *harness) add(t *testing.T, id string, extra map[string]string) int64 {
 
 func (h *harness) waitStatus(t *testing.T, row int64, status calls.Status) calls.Call {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := h.st.Get(context.Background(), row)
-		if err != nil {
+	var c calls.Call
+	if !clocktest.Poll(context.Background(), clocktest.Patience, func() bool {
+		var err error
+		if c, err = h.st.Get(context.Background(), row); err != nil {
 			t.Fatal(err)
 		}
-		if c.Status == status {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %d is %q (%s), want %q", row, c.Status, c.LastError, status)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return c.Status == status
+	}) {
+		t.Fatalf("call %d is %q (%s), want %q", row, c.Status, c.LastError, status)
 	}
+	return c
 }
 
 func TestDeliveryOutcomes(t *testing.T) {
@@ -229,13 +227,7 @@ func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
 	h.sender.script["K1"] = []calls.Result{{Outcome: calls.OutcomePaused, HTTPStatus: 401}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
 	row := h.add(t, "K1", nil)
 	h.start()
-	deadline := time.Now().Add(5 * time.Second)
-	for !h.w.Paused() {
-		if time.Now().After(deadline) {
-			t.Fatal("delivery did not pause on 401")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "delivery pausing on 401", h.w.Paused)
 	c := h.waitStatus(t, row, calls.StatusQueued)
 	if c.Attempts != 0 {
 		t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
@@ -248,6 +240,9 @@ func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
 	}
 	// Paused: new calls are stored but not sent.
 	row2 := h.add(t, "K2", nil)
+	// A check that something does NOT happen: no signal says "the worker
+	// chose not to send" (a paused worker waits, it does not look), so it
+	// is given time to misbehave.
 	time.Sleep(100 * time.Millisecond)
 	if n := h.sender.count("K2"); n != 0 {
 		t.Fatalf("sent %d times while paused", n)
@@ -276,19 +271,11 @@ func TestRateIsSmooth(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	clocktest.Eventually(t, "10 calls sent", func() bool {
 		sender.mu.Lock()
-		n := len(sender.sent)
-		sender.mu.Unlock()
-		if n == 10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of 10 sent", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer sender.mu.Unlock()
+		return len(sender.sent) == 10
+	})
 	cancel()
 	<-done
 	interval := time.Duration(float64(time.Second) / rate)
