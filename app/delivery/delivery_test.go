@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
@@ -71,7 +73,14 @@ type harness struct {
 
 func newHarness(t *testing.T, schedule calls.Schedule) *harness {
 	t.Helper()
-	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	return newHarnessAt(t, schedule, nil)
+}
+
+// newHarnessAt is newHarness with the worker and the store reading the
+// time from now (nil: the wall clock).
+func newHarnessAt(t *testing.T, schedule calls.Schedule, now func() time.Time) *harness {
+	t.Helper()
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{Clock: clock.Reading(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +89,7 @@ func newHarness(t *testing.T, schedule calls.Schedule) *harness {
 	h.w = New(Config{
 		Outbox: st, Pauses: st, Stuck: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: func() bool { return true },
 		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
+		Now:     now,
 		OnIncident: func(kind string, open bool, _ string) {
 			h.mu.Lock()
 			h.incident[kind] = open
@@ -222,34 +232,39 @@ func TestDeliveryOutcomes(t *testing.T) {
 	}
 }
 
+// Under synctest: the database is real, the time fake, and synctest.Wait
+// says when the paused worker has done all it would.
 func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
-	h := newHarness(t, nil)
-	h.sender.script["K1"] = []calls.Result{{Outcome: calls.OutcomePaused, HTTPStatus: 401}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
-	row := h.add(t, "K1", nil)
-	h.start()
-	clocktest.Eventually(t, "delivery pausing on 401", h.w.Paused)
-	c := h.waitStatus(t, row, calls.StatusQueued)
-	if c.Attempts != 0 {
-		t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
-	}
-	h.mu.Lock()
-	open := h.incident[IncidentKeyRejected]
-	h.mu.Unlock()
-	if !open {
-		t.Error("no 'TQM key rejected' incident")
-	}
-	// Paused: new calls are stored but not sent.
-	row2 := h.add(t, "K2", nil)
-	// A check that something does NOT happen: no signal says "the worker
-	// chose not to send" (a paused worker waits, it does not look), so it
-	// is given time to misbehave.
-	time.Sleep(100 * time.Millisecond)
-	if n := h.sender.count("K2"); n != 0 {
-		t.Fatalf("sent %d times while paused", n)
-	}
-	h.w.SetPaused(false)
-	h.waitStatus(t, row, calls.StatusDelivered)
-	h.waitStatus(t, row2, calls.StatusDelivered)
+	synctest.Test(t, func(t *testing.T) {
+		// The bubble's fake time starts in 2000: the calls' 2026 dates must
+		// not be in the future.
+		h := newHarnessAt(t, nil, func() time.Time { return time.Now().AddDate(27, 0, 0) })
+		h.sender.script["K1"] = []calls.Result{{Outcome: calls.OutcomePaused, HTTPStatus: 401}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
+		row := h.add(t, "K1", nil)
+		h.start()
+		clocktest.Eventually(t, "delivery pausing on 401", h.w.Paused)
+		c := h.waitStatus(t, row, calls.StatusQueued)
+		if c.Attempts != 0 {
+			t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
+		}
+		h.mu.Lock()
+		open := h.incident[IncidentKeyRejected]
+		h.mu.Unlock()
+		if !open {
+			t.Error("no 'TQM key rejected' incident")
+		}
+		// Paused: new calls are stored but not sent.
+		// synctest.Wait: every goroutine (the woken worker too) has done all it
+		// could.
+		row2 := h.add(t, "K2", nil)
+		synctest.Wait()
+		if n := h.sender.count("K2"); n != 0 {
+			t.Fatalf("sent %d times while paused", n)
+		}
+		h.w.SetPaused(false)
+		h.waitStatus(t, row, calls.StatusDelivered)
+		h.waitStatus(t, row2, calls.StatusDelivered)
+	})
 }
 
 func TestRateIsSmooth(t *testing.T) {

@@ -35,12 +35,18 @@ func Within(t testing.TB, d time.Duration, what string, cond func() bool) {
 // Poll looks at cond every Every until it holds (true), d passes or ctx
 // ends (false). For helpers that report a failure their own way.
 func Poll(ctx context.Context, d time.Duration, cond func() bool) bool {
+	return PollEvery(ctx, d, Every, cond)
+}
+
+// PollEvery is Poll looking every `every` (benchmarks that must not load
+// the machine they measure).
+func PollEvery(ctx context.Context, d, every time.Duration, cond func() bool) bool {
 	if cond() {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	tick := time.NewTicker(Every)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
