@@ -122,6 +122,8 @@ func benchBackfill(b *testing.B) {
 	}
 	var srows []vpbx.StatsRow
 	for ready := false; !ready; {
+		// Mango's rule, enforced by the fake: stats/result at most every 5 s;
+		// nothing signals "ready" but asking.
 		time.Sleep(reconcile.DefaultPollEvery)
 		if srows, ready, err = vc.StatsResult(ctx, key); err != nil {
 			b.Fatal(err)
