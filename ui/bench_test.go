@@ -102,7 +102,7 @@ func idle(b *testing.B, settle, window time.Duration, bin string, args ...string
 	}()
 	time.Sleep(settle) // the window opens and the first reload settles
 	t0, c0 := time.Now(), cpuTicks(b, cmd.Process.Pid)
-	time.Sleep(window)
+	time.Sleep(window) // the measurement is "CPU over this span", not a wait for an event
 	t1, c1 := time.Now(), cpuTicks(b, cmd.Process.Pid)
 	const hz = 100 // USER_HZ on Linux
 	cpuPct = float64(c1-c0) / hz / t1.Sub(t0).Seconds() * 100
