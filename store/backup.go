@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"mangotqm/app/clock"
 )
 
 // Backups: consistent copies of the database made with VACUUM INTO (a
@@ -34,7 +32,7 @@ func BackupDir(dataDir string) string { return filepath.Join(dataDir, BackupDirN
 // Backup writes a consistent copy of the database into dir (created 0700),
 // keeps the newest KeepBackups copies there and returns the new file.
 func (s *Store) Backup(ctx context.Context, dir string) (string, error) {
-	return backupTo(ctx, s.r, dir, s.now(), "")
+	return backupTo(ctx, s.r, dir, s.clock.Now(), "")
 }
 
 func backupTo(ctx context.Context, db *sql.DB, dir string, now time.Time, label string) (string, error) {
@@ -154,10 +152,10 @@ func (s *Store) RunBackupsReport(ctx context.Context, dir string, every time.Dur
 		wait := time.Duration(0)
 		if newest := newestBackup(dir); newest != "" {
 			if fi, err := os.Stat(newest); err == nil {
-				wait = every - s.now().Sub(fi.ModTime())
+				wait = every - s.clock.Now().Sub(fi.ModTime())
 			}
 		}
-		if clock.Sleep(ctx, wait) != nil {
+		if s.clock.Sleep(ctx, wait) != nil {
 			return
 		}
 		path, err := s.Backup(ctx, dir)
@@ -167,7 +165,7 @@ func (s *Store) RunBackupsReport(ctx context.Context, dir string, every time.Dur
 		if err != nil {
 			log.Error("database backup failed; trying again in an hour", "err", err)
 			report(err)
-			if clock.Sleep(ctx, time.Hour) != nil {
+			if s.clock.Sleep(ctx, time.Hour) != nil {
 				return
 			}
 			continue

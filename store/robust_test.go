@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 
 	"github.com/pressly/goose/v3"
 )
@@ -293,7 +294,7 @@ func TestFailedBatchSparesHealthyWebhooks(t *testing.T) {
 	// Every webhook is on its way while the writer is held: the committer
 	// holds some in its blocked batch, the rest wait in the queue; either
 	// way they share batches with the poisoned one.
-	waitUntil(t, "webhooks queued behind the held writer", func() bool {
+	clocktest.Eventually(t, "webhooks queued behind the held writer", func() bool {
 		return entered.Load() == n
 	})
 	release()
@@ -311,17 +312,6 @@ func TestFailedBatchSparesHealthyWebhooks(t *testing.T) {
 	}
 	if list, _ := st.List(ctx, calls.Filter{}); len(list) != n-1 {
 		t.Fatalf("%d stored, want %d", len(list), n-1)
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -368,8 +358,8 @@ func TestDatabaseDeletedWhileRunning(t *testing.T) {
 func TestBackupKeepsSevenAndRestoreRefusesWhileOpen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	clock := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	st, err := Open(ctx, dir, Options{Now: func() time.Time { return clock }})
+	clk := clocktest.NewManual(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	st, err := Open(ctx, dir, Options{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +373,7 @@ func TestBackupKeepsSevenAndRestoreRefusesWhileOpen(t *testing.T) {
 		if i == 0 {
 			first = p
 		}
-		clock = clock.Add(24 * time.Hour)
+		clk.Advance(24 * time.Hour)
 	}
 	list := Backups(BackupDir(dir))
 	if len(list) != KeepBackups || exists(first) {
@@ -435,7 +425,7 @@ func TestRunBackupsBacksUpAtOnceWhenNoneIsRecent(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { st.RunBackups(ctx, dir, time.Hour, nil); close(done) }()
-	waitUntil(t, "the first backup", func() bool { return len(Backups(dir)) == 1 })
+	clocktest.Eventually(t, "the first backup", func() bool { return len(Backups(dir)) == 1 })
 	cancel()
 	<-done
 }
@@ -490,13 +480,13 @@ func TestUpgradeBacksUpAndKeepsAKeyRejection(t *testing.T) {
 
 func TestPauseSaveLoad(t *testing.T) {
 	ctx := context.Background()
-	clock := time.UnixMilli(1_000_000)
-	st := openTest(t, Options{Now: func() time.Time { return clock }})
-	tick := func() { clock = clock.Add(time.Millisecond) }
+	clk := clocktest.NewManual(time.UnixMilli(1_000_000))
+	st := openTest(t, Options{Clock: clk})
+	tick := func() { clk.Advance(time.Millisecond) }
 	if p, err := st.LoadPause(ctx); err != nil || p.Paused {
 		t.Fatalf("fresh: %+v %v", p, err)
 	}
-	want := Pause{Paused: true, Reason: PauseByKeyRejected, KeyFingerprint: "abc", HTTPStatus: 401, Since: clock.UTC()}
+	want := Pause{Paused: true, Reason: PauseByKeyRejected, KeyFingerprint: "abc", HTTPStatus: 401, Since: clk.Now().UTC()}
 	if err := st.SavePause(ctx, want); err != nil {
 		t.Fatal(err)
 	}
@@ -530,8 +520,8 @@ func TestPauseSaveLoad(t *testing.T) {
 
 func TestStuckSendingIsRequeuedAndResendable(t *testing.T) {
 	ctx := context.Background()
-	clock := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	st := openTest(t, Options{Now: func() time.Time { return clock }})
+	clk := clocktest.NewManual(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	st := openTest(t, Options{Clock: clk})
 	for _, id := range []string{"A", "B"} {
 		if _, err := st.Intake(ctx, NewCall{Source: "calltracking", CallID: id, Raw: "{}"}); err != nil {
 			t.Fatal(err)
@@ -542,7 +532,7 @@ func TestStuckSendingIsRequeuedAndResendable(t *testing.T) {
 	if err := st.Resend(ctx, a.ID); !errors.Is(err, calls.ErrNotResendable) {
 		t.Fatalf("resend of a call being sent: %v", err)
 	}
-	clock = clock.Add(SendingStaleAfter + time.Second)
+	clk.Advance(SendingStaleAfter + time.Second)
 	if err := st.Resend(ctx, a.ID); err != nil {
 		t.Fatalf("resend of a stuck call: %v", err)
 	}
@@ -550,7 +540,7 @@ func TestStuckSendingIsRequeuedAndResendable(t *testing.T) {
 	if got.Status != calls.StatusQueued || !got.OutcomeUnknown {
 		t.Fatalf("resent stuck call %+v", got)
 	}
-	ids, err := st.RequeueStuck(ctx, clock.Add(-SendingStaleAfter), func(row int64) bool { return false })
+	ids, err := st.RequeueStuck(ctx, clk.Now().Add(-SendingStaleAfter), func(row int64) bool { return false })
 	if err != nil || len(ids) != 1 || ids[0] != b.ID {
 		t.Fatalf("requeued %v %v, want [%d]", ids, err, b.ID)
 	}
@@ -562,8 +552,8 @@ func TestStuckSendingIsRequeuedAndResendable(t *testing.T) {
 	}
 	// A call still in flight here is left alone.
 	c, _, _ := st.Claim(ctx)
-	clock = clock.Add(SendingStaleAfter + time.Second)
-	if ids, _ := st.RequeueStuck(ctx, clock.Add(-SendingStaleAfter), func(row int64) bool { return row == c.ID }); len(ids) != 0 {
+	clk.Advance(SendingStaleAfter + time.Second)
+	if ids, _ := st.RequeueStuck(ctx, clk.Now().Add(-SendingStaleAfter), func(row int64) bool { return row == c.ID }); len(ids) != 0 {
 		t.Fatalf("requeued an in-flight call: %v", ids)
 	}
 }

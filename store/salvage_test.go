@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 )
 
 // tickingClock advances a second at every reading (updated_at differs
@@ -216,7 +217,7 @@ func TestSalvageRefusesWhileOpen(t *testing.T) {
 func TestRestoreCarriesOverTheReplacedCalls(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := Open(ctx, dir, Options{Now: tickingClock(time.Now().Add(-time.Hour))})
+	st, err := Open(ctx, dir, Options{Clock: clock.Reading(tickingClock(time.Now().Add(-time.Hour)))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,8 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
+
+	"mangotqm/app/clock"
 )
 
 //go:embed migrations/*.sql
@@ -37,8 +39,9 @@ type Options struct {
 	// NoGroupCommit makes every intake its own transaction (the naive
 	// baseline measured by the benchmarks).
 	NoGroupCommit bool
-	// Now overrides the clock (tests).
-	Now func() time.Time
+	// Clock tells the time and waits (default clock.Real; tests pass a
+	// clocktest.Manual).
+	Clock clock.Clock
 	// MustExist refuses to create a database (read-only commands).
 	MustExist bool
 	// OnFault is told when writes start failing (disk full, I/O error,
@@ -51,10 +54,10 @@ type Options struct {
 
 // Store is the database handle. It is safe for concurrent use.
 type Store struct {
-	path string
-	w    *sql.DB // single writer connection
-	r    *sql.DB // read-only pool
-	now  func() time.Time
+	path  string
+	w     *sql.DB // single writer connection
+	r     *sql.DB // read-only pool
+	clock clock.Clock
 
 	intake    chan intakeReq
 	noGroup   bool
@@ -88,10 +91,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 }
 
 func open(ctx context.Context, dir string, opt Options) (*Store, error) {
-	now := time.Now
-	if opt.Now != nil {
-		now = opt.Now
-	}
+	clk := clock.Or(opt.Clock)
+	now := clk.Now
 	path := filepath.Join(dir, FileName)
 	created, err := checkExisting(dir, path, opt.MustExist)
 	if err != nil {
@@ -160,7 +161,7 @@ func open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		path:    path,
 		w:       w,
 		r:       r,
-		now:     now,
+		clock:   clk,
 		intake:  make(chan intakeReq, 1024),
 		noGroup: opt.NoGroupCommit,
 		health:  h,
@@ -252,7 +253,7 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 
 func (s *Store) ms(t time.Time) int64 { return t.UnixMilli() }
 
-func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
+func (s *Store) nowMS() int64 { return s.clock.Now().UnixMilli() }
 
 func fromMS(v sql.NullInt64) time.Time {
 	if !v.Valid {

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jpillora/backoff"
 	"golang.ngrok.com/ngrok/v2"
 
 	"mangotqm/app/clock"
@@ -42,6 +41,8 @@ type NgrokConfig struct {
 	Version string
 	// AgentOptions are extra ngrok agent options (proxy, TLS, dialer…).
 	AgentOptions []ngrok.AgentOption
+	// Clock stamps the states and times the waits (default clock.Real).
+	Clock clock.Clock
 }
 
 const (
@@ -121,10 +122,11 @@ func NewNgrok(cfg NgrokConfig, logger *slog.Logger) *Ngrok {
 		cfg.Version = "dev"
 	}
 	cfg.Authtoken = strings.TrimSpace(cfg.Authtoken)
+	cfg.Clock = clock.Or(cfg.Clock)
 	n := &Ngrok{
 		cfg:         cfg,
 		log:         logger.With("component", "tunnel.ngrok"),
-		states:      hub.New(Status{State: Connecting, Since: time.Now()}),
+		states:      hub.New(Status{State: Connecting, Since: cfg.Clock.Now()}),
 		done:        make(chan struct{}),
 		attemptDone: make(chan struct{}),
 	}
@@ -249,7 +251,7 @@ func (n *Ngrok) Close() error {
 	if started {
 		select {
 		case <-n.done:
-		case <-time.After(2*closeTimeout + time.Second):
+		case <-n.cfg.Clock.After(2*closeTimeout + time.Second):
 			n.log.Warn("ngrok tunnel: background work did not stop in time")
 		}
 	}
@@ -257,318 +259,6 @@ func (n *Ngrok) Close() error {
 	n.publishLocked(Status{State: Offline, MessageKey: KeyClosed})
 	n.mu.Unlock()
 	return nil
-}
-
-// supervise runs attempts until Close.
-func (n *Ngrok) supervise() {
-	defer close(n.done)
-	// Exponential from RetryMin to RetryMax, with jitter so that many
-	// offices behind one outage do not reconnect in step.
-	bo := &backoff.Backoff{Min: n.cfg.RetryMin, Max: n.cfg.RetryMax, Factor: 2, Jitter: true}
-	for n.life.Err() == nil {
-		n.mu.Lock()
-		if n.phase == phaseClosed {
-			n.mu.Unlock()
-			return
-		}
-		n.phase = phaseAttempting
-		n.sdkFails = 0
-		n.attemptErr = nil
-		// While it tries again, the reason of the last failure stays
-		// known: the window keeps showing it.
-		next := Status{State: Connecting}
-		if n.lastErr != nil {
-			next.Code, next.MessageKey = Explain(n.lastErr)
-			next.Detail = n.lastErr.Error()
-		}
-		n.publishLocked(next)
-		n.mu.Unlock()
-
-		ep, ag, stop, err := n.attempt()
-		if err != nil {
-			if n.life.Err() != nil {
-				return
-			}
-			code, key := Explain(err)
-			wait := bo.Duration()
-			if needsAdmin[key] {
-				wait = n.cfg.RetryMax
-			}
-			n.log.Warn("ngrok tunnel: could not go online; will retry",
-				"code", code, "message", key, "retry_in", wait, "err", n.redact(err.Error()))
-			n.mu.Lock()
-			if n.phase == phaseClosed {
-				n.mu.Unlock()
-				return
-			}
-			n.phase = phaseWaiting
-			n.lastErr = err
-			n.publishLocked(Status{State: Offline, Code: code, MessageKey: key,
-				Detail: err.Error(), NextRetry: time.Now().Add(wait)})
-			n.attemptFinishedLocked()
-			n.mu.Unlock()
-			if !n.sleep(wait) {
-				return
-			}
-			continue
-		}
-
-		bo.Reset()
-		u := ep.URL().String()
-		lost := make(chan struct{})
-		n.mu.Lock()
-		if n.phase == phaseClosed {
-			n.mu.Unlock()
-			n.teardown(ep, ag, stop)
-			return
-		}
-		n.phase = phaseOnline
-		n.url = strings.TrimRight(u, "/")
-		n.ep = ep
-		n.lost, n.lostOnce = lost, &sync.Once{}
-		n.lastErr = nil
-		n.publishLocked(Status{State: Online, URL: n.url})
-		n.attemptFinishedLocked()
-		n.mu.Unlock()
-		n.relay.set(ep)
-		n.log.Info("ngrok tunnel online", "url", u)
-
-		select {
-		case <-n.life.Done():
-		case <-ep.Done():
-		case <-lost:
-		}
-		n.relay.drop(ep)
-		n.teardown(ep, ag, stop)
-		if n.life.Err() != nil {
-			return
-		}
-		n.log.Warn("ngrok tunnel: endpoint lost; starting again")
-		n.mu.Lock()
-		if n.phase == phaseClosed {
-			n.mu.Unlock()
-			return
-		}
-		n.phase = phaseWaiting
-		n.ep = nil
-		n.lastErr = errors.New("ngrok endpoint closed")
-		wait := bo.Duration()
-		n.publishLocked(Status{State: Offline, MessageKey: KeyLost, NextRetry: time.Now().Add(wait)})
-		n.mu.Unlock()
-		if !n.sleep(wait) {
-			return
-		}
-	}
-}
-
-// attempt creates an agent and binds the endpoint, bounded by StartTimeout.
-// On success the caller owns ep, ag and stop (which ends the session).
-func (n *Ngrok) attempt() (ngrok.EndpointListener, ngrok.Agent, context.CancelFunc, error) {
-	// The session lives as long as this context: ngrok-go keeps using the
-	// context given to Connect for its reconnect loop, so it must not be a
-	// timeout context. The attempt is bounded by a timer instead.
-	ctx, cancel := context.WithCancel(n.life)
-	abort := make(chan error, 1)
-	n.mu.Lock()
-	n.gen++
-	gen := n.gen
-	n.abort = abort
-	n.mu.Unlock()
-
-	opts := []ngrok.AgentOption{
-		ngrok.WithAuthtoken(n.cfg.Authtoken),
-		ngrok.WithClientInfo("mangotqm", n.cfg.Version),
-		ngrok.WithLogger(n.log),
-		ngrok.WithEventHandler(func(e ngrok.Event) { n.onEvent(gen, e) }),
-	}
-	if n.cfg.ConnectURL != "" {
-		opts = append(opts, ngrok.WithAgentConnectURL(n.cfg.ConnectURL))
-	}
-	opts = append(opts, n.cfg.AgentOptions...)
-	ag, err := ngrok.NewAgent(opts...)
-	if err != nil {
-		cancel()
-		return nil, nil, nil, fmt.Errorf("create ngrok agent: %w", err)
-	}
-	var epOpts []ngrok.EndpointOption
-	if n.cfg.URL != "" {
-		epOpts = append(epOpts, ngrok.WithURL(n.cfg.URL))
-	}
-	if n.policy != "" {
-		epOpts = append(epOpts, ngrok.WithTrafficPolicy(n.policy))
-	}
-	epOpts = append(epOpts, ngrok.WithDescription("mangotqm webhook receiver"))
-
-	type result struct {
-		ep  ngrok.EndpointListener
-		err error
-	}
-	results := make(chan result, 1)
-	go func() {
-		ep, err := ag.Listen(ctx, epOpts...)
-		results <- result{ep, err}
-	}()
-	timer := time.NewTimer(n.cfg.StartTimeout)
-	defer timer.Stop()
-
-	var fail error
-	select {
-	case r := <-results:
-		if r.err == nil {
-			return r.ep, ag, cancel, nil
-		}
-		fail = r.err
-	case <-timer.C:
-		fail = fmt.Errorf("%w (%s)", ErrNoAnswer, n.cfg.StartTimeout)
-	case err := <-abort:
-		fail = err
-	case <-n.life.Done():
-		fail = ErrClosed
-	}
-
-	// Give up on this attempt: ignore its events, end its session.
-	n.mu.Lock()
-	if n.gen == gen {
-		n.gen++
-	}
-	last := n.attemptErr
-	n.mu.Unlock()
-	cancel()
-	go bounded(closeTimeout, func() { _ = ag.Disconnect() })
-	select {
-	case r := <-results:
-		if r.ep != nil {
-			bounded(closeTimeout, func() { _ = r.ep.Close() })
-		}
-	case <-time.After(closeTimeout):
-		n.log.Warn("ngrok tunnel: Listen did not return after cancel")
-	}
-	if errors.Is(fail, ErrNoAnswer) && last != nil {
-		fail = errors.Join(fail, last) // say why (dial error, auth error…)
-	}
-	return nil, nil, nil, fail
-}
-
-// teardown unbinds the endpoint (bounded), then ends the session.
-func (n *Ngrok) teardown(ep ngrok.EndpointListener, ag ngrok.Agent, stop context.CancelFunc) {
-	n.mu.Lock()
-	n.gen++
-	n.ep = nil
-	n.mu.Unlock()
-	bounded(closeTimeout, func() { _ = ep.Close() })
-	bounded(closeTimeout, func() { _ = ag.Disconnect() })
-	stop()
-}
-
-// onEvent translates ngrok-go events into states. ngrok-go calls it on its own
-// goroutine and it must not block: it only takes n.mu briefly and publishes
-// into the hub, which queues.
-func (n *Ngrok) onEvent(gen uint64, e ngrok.Event) {
-	switch ev := e.(type) {
-	case *ngrok.EventAgentConnectSucceeded:
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		if gen != n.gen {
-			return
-		}
-		n.sdkFails = 0
-		if n.phase == phaseReconnecting {
-			// ngrok-go re-binds the endpoint before it reports a reconnect.
-			n.phase = phaseOnline
-			n.lastErr = nil
-			n.publishLocked(Status{State: Online, URL: n.url})
-		}
-	case *ngrok.EventAgentDisconnected:
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		if gen != n.gen {
-			return
-		}
-		if ev.Error == nil { // ngrok-go stopped reconnecting
-			if n.phase == phaseOnline || n.phase == phaseReconnecting {
-				n.lostOnce.Do(func() { close(n.lost) })
-			}
-			return
-		}
-		code, key := Explain(ev.Error)
-		if code == "" && errors.Is(ev.Error, context.Canceled) {
-			return // our own cancel
-		}
-		n.sdkFails++
-		switch n.phase {
-		case phaseAttempting:
-			n.lastErr, n.attemptErr = ev.Error, ev.Error
-			if cur := n.states.Current(); cur.MessageKey != key || cur.Code != code {
-				n.publishLocked(Status{State: Connecting, Code: code, MessageKey: key, Detail: ev.Error.Error()})
-			}
-			if needsAdmin[key] {
-				select {
-				case n.abort <- ev.Error:
-				default:
-				}
-			}
-		case phaseOnline, phaseReconnecting:
-			if code == "" && key == KeyUnknown {
-				key = KeyLost
-			}
-			n.phase = phaseReconnecting
-			n.lastErr = ev.Error
-			wait := min(sdkBackoffMin<<min(n.sdkFails-1, 10), sdkBackoffMax)
-			n.publishLocked(Status{State: Offline, Code: code, MessageKey: key,
-				Detail: ev.Error.Error(), NextRetry: time.Now().Add(wait)})
-		}
-	}
-}
-
-// endpointDead is called by the relay when the current endpoint's Accept fails.
-func (n *Ngrok) endpointDead(ln net.Listener) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.ep == ln && n.lostOnce != nil {
-		n.lostOnce.Do(func() { close(n.lost) })
-	}
-}
-
-// publishLocked publishes s (n.mu held). A repeated state keeps its Since,
-// so the UI can say "down since…"; Detail never holds the authtoken.
-func (n *Ngrok) publishLocked(s Status) {
-	now := time.Now()
-	s.Since = now
-	if cur := n.states.Current(); cur.State == s.State && s.MessageKey != KeyClosed {
-		s.Since = cur.Since
-	}
-	s.Detail = n.redact(s.Detail)
-	n.states.Publish(s)
-}
-
-func (n *Ngrok) attemptFinishedLocked() {
-	close(n.attemptDone)
-	n.attemptDone = make(chan struct{})
-}
-
-func (n *Ngrok) redact(s string) string {
-	if n.cfg.Authtoken == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, n.cfg.Authtoken, "[authtoken]")
-}
-
-// sleep waits d or until Close; false means closed.
-func (n *Ngrok) sleep(d time.Duration) bool { return clock.Sleep(n.life, d) == nil }
-
-// bounded runs f and waits for it at most d (f keeps running if late).
-func bounded(d time.Duration, f func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-	}
 }
 
 var _ Tunnel = (*Ngrok)(nil)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.ngrok.com/ngrok/v2"
+
+	"mangotqm/app/clock/clocktest"
 )
 
 // lockedBuffer is a goroutine-safe log sink.
@@ -49,18 +51,10 @@ func closedLoopbackAddr(t *testing.T) string {
 // settleGoroutines waits until the goroutine count is back to base.
 func settleGoroutines(t *testing.T, base int, d time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= base {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !clocktest.Poll(context.Background(), d, func() bool { return runtime.NumGoroutine() <= base }) {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), base, buf)
 	}
 }
 

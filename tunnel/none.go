@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mangotqm/app/hub"
 	"net"
 	"sync"
-	"time"
+
+	"mangotqm/app/clock"
+	"mangotqm/app/hub"
 )
 
 // None listens on a local address; the public URL is http://<addr> (or the
@@ -18,6 +19,8 @@ type None struct {
 	// Allow, when set, answers only its source addresses (own address with
 	// Mango's published addresses).
 	Allow *AllowList
+	// Clock stamps the states (default clock.Real).
+	Clock clock.Clock
 
 	states *hub.Hub[Status]
 	mu     sync.Mutex
@@ -27,7 +30,7 @@ type None struct {
 // NewNone returns a local-listener tunnel.
 func NewNone(addr, publicURL string) *None {
 	return &None{Addr: addr, PublicURL: publicURL,
-		states: hub.New(Status{State: Connecting, Since: time.Now()})}
+		states: hub.New(Status{State: Connecting, Since: clock.Real{}.Now()})}
 }
 
 // Start implements Tunnel.
@@ -35,7 +38,7 @@ func (n *None) Start(ctx context.Context) (net.Listener, string, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", n.Addr)
 	if err != nil {
-		n.states.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.local.listen_failed",
+		n.states.Publish(Status{State: Offline, Since: clock.Or(n.Clock).Now(), MessageKey: "tunnel.local.listen_failed",
 			Detail: err.Error()})
 		return nil, "", fmt.Errorf("listen on %s: %w", n.Addr, err)
 	}
@@ -49,7 +52,7 @@ func (n *None) Start(ctx context.Context) (net.Listener, string, error) {
 	if url == "" {
 		url = "http://" + ln.Addr().String()
 	}
-	n.states.Publish(Status{State: Online, URL: url, Since: time.Now()})
+	n.states.Publish(Status{State: Online, URL: url, Since: clock.Or(n.Clock).Now()})
 	return ln, url, nil
 }
 
@@ -59,7 +62,7 @@ func (n *None) Close() error {
 	ln := n.ln
 	n.ln = nil
 	n.mu.Unlock()
-	n.states.Publish(Status{State: Offline, Since: time.Now(), MessageKey: "tunnel.closed"})
+	n.states.Publish(Status{State: Offline, Since: clock.Or(n.Clock).Now(), MessageKey: "tunnel.closed"})
 	if ln == nil {
 		return nil
 	}

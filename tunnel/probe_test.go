@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"mangotqm/app/clock/clocktest"
 )
 
 type incident struct {
@@ -130,13 +132,7 @@ func TestProberRunEveryFewMilliseconds(t *testing.T) {
 	// A few more healthy probes (counted by the server, not waited out by
 	// the clock) must raise no new incident.
 	after := hits.Load()
-	deadline := time.Now().Add(5 * time.Second)
-	for hits.Load() < after+3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d more probes within 5 s", hits.Load()-after)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	clocktest.Eventually(t, "3 more probes", func() bool { return hits.Load() >= after+3 })
 	cancel()
 	if err := <-runErr; err != context.Canceled {
 		t.Fatalf("Run returned %v, want context.Canceled", err)

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"mangotqm/app/clock/clocktest"
 )
 
 func TestRelayServesAcrossEndpointReplacement(t *testing.T) {
@@ -49,13 +51,7 @@ func TestRelayServesAcrossEndpointReplacement(t *testing.T) {
 
 	// The endpoint dies (ngrok closed it): the server keeps running.
 	_ = ep1.Close()
-	deadline := time.Now().Add(2 * time.Second)
-	for dead.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("onDead not called")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "onDead called", func() bool { return dead.Load() > 0 })
 	select {
 	case err := <-served:
 		t.Fatalf("Serve returned while the tunnel was down: %v", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/store"
 )
 
@@ -158,12 +159,12 @@ func launch(b *testing.B, bin string, args ...string) (pid int, stop func()) {
 // same window (so the machine's other load weighs on both alike): their
 // resident memory (MB) and CPU use (% of one core).
 func idle(b *testing.B, settle, window time.Duration, pids ...int) (rssMB, cpuPct []float64) {
-	time.Sleep(settle)
+	time.Sleep(settle) // the windows open and settle: a span of time, no event marks its end
 	t0, c0 := time.Now(), make([]int64, len(pids))
 	for i, pid := range pids {
 		c0[i] = cpuTicks(b, pid)
 	}
-	time.Sleep(window)
+	time.Sleep(window) // the measurement is "CPU over this span", not a wait for an event
 	t1 := time.Now()
 	const hz = 100 // USER_HZ on Linux
 	for i, pid := range pids {
@@ -177,8 +178,8 @@ func idle(b *testing.B, settle, window time.Duration, pids ...int) (rssMB, cpuPc
 // (xwininfo; the name's non-ASCII part may be shown escaped) and returns
 // the time since t.
 func windowAfter(b *testing.B, t time.Time, title string) time.Duration {
-	deadline := t.Add(30 * time.Second)
-	for {
+	var shown time.Duration
+	viewable := func() bool {
 		tree, _ := exec.Command("xwininfo", "-root", "-tree").Output()
 		for _, line := range strings.Split(string(tree), "\n") {
 			f := strings.Fields(line)
@@ -186,14 +187,16 @@ func windowAfter(b *testing.B, t time.Time, title string) time.Duration {
 				continue
 			}
 			if out, err := exec.Command("xwininfo", "-id", f[0]).Output(); err == nil && strings.Contains(string(out), "IsViewable") {
-				return time.Since(t)
+				shown = time.Since(t)
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("no window %q within 30 s", title)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false
 	}
+	if !clocktest.PollEvery(context.Background(), time.Until(t.Add(30*time.Second)), 20*time.Millisecond, viewable) {
+		b.Fatalf("no window %q within 30 s", title)
+	}
+	return shown
 }
 
 func cpuTicks(b *testing.B, pid int) int64 {

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mapping"
 	"mangotqm/app/secrets"
 	"mangotqm/ui/vm/vmtest"
@@ -198,8 +199,7 @@ func TestMappingPreviewWithoutCalls(t *testing.T) {
 
 // hasText reports whether a label or entry under o shows s.
 func hasText(o fyne.CanvasObject, s string) bool {
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
+	return clocktest.Poll(context.Background(), time.Second, func() bool {
 		for _, x := range test.LaidOutObjects(o) {
 			switch w := x.(type) {
 			case *widget.Label:
@@ -212,7 +212,6 @@ func hasText(o fyne.CanvasObject, s string) bool {
 				}
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return false
+		return false
+	})
 }

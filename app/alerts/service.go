@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/assets/i18n"
@@ -45,9 +46,9 @@ type Config struct {
 	Secrets  secrets.Store
 	// Lang: the messages' language (default Russian).
 	Lang string
-	// Now and After are the clock (tests inject a fake one).
-	Now   func() time.Time
-	After func(d time.Duration) <-chan time.Time
+	// Clock tells the time and waits (default clock.Real; tests inject a
+	// fake one).
+	Clock clock.Clock
 	// Backoff: waits after failed tries (default DefaultBackoff).
 	Backoff []time.Duration
 	// Channels replaces the channels built from the settings (tests).
@@ -80,12 +81,7 @@ type Service struct {
 
 // New returns a service; Run runs it.
 func New(cfg Config) *Service {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.After == nil {
-		cfg.After = time.After
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if len(cfg.Backoff) == 0 {
 		cfg.Backoff = DefaultBackoff
 	}
@@ -126,7 +122,7 @@ func (s *Service) Wake() {
 // the others, without the outbox.
 func (s *Service) Unrecorded(kind string, open bool, message string) {
 	s.mu.Lock()
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	if open {
 		if _, ok := s.unrecorded[kind]; !ok {
 			s.unrecorded[kind] = store.IncidentChange{Kind: kind, Message: message, Event: store.IncidentOpened, Opened: now}
@@ -144,13 +140,13 @@ func (s *Service) Run(ctx context.Context) error {
 		if !next.IsZero() {
 			// At least a second: a due time that could not be moved (the
 			// database failing) must not spin the loop against a channel.
-			wait = min(wait, max(next.Sub(s.cfg.Now()), time.Second))
+			wait = min(wait, max(next.Sub(s.cfg.Clock.Now()), time.Second))
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.wake:
-		case <-s.cfg.After(wait):
+		case <-s.cfg.Clock.After(wait):
 		}
 	}
 }
@@ -207,7 +203,7 @@ func (s *Service) ForgetSecrets() {
 	s.mu.Unlock()
 }
 
-func (s *Service) zone() *time.Location { return s.cfg.Now().Location() }
+func (s *Service) zone() *time.Location { return s.cfg.Clock.Now().Location() }
 
 // announce turns new incident changes into outbox rows, one per channel on.
 func (s *Service) announce(ctx context.Context, channels map[string]Channel) error {
@@ -242,7 +238,7 @@ func (s *Service) summary(ctx context.Context, settings config.Alerts, channels 
 	if !on || len(channels) == 0 {
 		return nil
 	}
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	y, mo, d := now.Date()
 	at := time.Date(y, mo, d, h, m, 0, 0, now.Location())
 	day := now.Format("2006-01-02")
@@ -273,7 +269,7 @@ func (s *Service) summary(ctx context.Context, settings config.Alerts, channels 
 
 // SummaryData counts yesterday's calls and what waits now.
 func (s *Service) SummaryData(ctx context.Context) (SummaryData, error) {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	days, err := s.cfg.Store.DailyCounts(ctx, now, 2)
 	if err != nil || len(days) != 2 {
 		return SummaryData{}, fmt.Errorf("daily counts: %w", err)
@@ -298,7 +294,7 @@ func (s *Service) SummaryData(ctx context.Context) (SummaryData, error) {
 // sendDue sends what is due; a channel that fails is left alone until its
 // backoff ends (its other messages wait with it).
 func (s *Service) sendDue(ctx context.Context, channels map[string]Channel) error {
-	due, err := s.cfg.Store.DueAlerts(ctx, s.cfg.Now(), 100)
+	due, err := s.cfg.Store.DueAlerts(ctx, s.cfg.Clock.Now(), 100)
 	if err != nil {
 		return err
 	}
@@ -332,7 +328,7 @@ func (s *Service) sendDue(ctx context.Context, channels map[string]Channel) erro
 		if errors.As(err, &se) && se.RetryAfter > wait {
 			wait = se.RetryAfter
 		}
-		next := s.cfg.Now().Add(wait)
+		next := s.cfg.Clock.Now().Add(wait)
 		why := s.redact(ctx, Explain(s.cfg.Lang, err))
 		s.log.Warn("alert not sent; will retry", "channel", a.Channel, "topic", a.Topic, "tries", a.Attempts+1,
 			"next_attempt", next, "reason", why, "err", s.redact(ctx, err.Error()))
@@ -402,7 +398,7 @@ func (s *Service) recovered(ctx context.Context, channels map[string]Channel) {
 		if c.Kind != s.cfg.StorageKind || s.cfg.StorageKind == "" {
 			continue
 		}
-		c.Event, c.Cleared = store.IncidentCleared, s.cfg.Now()
+		c.Event, c.Cleared = store.IncidentCleared, s.cfg.Clock.Now()
 		m := s.texts().incident(c, s.zone())
 		for name := range channels {
 			out = append(out, store.Alert{Channel: name, Topic: c.Kind,

@@ -10,20 +10,11 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/store"
 )
-
-// clock is a fake clock the store and the service share.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // box is a fake channel: it records what it was given and fails while down.
 type box struct {
@@ -58,7 +49,7 @@ var msk = time.FixedZone("MSK", 3*3600)
 
 type rig struct {
 	st             *store.Store
-	clk            *clock
+	clk            *clocktest.Manual
 	svc            *Service
 	email, tg      *box
 	mu             sync.Mutex
@@ -71,8 +62,8 @@ const tqmSecret = "tqm-secret-key-0123456789"
 
 func newRig(t *testing.T, start time.Time) *rig {
 	t.Helper()
-	clk := &clock{t: start}
-	st, err := store.Open(t.Context(), t.TempDir(), store.Options{Now: clk.Now})
+	clk := clocktest.NewManual(start) // the store and the service share it
+	st, err := store.Open(t.Context(), t.TempDir(), store.Options{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +74,7 @@ func newRig(t *testing.T, start time.Time) *rig {
 	r.settings.Email, r.settings.EmailTo, r.settings.SMTPHost, r.settings.SMTPFrom = true, "a@office.ru", "smtp.office.ru", "b@office.ru"
 	r.settings.Telegram, r.settings.TelegramChat = true, "-100123"
 	r.settings.Summary = config.SummaryOff // TestDailySummary turns it on
-	r.svc = New(Config{Store: st, Secrets: r.sec, Now: clk.Now, Host: "office-pc",
+	r.svc = New(Config{Store: st, Secrets: r.sec, Clock: clk, Host: "office-pc",
 		Settings: func() config.Alerts { r.mu.Lock(); defer r.mu.Unlock(); return r.settings },
 		Channels: func(a config.Alerts) map[string]Channel {
 			out := map[string]Channel{}
@@ -311,23 +302,15 @@ func TestUnrecordedAndChannelOff(t *testing.T) {
 func TestRunWakesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	r := newRig(t, time.Date(2026, 12, 4, 10, 0, 0, 0, msk))
-	never := make(chan time.Time) // the timer never fires: only Wake can step
-	waiting := make(chan struct{}, 16)
-	r.svc.cfg.After = func(time.Duration) <-chan time.Time { waiting <- struct{}{}; return never }
+	// The fake clock never moves: its timer never fires, only Wake can step.
 	done := make(chan error, 1)
 	go func() { done <- r.svc.Run(ctx) }()
-	<-waiting // the first step is done; Run waits
+	clocktest.Eventually(t, "Run waiting after its first step", func() bool { return r.clk.Waiting() == 1 })
 	if _, err := r.st.OpenIncident(ctx, "tqm_key_rejected", ""); err != nil {
 		t.Fatal(err)
 	}
 	r.svc.Wake()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(r.tg.messages()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("a Wake did not make Run send")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "a Wake making Run send", func() bool { return len(r.tg.messages()) > 0 })
 	cancel()
 	select {
 	case err := <-done:

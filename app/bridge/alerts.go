@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mangotqm/app/alerts"
+	"mangotqm/app/clock"
 	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/secrets"
@@ -30,7 +31,7 @@ func (b *Bridge) newAlerts() *alerts.Service {
 		Settings:    func() config.Alerts { return b.Config().Alerts },
 		Secrets:     b.opts.Secrets,
 		Lang:        b.opts.Lang,
-		Now:         b.opts.Now,
+		Clock:       clock.Reading(b.opts.Now),
 		StorageKind: IncidentStorage,
 		Logger:      b.log.With("part", "alerts"),
 	})
@@ -166,7 +167,7 @@ func (b *Bridge) TestAlert(ctx context.Context, a config.Alerts, channel, passwo
 	}
 	sec := secrets.Chain{secrets.NewMemory(typed), b.opts.Secrets}
 	svc := alerts.New(alerts.Config{Store: b.store, Settings: func() config.Alerts { return a }, Secrets: sec,
-		Lang: b.opts.Lang, Now: b.opts.Now, Logger: b.log.With("part", "alerts")})
+		Lang: b.opts.Lang, Clock: clock.Reading(b.opts.Now), Logger: b.log.With("part", "alerts")})
 	return svc.Test(ctx, a, channel)
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mangotqm/app/alerts"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/secrets"
@@ -90,17 +91,6 @@ func TestVPBXLockoutIncident(t *testing.T) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go b.watchLockout(wctx, 20*time.Millisecond)
-	deadline := time.Now().Add(10 * time.Second)
-	for !isOpen() {
-		if time.Now().After(deadline) {
-			t.Fatal("no lockout incident")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for isOpen() {
-		if time.Now().After(deadline) {
-			t.Fatal("the lockout incident stayed open after the pause ended")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "the lockout incident", isOpen)
+	clocktest.Eventually(t, "the lockout incident cleared after the pause ended", func() bool { return !isOpen() })
 }

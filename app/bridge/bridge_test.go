@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/app/tqm/sandbox"
@@ -146,21 +147,9 @@ func TestTunnelDownIncident(t *testing.T) {
 		return false
 	}
 	tun.publish(tunnel.Status{State: tunnel.Offline, MessageKey: tunnel.KeyUnreachable})
-	deadline := time.Now().Add(5 * time.Second)
-	for !open() {
-		if time.Now().After(deadline) {
-			t.Fatal("no 'tunnel down' incident after the tunnel stayed offline")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "a 'tunnel down' incident after the tunnel stayed offline", open)
 	tun.publish(tunnel.Status{State: tunnel.Online, URL: tun.public})
-	deadline = time.Now().Add(5 * time.Second)
-	for open() {
-		if time.Now().After(deadline) {
-			t.Fatal("the incident stayed open after the tunnel came back")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "the incident cleared after the tunnel came back", func() bool { return !open() })
 }
 
 func TestCallFailedIncidentClearsOnResend(t *testing.T) {
@@ -196,13 +185,7 @@ func TestCallFailedIncidentClearsOnResend(t *testing.T) {
 		}
 		return false
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !failedOpen() {
-		if time.Now().After(deadline) {
-			t.Fatal("no incident for a call that failed for good")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "an incident for a call that failed for good", failedOpen)
 	fake.ClearOutage()
 	if n, err := c.ResendFailedSince(context.Background(), time.Now().Add(-time.Hour)); err != nil || n != 1 {
 		t.Fatalf("resend: %d %v", n, err)
@@ -210,11 +193,5 @@ func TestCallFailedIncidentClearsOnResend(t *testing.T) {
 	if failedOpen() {
 		t.Fatal("the incident stayed open after every failed call was resent")
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for len(fake.Find("F1")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the resent call was not delivered")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "the resent call delivered", func() bool { return len(fake.Find("F1")) > 0 })
 }

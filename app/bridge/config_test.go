@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/app/tqm/sandbox"
@@ -28,13 +29,7 @@ func sendWebhook(t *testing.T, b *Bridge, tun *fakeTunnel, callID string) {
 
 func waitDelivered(t *testing.T, fake *sandbox.Server, callID string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(fake.Find(callID)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never reached %s", callID, fake.URL())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, callID+" at "+fake.URL(), func() bool { return len(fake.Find(callID)) > 0 })
 }
 
 // A configuration change reaches the running bridge without a restart, is

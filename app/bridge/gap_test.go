@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/secrets"
 	"mangotqm/store"
@@ -15,13 +16,7 @@ import (
 
 func waitGap(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	clocktest.Within(t, 60*time.Second, what, cond)
 }
 
 // A bridge started on a salvaged database names the period that may be

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/receiver"
@@ -23,13 +24,7 @@ const (
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	clocktest.Eventually(t, what, cond)
 }
 
 // The saved road applies without a restart: an own address listens and

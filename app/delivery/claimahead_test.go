@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mapping"
 )
 
@@ -69,19 +70,15 @@ func TestCallsClaimedAheadAreHandedBack(t *testing.T) {
 				<-h.done
 			}
 			ctx := context.Background()
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				n, err := h.st.Counts(ctx, time.Time{})
-				if err != nil {
+			var n calls.Counts
+			if !clocktest.Poll(ctx, clocktest.Patience, func() bool {
+				var err error
+				if n, err = h.st.Counts(ctx, time.Time{}); err != nil {
 					t.Fatal(err)
 				}
-				if n.Sending == 0 && len(hs.sentIDs()) > 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("%d calls still sending", n.Sending)
-				}
-				time.Sleep(5 * time.Millisecond)
+				return n.Sending == 0 && len(hs.sentIDs()) > 0
+			}) {
+				t.Fatalf("%d calls still sending", n.Sending)
 			}
 			h.stop()
 			sent := hs.sentIDs()

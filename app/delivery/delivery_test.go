@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
 )
@@ -70,7 +73,14 @@ type harness struct {
 
 func newHarness(t *testing.T, schedule calls.Schedule) *harness {
 	t.Helper()
-	st, err := store.Open(context.Background(), t.TempDir(), store.Options{})
+	return newHarnessAt(t, schedule, nil)
+}
+
+// newHarnessAt is newHarness with the worker and the store reading the
+// time from now (nil: the wall clock).
+func newHarnessAt(t *testing.T, schedule calls.Schedule, now func() time.Time) *harness {
+	t.Helper()
+	st, err := store.Open(context.Background(), t.TempDir(), store.Options{Clock: clock.Reading(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +89,7 @@ func newHarness(t *testing.T, schedule calls.Schedule) *harness {
 	h.w = New(Config{
 		Outbox: st, Pauses: st, Stuck: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: func() bool { return true },
 		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
+		Now:     now,
 		OnIncident: func(kind string, open bool, _ string) {
 			h.mu.Lock()
 			h.incident[kind] = open
@@ -124,20 +135,17 @@ func (h *harness) add(t *testing.T, id string, extra map[string]string) int64 {
 
 func (h *harness) waitStatus(t *testing.T, row int64, status calls.Status) calls.Call {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := h.st.Get(context.Background(), row)
-		if err != nil {
+	var c calls.Call
+	if !clocktest.Poll(context.Background(), clocktest.Patience, func() bool {
+		var err error
+		if c, err = h.st.Get(context.Background(), row); err != nil {
 			t.Fatal(err)
 		}
-		if c.Status == status {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %d is %q (%s), want %q", row, c.Status, c.LastError, status)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return c.Status == status
+	}) {
+		t.Fatalf("call %d is %q (%s), want %q", row, c.Status, c.LastError, status)
 	}
+	return c
 }
 
 func TestDeliveryOutcomes(t *testing.T) {
@@ -224,37 +232,39 @@ func TestDeliveryOutcomes(t *testing.T) {
 	}
 }
 
+// Under synctest: the database is real, the time fake, and synctest.Wait
+// says when the paused worker has done all it would.
 func TestKeyRejectedPausesAndKeepsTheCall(t *testing.T) {
-	h := newHarness(t, nil)
-	h.sender.script["K1"] = []calls.Result{{Outcome: calls.OutcomePaused, HTTPStatus: 401}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
-	row := h.add(t, "K1", nil)
-	h.start()
-	deadline := time.Now().Add(5 * time.Second)
-	for !h.w.Paused() {
-		if time.Now().After(deadline) {
-			t.Fatal("delivery did not pause on 401")
+	synctest.Test(t, func(t *testing.T) {
+		// The bubble's fake time starts in 2000: the calls' 2026 dates must
+		// not be in the future.
+		h := newHarnessAt(t, nil, func() time.Time { return time.Now().AddDate(27, 0, 0) })
+		h.sender.script["K1"] = []calls.Result{{Outcome: calls.OutcomePaused, HTTPStatus: 401}, {Outcome: calls.OutcomeDelivered, HTTPStatus: 200}}
+		row := h.add(t, "K1", nil)
+		h.start()
+		clocktest.Eventually(t, "delivery pausing on 401", h.w.Paused)
+		c := h.waitStatus(t, row, calls.StatusQueued)
+		if c.Attempts != 0 {
+			t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	c := h.waitStatus(t, row, calls.StatusQueued)
-	if c.Attempts != 0 {
-		t.Errorf("a rejected key must not use up the call's tries; attempts = %d", c.Attempts)
-	}
-	h.mu.Lock()
-	open := h.incident[IncidentKeyRejected]
-	h.mu.Unlock()
-	if !open {
-		t.Error("no 'TQM key rejected' incident")
-	}
-	// Paused: new calls are stored but not sent.
-	row2 := h.add(t, "K2", nil)
-	time.Sleep(100 * time.Millisecond)
-	if n := h.sender.count("K2"); n != 0 {
-		t.Fatalf("sent %d times while paused", n)
-	}
-	h.w.SetPaused(false)
-	h.waitStatus(t, row, calls.StatusDelivered)
-	h.waitStatus(t, row2, calls.StatusDelivered)
+		h.mu.Lock()
+		open := h.incident[IncidentKeyRejected]
+		h.mu.Unlock()
+		if !open {
+			t.Error("no 'TQM key rejected' incident")
+		}
+		// Paused: new calls are stored but not sent.
+		// synctest.Wait: every goroutine (the woken worker too) has done all it
+		// could.
+		row2 := h.add(t, "K2", nil)
+		synctest.Wait()
+		if n := h.sender.count("K2"); n != 0 {
+			t.Fatalf("sent %d times while paused", n)
+		}
+		h.w.SetPaused(false)
+		h.waitStatus(t, row, calls.StatusDelivered)
+		h.waitStatus(t, row2, calls.StatusDelivered)
+	})
 }
 
 func TestRateIsSmooth(t *testing.T) {
@@ -276,19 +286,11 @@ func TestRateIsSmooth(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	clocktest.Eventually(t, "10 calls sent", func() bool {
 		sender.mu.Lock()
-		n := len(sender.sent)
-		sender.mu.Unlock()
-		if n == 10 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of 10 sent", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer sender.mu.Unlock()
+		return len(sender.sent) == 10
+	})
 	cancel()
 	<-done
 	interval := time.Duration(float64(time.Second) / rate)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mapping"
 	"mangotqm/app/tqm"
 	"mangotqm/app/tqm/sandbox"
@@ -114,20 +115,9 @@ func (s *fakeStack) add(t *testing.T, id string) int64 {
 	return in.ID
 }
 
-func waitCond(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func (s *fakeStack) waitDelivered(t *testing.T, rows ...int64) {
 	t.Helper()
-	waitCond(t, "calls delivered", 15*time.Second, func() bool {
+	clocktest.Eventually(t, "calls delivered", func() bool {
 		for _, r := range rows {
 			c, err := s.st.Get(context.Background(), r)
 			if err != nil || c.Status != calls.StatusDelivered {
@@ -240,7 +230,7 @@ func TestHangingTQM(t *testing.T) {
 	s.fake.SetDelay(time.Hour)
 	a := s.add(t, "H-1")
 	s.start()
-	waitCond(t, "the hanging try recorded", 10*time.Second, func() bool {
+	clocktest.Eventually(t, "the hanging try recorded", func() bool {
 		atts, _ := s.st.Attempts(context.Background(), a)
 		return len(atts) > 0
 	})
@@ -249,7 +239,7 @@ func TestHangingTQM(t *testing.T) {
 		t.Fatalf("attempt %+v", atts[0])
 	}
 	b := s.add(t, "H-2")
-	waitCond(t, "the second call tried too", 10*time.Second, func() bool {
+	clocktest.Eventually(t, "the second call tried too", func() bool {
 		atts, _ := s.st.Attempts(context.Background(), b)
 		return len(atts) > 0
 	})
@@ -263,7 +253,7 @@ func TestRejectedKeyResumesWhenTheKeyChanges(t *testing.T) {
 	s := newFakeStack(t, "bad-key", nil)
 	row := s.add(t, "K-1")
 	s.start()
-	waitCond(t, "the saved pause", 10*time.Second, func() bool {
+	clocktest.Eventually(t, "the saved pause", func() bool {
 		p, _ := s.st.LoadPause(context.Background())
 		return p.Paused
 	})
@@ -316,7 +306,7 @@ func TestPausedAtStart(t *testing.T) {
 			}
 			row := s.add(t, "P-1")
 			s.start()
-			waitCond(t, "the paused-at-start log line", 5*time.Second, func() bool {
+			clocktest.Eventually(t, "the paused-at-start log line", func() bool {
 				return strings.Contains(s.logs.String(), "delivery is paused: TQM rejected the access key")
 			})
 			if tt.resume != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"mangotqm/app/clock"
 )
 
 // pacer spaces request starts evenly at a rate, on a fixed grid: start k is
@@ -24,7 +26,7 @@ type pacer struct {
 }
 
 func newPacer(perSecond float64) *pacer {
-	return &pacer{interval: time.Duration(float64(time.Second) / perSecond), now: time.Now, sleep: sleep}
+	return &pacer{interval: time.Duration(float64(time.Second) / perSecond), now: clock.Real{}.Now, sleep: sleep}
 }
 
 // wait returns when the next start is due; false when ctx ended first.

@@ -18,6 +18,7 @@ import (
 type Worker struct {
 	cfg    Config
 	log    *slog.Logger
+	clock  clock.Clock // cfg.Now's time; waits on the wall clock
 	pacer  *pacer
 	hold   *hold
 	pause  *gate
@@ -39,7 +40,7 @@ type Worker struct {
 func New(cfg Config) *Worker {
 	cfg = cfg.withDefaults()
 	sendCtx, cancel := context.WithCancel(context.Background())
-	w := &Worker{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1),
+	w := &Worker{cfg: cfg, log: cfg.Logger, clock: clock.Reading(cfg.Now), wake: make(chan struct{}, 1),
 		pacer: newPacer(cfg.Rate), hold: &hold{now: cfg.Now},
 		policy:   calls.Policy{Schedule: cfg.Schedule, RateLimitWait: cfg.RateLimitWait},
 		handling: rowSet{m: map[int64]bool{}}, sendCtx: sendCtx, cancel: cancel}
@@ -170,20 +171,18 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) idle(ctx context.Context) bool {
 	wait := time.Minute
 	if next, ok, err := w.cfg.Outbox.NextDue(ctx); err == nil && ok {
-		if d := next.Sub(w.cfg.Now()); d < wait {
+		if d := next.Sub(w.clock.Now()); d < wait {
 			wait = d
 		}
 	}
 	if wait <= 0 {
 		wait = time.Millisecond
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
 	case <-w.wake:
-	case <-t.C:
+	case <-w.clock.After(wait):
 	}
 	return true
 }
@@ -193,7 +192,7 @@ func (w *Worker) drain() {
 	go func() { w.sends.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(w.cfg.Drain):
+	case <-w.clock.After(w.cfg.Drain):
 		w.log.Warn("sends still in flight at shutdown; they will be retried on the next start", "waited", w.cfg.Drain)
 		w.cancel()
 		<-done
@@ -202,7 +201,7 @@ func (w *Worker) drain() {
 }
 
 // sleep waits d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool { return clock.Sleep(ctx, d) == nil }
+func sleep(ctx context.Context, d time.Duration) bool { return clock.Real{}.Sleep(ctx, d) == nil }
 
 func (w *Worker) notify(row int64) {
 	if w.cfg.OnCall != nil {

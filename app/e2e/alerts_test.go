@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mangotqm/app/alerts/alertstest"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/tqm/sandbox"
 )
 
@@ -111,11 +112,11 @@ func TestAlertsKeyRejected(t *testing.T) {
 	if code, err := send(context.Background(), p.url, call("AL-1", rec.URL)); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
-	waitFor(t, "the 401 to pause sending", 20*time.Second, func() bool {
+	clocktest.Within(t, 20*time.Second, "the 401 to pause sending", func() bool {
 		return strings.Contains(p.stderr.String(), "TQM rejected the access key")
 	})
 	rejected := time.Now()
-	waitFor(t, "one e-mail and one Telegram message", 60*time.Second, func() bool {
+	clocktest.Within(t, 60*time.Second, "one e-mail and one Telegram message", func() bool {
 		return len(r.smtp.Mails()) >= 1 && len(r.bot.Messages()) >= 1 && sentLines(p) >= 2
 	})
 	t.Logf("alerts arrived %v after the rejection", time.Since(rejected).Round(time.Millisecond))
@@ -140,7 +141,7 @@ func TestAlertsKeyRejected(t *testing.T) {
 			t.Fatalf("webhook %s: %d %v", id, code, err)
 		}
 	}
-	waitFor(t, "the calls stored", 10*time.Second, func() bool { return len(statusOf(t, dir)) == 4 })
+	clocktest.Within(t, 10*time.Second, "the calls stored", func() bool { return len(statusOf(t, dir)) == 4 })
 	p.stop(t)
 	if m, g := len(r.smtp.Mails()), len(r.bot.Messages()); m != 1 || g != 1 {
 		t.Fatalf("%d e-mails, %d Telegram messages while paused; want 1 each", m, g)
@@ -150,8 +151,8 @@ func TestAlertsKeyRejected(t *testing.T) {
 	env["MANGOTQM_TQM_KEY"] = goodKey
 	p = startServe(t, opts)
 	defer p.stop(t)
-	waitFor(t, "the calls delivered with the corrected key", 30*time.Second, allDelivered(t, dir, "AL-1", "AL-2", "AL-3", "AL-4"))
-	waitFor(t, "the clearing messages", 60*time.Second, func() bool {
+	clocktest.Within(t, 30*time.Second, "the calls delivered with the corrected key", allDelivered(t, dir, "AL-1", "AL-2", "AL-3", "AL-4"))
+	clocktest.Within(t, 60*time.Second, "the clearing messages", func() bool {
 		return len(r.smtp.Mails()) >= 2 && len(r.bot.Messages()) >= 2
 	})
 	cleared := decoded(t, r.smtp.Mails()[1])
@@ -185,8 +186,8 @@ func TestAlertsSMTPDown(t *testing.T) {
 	if code, err := send(context.Background(), p.url, call("DN-1", rec.URL)); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
-	waitFor(t, "the Telegram message", 60*time.Second, func() bool { return len(r.bot.Messages()) >= 1 })
-	waitFor(t, "a failed e-mail try logged", 30*time.Second, func() bool {
+	clocktest.Within(t, 60*time.Second, "the Telegram message", func() bool { return len(r.bot.Messages()) >= 1 })
+	clocktest.Within(t, 30*time.Second, "a failed e-mail try logged", func() bool {
 		return strings.Contains(p.stderr.String(), "alert not sent; will retry")
 	})
 	p.stop(t)
@@ -205,8 +206,8 @@ func TestAlertsSMTPDown(t *testing.T) {
 			t.Fatalf("a webhook took %v while SMTP is down", d)
 		}
 	}
-	waitFor(t, "the calls delivered while SMTP is down", 30*time.Second, allDelivered(t, dir, "DN-1", "DN-2", "DN-3"))
-	waitFor(t, "the clearing on Telegram", 60*time.Second, func() bool { return len(r.bot.Messages()) >= 2 })
+	clocktest.Within(t, 30*time.Second, "the calls delivered while SMTP is down", allDelivered(t, dir, "DN-1", "DN-2", "DN-3"))
+	clocktest.Within(t, 60*time.Second, "the clearing on Telegram", func() bool { return len(r.bot.Messages()) >= 2 })
 	if n := len(r.smtp.Mails()); n != 0 {
 		t.Fatalf("%d mails from a stopped server", n)
 	}
@@ -215,7 +216,7 @@ func TestAlertsSMTPDown(t *testing.T) {
 	if err := r.smtp.Start(addr); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the delayed e-mails", 90*time.Second, func() bool { return len(r.smtp.Mails()) >= 2 })
+	clocktest.Within(t, 90*time.Second, "the delayed e-mails", func() bool { return len(r.smtp.Mails()) >= 2 })
 	mails := r.smtp.Mails()
 	if first, second := decoded(t, mails[0]), decoded(t, mails[1]); !strings.Contains(first, "TQM отклонил ключ") ||
 		!strings.Contains(second, "Решено: TQM снова принимает ключ") {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/secrets"
 	"mangotqm/app/tqm/sandbox"
@@ -47,7 +48,7 @@ func TestServeUsesTheDesktopsConfiguration(t *testing.T) {
 	if code, err := send(ctx, p.url, h); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
-	waitFor(t, "the call at TQM by link", 20*time.Second, func() bool { return len(fake.Find("CFG-1")) == 1 })
+	clocktest.Within(t, 20*time.Second, "the call at TQM by link", func() bool { return len(fake.Find("CFG-1")) == 1 })
 	got := fake.Find("CFG-1")[0]
 	if !strings.Contains(got.Fields["fileLink"], h.record) {
 		t.Fatalf("TQM got fileLink %q, want the webhook's link %q", got.Fields["fileLink"], h.record)

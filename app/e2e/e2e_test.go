@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/tqm/sandbox"
 	"mangotqm/store"
 )
@@ -54,7 +55,7 @@ func TestServeDeliversMappedCalls(t *testing.T) {
 			if code, _ := send(context.Background(), p.url, hooks[0]); code != 200 {
 				t.Fatalf("duplicate answered %d", code)
 			}
-			waitFor(t, "both calls at TQM", 20*time.Second, func() bool { return len(fake.Accepted()) >= 2 })
+			clocktest.Within(t, 20*time.Second, "both calls at TQM", func() bool { return len(fake.Accepted()) >= 2 })
 			for _, h := range hooks {
 				got := fake.Find(h.callID)
 				if len(got) != 1 {
@@ -82,7 +83,7 @@ func TestServeDeliversMappedCalls(t *testing.T) {
 			// the process outright, which could come between TQM's answer
 			// and its record: the call would be sent again at the next start,
 			// as it must).
-			waitFor(t, "both calls delivered in the database", 20*time.Second, func() bool {
+			clocktest.Within(t, 20*time.Second, "both calls delivered in the database", func() bool {
 				n := 0
 				for _, c := range listCalls(t, dir) {
 					if c.Status == string(calls.StatusDelivered) {
@@ -128,7 +129,7 @@ func TestOutageThenRecovery(t *testing.T) {
 			t.Fatalf("webhook: %d %v", code, err)
 		}
 	}
-	waitFor(t, "two failed tries per call", 20*time.Second, func() bool {
+	clocktest.Within(t, 20*time.Second, "two failed tries per call", func() bool {
 		for _, c := range listCalls(t, dir) {
 			if c.Attempts < 2 || c.Status == string(calls.StatusDelivered) {
 				return false
@@ -142,7 +143,7 @@ func TestOutageThenRecovery(t *testing.T) {
 		}
 	}
 	fake.ClearOutage()
-	waitFor(t, "all delivered after the outage", 30*time.Second, func() bool {
+	clocktest.Within(t, 30*time.Second, "all delivered after the outage", func() bool {
 		for _, c := range listCalls(t, dir) {
 			if c.Status != string(calls.StatusDelivered) {
 				return false
@@ -259,7 +260,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	// A last, clean run delivers what the kills interrupted.
 	p := startServe(t, opts)
-	waitFor(t, "every acknowledged call at TQM", 120*time.Second, func() bool {
+	clocktest.Within(t, 120*time.Second, "every acknowledged call at TQM", func() bool {
 		got := fake.AcceptedIDs()
 		mu.Lock()
 		defer mu.Unlock()
@@ -338,10 +339,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 	send(context.Background(), p.url, h)
 	send(context.Background(), strings.Replace(p.url, env["MANGOTQM_WEBHOOK_SECRET"], "wrongsecret0000000000000000000000", 1), h)
 	send(context.Background(), p.url, webhook{callID: ""})
-	waitFor(t, "two calls delivered", 20*time.Second, func() bool { return len(fake.Accepted()) >= 2 })
+	clocktest.Within(t, 20*time.Second, "two calls delivered", func() bool { return len(fake.Accepted()) >= 2 })
 	fake.SetKey("another-key")
 	send(context.Background(), p.url, newWebhook("LEAK-3", end))
-	waitFor(t, "the key rejection logged", 20*time.Second, func() bool {
+	clocktest.Within(t, 20*time.Second, "the key rejection logged", func() bool {
 		return strings.Contains(p.stderr.String(), "rejected the access key")
 	})
 	p.stop(t)

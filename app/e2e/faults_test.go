@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/tqm/sandbox"
 	"mangotqm/store"
@@ -117,7 +118,7 @@ func TestFaultStrayCharacters(t *testing.T) {
 		t.Fatalf("form POST answered %d", code)
 	}
 	ids := []string{"SEMI-1", "PCT-1", "BOTH-1", "FORM-1"}
-	waitFor(t, "calls with stray characters delivered", 20*time.Second, allDelivered(t, dir, ids...))
+	clocktest.Within(t, 20*time.Second, "calls with stray characters delivered", allDelivered(t, dir, ids...))
 	for _, id := range ids {
 		got := fake.Find(id)
 		if len(got) != 1 || got[0].Fields["fileLink"] != "https://records.example.test/"+id+".mp3" ||
@@ -177,7 +178,7 @@ func TestFaultDatabaseGoneOrDamagedBetweenRuns(t *testing.T) {
 					t.Fatalf("webhook: %d %v", code, err)
 				}
 			}
-			waitFor(t, "delivered", 20*time.Second, allDelivered(t, dir, ids...))
+			clocktest.Within(t, 20*time.Second, "delivered", allDelivered(t, dir, ids...))
 			p.stop(t)
 			// The daily backup (store.RunBackups in the bridge).
 			st, err := store.Open(context.Background(), dir, store.Options{})
@@ -293,7 +294,7 @@ func TestFaultDiskFull(t *testing.T) {
 		t.Fatalf("remount: %v %s", err, out)
 	}
 	var after []string
-	waitFor(t, "intake to recover", 30*time.Second, func() bool {
+	clocktest.Within(t, 30*time.Second, "intake to recover", func() bool {
 		id := fmt.Sprint("AFTER-", len(after))
 		if code, _ := send(context.Background(), p.url, newWebhook(id, end)); code == 200 {
 			acked[id] = true
@@ -306,7 +307,7 @@ func TestFaultDiskFull(t *testing.T) {
 	for id := range acked {
 		ids = append(ids, id)
 	}
-	waitFor(t, "every acknowledged call delivered", 60*time.Second, allDelivered(t, dir, ids...))
+	clocktest.Within(t, 60*time.Second, "every acknowledged call delivered", allDelivered(t, dir, ids...))
 	p.stop(t)
 	m := statusOf(t, dir)
 	for id := range acked {
@@ -335,7 +336,7 @@ func TestFaultTQMHangs(t *testing.T) {
 	if code, err := send(context.Background(), p.url, newWebhook("HANG-1", time.Now().Add(-time.Minute))); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
-	waitFor(t, "the hanging try to end at its deadline", 60*time.Second, func() bool {
+	clocktest.Within(t, 60*time.Second, "the hanging try to end at its deadline", func() bool {
 		c := statusOf(t, dir)["HANG-1"]
 		return c.LastError != "" && c.Status != string(calls.StatusSending)
 	})
@@ -345,7 +346,7 @@ func TestFaultTQMHangs(t *testing.T) {
 		t.Fatalf("after the deadline: %+v", c)
 	}
 	fake.SetDelay(0)
-	waitFor(t, "delivered after TQM answers again", 30*time.Second, allDelivered(t, dir, "HANG-1"))
+	clocktest.Within(t, 30*time.Second, "delivered after TQM answers again", allDelivered(t, dir, "HANG-1"))
 }
 
 // recordingServer serves an MP3 for every path (a recording link that
@@ -383,7 +384,7 @@ func TestFaultRetryAfter(t *testing.T) {
 			t.Fatalf("webhook: %d %v", code, err)
 		}
 	}
-	waitFor(t, "all delivered", 30*time.Second, allDelivered(t, dir, ids...))
+	clocktest.Within(t, 30*time.Second, "all delivered", allDelivered(t, dir, ids...))
 	rej := fake.Rejected()
 	if len(rej) != 1 || rej[0].Status != 429 {
 		t.Fatalf("rejections %+v", rej)
@@ -421,14 +422,14 @@ func TestFaultRejectedKey(t *testing.T) {
 	if code, err := send(context.Background(), p.url, h); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
-	waitFor(t, "the 401 to pause sending", 20*time.Second, func() bool {
+	clocktest.Within(t, 20*time.Second, "the 401 to pause sending", func() bool {
 		return strings.Contains(p.stderr.String(), "TQM rejected the access key")
 	})
 	p.stop(t)
 	requests := fake.Stats().Requests
 
 	p = startServe(t, opts)
-	waitFor(t, "the paused-at-start log line", 20*time.Second, func() bool {
+	clocktest.Within(t, 20*time.Second, "the paused-at-start log line", func() bool {
 		return strings.Contains(p.stderr.String(), "delivery is paused: TQM rejected the access key")
 	})
 	p.stop(t)
@@ -444,7 +445,7 @@ func TestFaultRejectedKey(t *testing.T) {
 	opts.env = fixed
 	p = startServe(t, opts)
 	defer p.stop(t)
-	waitFor(t, "delivered with the corrected key", 20*time.Second, allDelivered(t, dir, "KEY-1"))
+	clocktest.Within(t, 20*time.Second, "delivered with the corrected key", allDelivered(t, dir, "KEY-1"))
 	if !strings.Contains(p.stderr.String(), "access key was changed") {
 		t.Fatalf("no log line about resuming:\n%s", p.stderr.String())
 	}
@@ -497,7 +498,7 @@ func TestFaultSlowClients(t *testing.T) {
 			t.Fatalf("webhook took %v behind slow connections", d)
 		}
 	}
-	waitFor(t, "real webhooks delivered", 20*time.Second, allDelivered(t, dir, ids...))
+	clocktest.Within(t, 20*time.Second, "real webhooks delivered", allDelivered(t, dir, ids...))
 	if n := len(listCalls(t, dir)); n != len(ids) {
 		t.Fatalf("%d calls stored, want %d", n, len(ids))
 	}

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mangotqm/app/clock/clocktest"
 )
 
 var binary string
@@ -251,15 +253,11 @@ func listCalls(t testing.TB, dataDir string) []callRecord {
 	return list
 }
 
+// waitFor is clocktest.Within under its old name, for the tests not
+// moved yet (windows_update_test.go); new code calls clocktest directly.
 func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	clocktest.Within(t, d, what, cond)
 }
 
 func freePort(t testing.TB) string {

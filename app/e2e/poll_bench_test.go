@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/tqm/sandbox"
@@ -47,7 +48,7 @@ func benchPollRoad(b *testing.B) {
 		mango.AddRecording("rec-"+id, audio)
 		ends[id] = end
 	}
-	waitFor(b, "every call at TQM", 3*time.Minute, func() bool { return len(tqm.AcceptedIDs()) >= pollBenchCalls })
+	clocktest.Within(b, 3*time.Minute, "every call at TQM", func() bool { return len(tqm.AcceptedIDs()) >= pollBenchCalls })
 	var lat []time.Duration
 	for id, end := range ends {
 		got := tqm.Find(id)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/tqm/sandbox"
@@ -84,7 +85,7 @@ func TestPollRoadEndToEnd(t *testing.T) {
 	before := time.Now().Add(-20 * time.Minute)
 	add("POLL-OLD", "79161110001", before) // ended before serve started: the first poll's look back
 	p := startPollServe(t, dir, tqm.URL(), mango.URL(), "30s", vpbxEnv())
-	waitFor(t, "the call that ended before the start at TQM", 60*time.Second, func() bool { return tqm.CountByID("POLL-OLD") == 1 })
+	clocktest.Within(t, 60*time.Second, "the call that ended before the start at TQM", func() bool { return tqm.CountByID("POLL-OLD") == 1 })
 
 	// Calls end while serve runs.
 	ends := map[string]time.Time{}
@@ -92,7 +93,7 @@ func TestPollRoadEndToEnd(t *testing.T) {
 		ends[id] = time.Now()
 		add(id, "7916111"+id[len(id)-1:]+"002", ends[id])
 	}
-	waitFor(t, "calls that ended while serve runs at TQM", 90*time.Second, func() bool {
+	clocktest.Within(t, 90*time.Second, "calls that ended while serve runs at TQM", func() bool {
 		return tqm.CountByID("POLL-A") == 1 && tqm.CountByID("POLL-B") == 1
 	})
 	for id, end := range ends {
@@ -109,7 +110,7 @@ func TestPollRoadEndToEnd(t *testing.T) {
 	// A restart: one more call; nothing sent twice.
 	add("POLL-C", "79161110004", time.Now())
 	p = startPollServe(t, dir, tqm.URL(), mango.URL(), "30s", vpbxEnv())
-	waitFor(t, "the call after the restart at TQM", 60*time.Second, func() bool { return tqm.CountByID("POLL-C") == 1 })
+	clocktest.Within(t, 60*time.Second, "the call after the restart at TQM", func() bool { return tqm.CountByID("POLL-C") == 1 })
 	// The first poll after the restart looks hours back: it saw the three
 	// earlier calls again, as known.
 	if !strings.Contains(p.stderr.String(), `"known":3`) {

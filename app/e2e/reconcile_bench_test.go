@@ -12,6 +12,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango/mangocall"
@@ -122,11 +123,15 @@ func benchBackfill(b *testing.B) {
 		b.Fatal(err)
 	}
 	var srows []vpbx.StatsRow
-	for ready := false; !ready; {
-		time.Sleep(reconcile.DefaultPollEvery)
+	// Nothing says "ready" but asking, at most every 5 s (Mango's rule).
+	if !clocktest.PollEvery(ctx, reconcile.DefaultPollTimeout, reconcile.DefaultPollEvery, func() bool {
+		var ready bool
 		if srows, ready, err = vc.StatsResult(ctx, key); err != nil {
 			b.Fatal(err)
 		}
+		return ready
+	}) {
+		b.Fatal("the stats never became ready")
 	}
 	batch := make([]store.MangoCall, 0, len(srows))
 	for _, r := range srows {

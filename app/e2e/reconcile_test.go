@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/secrets"
@@ -86,7 +87,7 @@ func TestReconcileOnStartAndLateWebhook(t *testing.T) {
 	p := startServe(t, serveOpts{dataDir: dir, tqmURL: tqm.URL(), env: vpbxEnv(),
 		extra: []string{"--vpbx-url", mango.URL(), "--rate", "20"}})
 	defer p.stop(t)
-	waitFor(t, "both missed calls at TQM", 60*time.Second, func() bool { return len(tqm.Accepted()) >= 2 })
+	clocktest.Within(t, 60*time.Second, "both missed calls at TQM", func() bool { return len(tqm.Accepted()) >= 2 })
 	for _, id := range ids {
 		got := tqm.Find(id)
 		if len(got) != 1 || !got[0].WithFile {
@@ -104,7 +105,7 @@ func TestReconcileOnStartAndLateWebhook(t *testing.T) {
 		t.Fatalf("late webhook: %d %v", code, err)
 	}
 	var lateRow callRecord
-	waitFor(t, "the late webhook judged", 30*time.Second, func() bool {
+	clocktest.Within(t, 30*time.Second, "the late webhook judged", func() bool {
 		for _, c := range listCalls(t, dir) {
 			if c.CallID == late.callID && c.Status != "queued" && c.Status != "sending" {
 				lateRow = c
@@ -149,7 +150,7 @@ func TestBackfillWhileServeRuns(t *testing.T) {
 	p := startServe(t, serveOpts{dataDir: dir, tqmURL: tqm.URL(), env: vpbxEnv(),
 		extra: []string{"--vpbx-url", mango.URL(), "--rate", "20"}})
 	defer p.stop(t)
-	waitFor(t, "the bridge's heartbeat", 30*time.Second, func() bool {
+	clocktest.Within(t, 30*time.Second, "the bridge's heartbeat", func() bool {
 		out, _ := backfillCmd(dir, mango.URL(), "--from", moscowDate(from.Add(-time.Hour)), "--to", moscowDate(from.Add(-time.Minute))).CombinedOutput()
 		return strings.Contains(string(out), "running bridge (process")
 	})
@@ -157,7 +158,7 @@ func TestBackfillWhileServeRuns(t *testing.T) {
 	if !strings.Contains(out, "Done: calls found 5, new 5") || !strings.Contains(out, "running bridge") {
 		t.Fatalf("backfill output:\n%s", out)
 	}
-	waitFor(t, "the backfilled calls at TQM (within a minute)", 60*time.Second, func() bool {
+	clocktest.Within(t, 60*time.Second, "the backfilled calls at TQM (within a minute)", func() bool {
 		for _, id := range ids {
 			if len(tqm.Find(id)) == 0 {
 				return false

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/tqm/sandbox"
 	"mangotqm/store"
@@ -80,8 +81,8 @@ func TestRestoreAndSalvageCloseTheGap(t *testing.T) {
 			serveArgs := []string{"--vpbx-url", mango.URL(), "--rate", "20"}
 			run := func(what string, n int) *proc {
 				p := startServe(t, serveOpts{dataDir: dir, tqmURL: tqm.URL(), env: vpbxEnv(), extra: serveArgs})
-				waitFor(t, what, 90*time.Second, func() bool { return len(tqm.Accepted()) >= n })
-				waitFor(t, what+" recorded", 30*time.Second, func() bool {
+				clocktest.Within(t, 90*time.Second, what, func() bool { return len(tqm.Accepted()) >= n })
+				clocktest.Within(t, 30*time.Second, what+" recorded", func() bool {
 					for _, c := range listCalls(t, dir) {
 						if c.Status != "delivered" {
 							return false
@@ -139,7 +140,7 @@ func TestRestoreAndSalvageCloseTheGap(t *testing.T) {
 
 			p = run("every call at TQM after the restore", 9)
 			if !tt.cliKey {
-				waitFor(t, "the bridge to fetch the gap itself", 60*time.Second, func() bool {
+				clocktest.Within(t, 60*time.Second, "the bridge to fetch the gap itself", func() bool {
 					return strings.Contains(p.stderr.String(), "the period after the restore is complete")
 				})
 			}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/testaudio"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/tqm/sandbox"
@@ -90,8 +91,8 @@ func TestImportRulesCalltrackingOfficeWithVPBX(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("webhook answered %d", resp.StatusCode)
 	}
-	waitFor(t, "the webhook's call at TQM", 60*time.Second, func() bool { return len(tqm.Find("CT-1")) > 0 })
-	waitFor(t, "the delivery recorded", 30*time.Second, func() bool {
+	clocktest.Within(t, 60*time.Second, "the webhook's call at TQM", func() bool { return len(tqm.Find("CT-1")) > 0 })
+	clocktest.Within(t, 30*time.Second, "the delivery recorded", func() bool {
 		for _, c := range listCalls(t, dir) {
 			if c.CallID == "CT-1" {
 				return c.Status == "delivered"
@@ -125,7 +126,7 @@ func TestImportRulesCalltrackingOfficeWithVPBX(t *testing.T) {
 		}
 		return m
 	}
-	waitFor(t, "the reconciled calls judged and the other tracking-line call delivered", 90*time.Second, func() bool {
+	clocktest.Within(t, 90*time.Second, "the reconciled calls judged and the other tracking-line call delivered", func() bool {
 		m := rows()
 		return m["E-T2"].Status == "delivered" && m["E-OTHER"].Status != "" && m["E-OUT"].Status != "" && m["E-MISS"].Status != ""
 	})

@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // reads the backup's schema version
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/tqm/sandbox"
 	"mangotqm/store"
 )
@@ -33,8 +34,8 @@ func TestEarlierReleaseDatabase(t *testing.T) {
 	p := startServe(t, serveOpts{dataDir: dir, tqmURL: tqm.URL(), env: secretsEnv(),
 		extra: []string{"--audio", "passthrough", "--rate", "20"}})
 	ids := []string{"OLDREL-1", "OLDREL-2", "OLDREL-3", "OLDREL-4", "OLDREL-5"}
-	waitFor(t, "the waiting calls at TQM", 60*time.Second, func() bool { return len(tqm.Accepted()) >= len(ids) })
-	waitFor(t, "the deliveries recorded", 30*time.Second, func() bool {
+	clocktest.Within(t, 60*time.Second, "the waiting calls at TQM", func() bool { return len(tqm.Accepted()) >= len(ids) })
+	clocktest.Within(t, 30*time.Second, "the deliveries recorded", func() bool {
 		for _, c := range listCalls(t, dir) {
 			if c.Status != "delivered" && c.Status != "duplicate" {
 				return false

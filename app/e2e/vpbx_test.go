@@ -23,6 +23,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/mango/testaudio"
@@ -240,14 +241,14 @@ func TestVPBXLateRecordingUploaded(t *testing.T) {
 	s := newVPStack(t, config.SourcesCalltracking, vpSalt)
 	start, end := callTimes()
 	s.calltracking(t, "CT-LATE-1", "+7 (916) 555-01-01", start, end)
-	waitFor(t, "a first look for the recording", 15*time.Second, func() bool { return s.waiting(t, "calltracking", "CT-LATE-1") })
+	clocktest.Within(t, 15*time.Second, "a first look for the recording", func() bool { return s.waiting(t, "calltracking", "CT-LATE-1") })
 	if len(s.tqm.Accepted()) != 0 {
 		t.Fatal("sent before the recording existed")
 	}
 	stereo := testaudio.MP3(t, 20, true)
 	s.mango.AddCall("ENTRY-LATE-1", "79165550101", "101", start, end, "rec-late-1")
 	s.mango.AddRecording("rec-late-1", stereo)
-	waitFor(t, "the call at TQM", 20*time.Second, func() bool { return len(s.tqm.Find("CT-LATE-1")) == 1 })
+	clocktest.Within(t, 20*time.Second, "the call at TQM", func() bool { return len(s.tqm.Find("CT-LATE-1")) == 1 })
 	got := s.tqm.Find("CT-LATE-1")[0]
 	if !got.WithFile || got.FileFormat != "mp3" || got.FileChannels != 2 || got.FileSize != len(stereo) {
 		t.Fatalf("TQM got %+v", got)
@@ -255,7 +256,7 @@ func TestVPBXLateRecordingUploaded(t *testing.T) {
 	if _, has := got.Fields["fileLink"]; has {
 		t.Fatal("the recording link was exposed to TQM")
 	}
-	waitFor(t, "delivered status", 5*time.Second, func() bool { return s.row(t, "calltracking", "CT-LATE-1").Status == calls.StatusDelivered })
+	clocktest.Within(t, 5*time.Second, "delivered status", func() bool { return s.row(t, "calltracking", "CT-LATE-1").Status == calls.StatusDelivered })
 	if s.mango.FileRequestsWithCredentials() != 0 || s.mango.Downloads("rec-late-1") != 1 {
 		t.Fatalf("downloads %d, with credentials %d", s.mango.Downloads("rec-late-1"), s.mango.FileRequestsWithCredentials())
 	}
@@ -286,7 +287,7 @@ func TestVPBXEventsBecomeCalls(t *testing.T) {
 	if code := s.event(t, "events/record/added", recordAdded("E-IN", "rec-in")); code != 200 {
 		t.Fatalf("record/added: %d", code)
 	}
-	waitFor(t, "both calls at TQM", 20*time.Second, func() bool { return len(s.tqm.Accepted()) >= 2 })
+	clocktest.Within(t, 20*time.Second, "both calls at TQM", func() bool { return len(s.tqm.Accepted()) >= 2 })
 	want := map[string]struct{ dir, op, client, format string }{
 		"E-OUT": {"outbound", "102", "79167770000", "mp3"},
 		"E-IN":  {"inbound", "101", "79168880000", "wav"},
@@ -312,7 +313,7 @@ func TestVPBXEventsBecomeCalls(t *testing.T) {
 	}
 	// Every call is in a final state: nothing is left that could be sent
 	// again, so the count is final too.
-	waitFor(t, "every call settled", 10*time.Second, func() bool { return s.settled(t) })
+	clocktest.Within(t, 10*time.Second, "every call settled", func() bool { return s.settled(t) })
 	if n := len(s.tqm.Accepted()); n != 2 {
 		t.Fatalf("TQM has %d imports, want 2", n)
 	}
@@ -330,22 +331,22 @@ func TestBothSourcesOneImport(t *testing.T) {
 			first, second := "calltracking", "vpbx"
 			if order == "calltracking first" {
 				s.calltracking(t, "CT-BOTH", "8 916 444-00-00", start, end)
-				waitFor(t, "the calltracking call waiting", 15*time.Second, func() bool { return s.waiting(t, "calltracking", "CT-BOTH") })
+				clocktest.Within(t, 15*time.Second, "the calltracking call waiting", func() bool { return s.waiting(t, "calltracking", "CT-BOTH") })
 				s.event(t, "events/summary", summary)
 			} else {
 				first, second = second, first
 				s.event(t, "events/summary", summary)
-				waitFor(t, "the VPBX call waiting", 15*time.Second, func() bool { return s.waiting(t, "vpbx", "E-BOTH") })
+				clocktest.Within(t, 15*time.Second, "the VPBX call waiting", func() bool { return s.waiting(t, "vpbx", "E-BOTH") })
 				s.calltracking(t, "CT-BOTH", "8 916 444-00-00", start, end)
 			}
 			ids := map[string]string{"calltracking": "CT-BOTH", "vpbx": "E-BOTH"}
-			waitFor(t, "the later copy logged as duplicate", 10*time.Second, func() bool {
+			clocktest.Within(t, 10*time.Second, "the later copy logged as duplicate", func() bool {
 				return s.row(t, second, ids[second]).Status == calls.StatusDuplicate
 			})
 			s.event(t, "events/record/added", recordAdded("E-BOTH", "rec-both"))
-			waitFor(t, "the call at TQM", 20*time.Second, func() bool { return len(s.tqm.Accepted()) >= 1 })
+			clocktest.Within(t, 20*time.Second, "the call at TQM", func() bool { return len(s.tqm.Accepted()) >= 1 })
 			// Nothing claimable is left: a (wrong) second import cannot come.
-			waitFor(t, "every call settled", 10*time.Second, func() bool { return s.settled(t) })
+			clocktest.Within(t, 10*time.Second, "every call settled", func() bool { return s.settled(t) })
 			if got := s.tqm.AcceptedIDs(); len(got) != 1 || got[ids[first]] != 1 {
 				t.Fatalf("TQM imports %v, want only %s once", got, ids[first])
 			}
@@ -404,7 +405,7 @@ func TestVPBXSignatures(t *testing.T) {
 		for i := range 4 {
 			s.calltracking(t, fmt.Sprintf("CT-SIGN-%d", i), fmt.Sprintf("7916333000%d", i), start, end)
 		}
-		waitFor(t, "every call waiting", 15*time.Second, func() bool {
+		clocktest.Within(t, 15*time.Second, "every call waiting", func() bool {
 			for i := range 4 {
 				if !s.waiting(t, "calltracking", fmt.Sprintf("CT-SIGN-%d", i)) {
 					return false

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mangotqm/app/clock/clocktest"
 )
 
 // winUI builds app/e2e/winui for Windows.
@@ -98,7 +100,7 @@ func (w winUI) dump() []uiControl {
 func (w winUI) waitText(t *testing.T, s string) uiControl {
 	t.Helper()
 	var found uiControl
-	waitFor(t, "the installer to show «"+s+"»", time.Minute, func() bool {
+	clocktest.Within(t, time.Minute, "the installer to show «"+s+"»", func() bool {
 		for _, c := range w.dump() {
 			if strings.Contains(c.text, s) {
 				found = c
@@ -259,7 +261,7 @@ func TestWindowsInstallerPages(t *testing.T) {
 		}
 	}
 	ui.click(t, "2")
-	waitFor(t, "the uninstaller to close", time.Minute, func() bool { return len(ui.dump()) == 0 })
+	clocktest.Within(t, time.Minute, "the uninstaller to close", func() bool { return len(ui.dump()) == 0 })
 	if !pathExists(l.exe) {
 		t.Fatal("a cancelled uninstall removed the program")
 	}

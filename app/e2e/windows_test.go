@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/secrets"
 	"mangotqm/app/tqm/sandbox"
 	"mangotqm/assets/i18n"
@@ -145,7 +146,7 @@ func TestWindowsCredentialManager(t *testing.T) {
 	if code, err := send(context.Background(), p.url, newWebhook("WC-1", time.Now().Add(-time.Minute))); err != nil || code != 200 {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
-	waitFor(t, "the call at TQM, sent with the key from Credential Manager", 30*time.Second,
+	clocktest.Within(t, 30*time.Second, "the call at TQM, sent with the key from Credential Manager",
 		func() bool { return len(fake.Find("WC-1")) == 1 })
 	p.stop(t)
 
@@ -287,6 +288,9 @@ func consoleSession(t *testing.T) string {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	// Nothing tells when serve's console control handler is in place (it
+	// may come after the URL line): a moment for it, else a Ctrl+C sent at
+	// once may be lost.
 	time.Sleep(time.Second)
 	if _, err := stdin.Write([]byte{3}); err != nil { // Ctrl+C
 		return err.Error()
@@ -302,17 +306,12 @@ func consoleSession(t *testing.T) string {
 	// process is now and then not seen as valid at start, and the log then
 	// goes to the console it attached to: either place proves the interrupt.
 	var logs []byte
-	stopDeadline := time.Now().Add(8 * time.Second)
-	for {
+	if !clocktest.Poll(context.Background(), 8*time.Second, func() bool {
 		logs, _ = os.ReadFile(errLog)
-		if strings.Contains(string(logs), "stopping: no new webhooks") ||
-			strings.Contains(out.String(), "stopping: no new webhooks") {
-			break
-		}
-		if time.Now().After(stopDeadline) {
-			return fmt.Sprintf("Ctrl+C did not reach mangotqm.exe as an interrupt; its log:\n%s\nthe console:\n%s", logs, out.String())
-		}
-		time.Sleep(200 * time.Millisecond)
+		return strings.Contains(string(logs), "stopping: no new webhooks") ||
+			strings.Contains(out.String(), "stopping: no new webhooks")
+	}) {
+		return fmt.Sprintf("Ctrl+C did not reach mangotqm.exe as an interrupt; its log:\n%s\nthe console:\n%s", logs, out.String())
 	}
 	return ""
 }
@@ -473,7 +472,7 @@ func TestWindowsInstaller(t *testing.T) {
 		// The NSIS uninstaller copies itself to %TEMP% and returns at once;
 		// the copy does the work.
 		run("uninstall", wine(append([]string{filepath.Join(instDir, "uninstall.exe"), "/S"}, args...)...))
-		waitFor(t, "the uninstaller to remove the program", 2*time.Minute, func() bool {
+		clocktest.Within(t, 2*time.Minute, "the uninstaller to remove the program", func() bool {
 			for _, f := range installed {
 				if exists(f) {
 					return false

@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mangotqm/app/clock"
 )
 
 // ownerFile is the data folder's owner lock. It stays in the folder; only
@@ -91,7 +94,8 @@ func writePID(f *os.File, pid int) error {
 // readPID reads the owner's PID. The owner writes it just after taking the
 // lock, so an empty file is retried for a moment.
 func readPID(f *os.File) int {
-	deadline := time.Now().Add(time.Second)
+	clk := clock.Real{}
+	deadline := clk.Now().Add(time.Second)
 	for {
 		b := make([]byte, 32)
 		n, err := f.ReadAt(b, 0)
@@ -100,9 +104,9 @@ func readPID(f *os.File) int {
 				return pid
 			}
 		}
-		if time.Now().After(deadline) {
+		if clk.Now().After(deadline) {
 			return 0
 		}
-		time.Sleep(20 * time.Millisecond)
+		_ = clk.Sleep(context.Background(), 20*time.Millisecond)
 	}
 }

@@ -148,12 +148,12 @@ func TestWrongSecretIsLoggedAsASummary(t *testing.T) {
 			t.Fatalf("after a minute: %q", got)
 		}
 		probe(10)
-		time.Sleep(30 * time.Second)
+		time.Sleep(30 * time.Second) // fake time: half a summary period
 		synctest.Wait()
 		if got := logs.matching(msg); len(got) != 2 {
 			t.Fatalf("a second summary within the minute: %q", got)
 		}
-		time.Sleep(30 * time.Second)
+		time.Sleep(30 * time.Second) // fake time: the period ends
 		synctest.Wait()
 		if got := logs.matching(msg); len(got) != 3 || !strings.Contains(got[2], "count=10 ") {
 			t.Fatalf("third summary: %q", got)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/store"
@@ -379,17 +380,9 @@ func TestLoop(t *testing.T) {
 // waitArmed waits until the loop armed its n-th timer on the fake clock.
 func waitArmed(t *testing.T, c *fakeClock, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	clocktest.Eventually(t, "the loop waiting", func() bool {
 		c.mu.Lock()
-		armed := c.armed
-		c.mu.Unlock()
-		if armed >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the loop never waited")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer c.mu.Unlock()
+		return c.armed >= n
+	})
 }

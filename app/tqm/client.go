@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 )
 
 // DefaultBaseURL is TQM's cloud.
@@ -176,6 +177,9 @@ type Client struct {
 	// with HTTP set, it applies on top of HTTP's own, and DefaultTimeout
 	// applies when neither is set: no request is without a deadline).
 	Timeout time.Duration
+	// Clock times the requests and reads Retry-After dates (default
+	// clock.Real).
+	Clock clock.Clock
 }
 
 // bodyExcerpt is the most of an answer kept in Result.Body.
@@ -361,9 +365,10 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (ca
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	start := time.Now()
+	clk := clock.Or(c.Clock)
+	start := clk.Now()
 	resp, err := c.httpClient().Do(req)
-	res := calls.Result{Duration: time.Since(start)}
+	res := calls.Result{Duration: clk.Now().Sub(start)}
 	if err != nil {
 		res.Outcome = calls.OutcomeRetry
 		return res, fmt.Errorf("no answer from TQM: %w", redactErr(err, key, u))
@@ -373,12 +378,12 @@ func (c *Client) do(ctx context.Context, u, contentType string, body []byte) (ca
 	// recognised and redacted.
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, int64(bodyExcerpt+len(key))))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
-	res.Duration = time.Since(start)
+	res.Duration = clk.Now().Sub(start)
 	res.HTTPStatus = resp.StatusCode
 	res.CorrelationID = resp.Header.Get("X-Correlation-Id")
 	res.Outcome = outcomeOf(resp.StatusCode)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), clk.Now()); ok {
 			res.RetryAfter = max(d, time.Second) // "now" (or a past date) still means: not in a burst
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/delivery"
 	"mangotqm/app/demo"
 	"mangotqm/app/mango"
@@ -256,19 +257,15 @@ func checkRows(t *testing.T, b vm.Backend, rows []vm.Row, want map[calls.Status]
 
 func waitFor(t *testing.T, b vm.Backend, row int64, status calls.Status, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		c, _, err := b.Call(context.Background(), row)
-		if err != nil {
+	var c calls.Call
+	if !clocktest.Poll(context.Background(), within, func() bool {
+		var err error
+		if c, _, err = b.Call(context.Background(), row); err != nil {
 			t.Fatal(err)
 		}
-		if c.Status == status {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %d is %s (%s), want %s", row, c.Status, c.LastError, status)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return c.Status == status
+	}) {
+		t.Fatalf("call %d is %s (%s), want %s", row, c.Status, c.LastError, status)
 	}
 }
 

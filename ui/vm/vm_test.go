@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/demo"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
@@ -35,20 +36,17 @@ func newDemo(t *testing.T) *demo.Demo {
 
 func waitStatus(t *testing.T, b vm.Backend, row int64, status calls.Status) calls.Call {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, _, err := b.Call(context.Background(), row)
-		if err != nil {
+	var c calls.Call
+	if !clocktest.Poll(context.Background(), 15*time.Second, func() bool {
+		var err error
+		if c, _, err = b.Call(context.Background(), row); err != nil {
 			t.Fatal(err)
 		}
-		if c.Status == status {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %d is %s (%s), want %s", row, c.Status, c.LastError, status)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return c.Status == status
+	}) {
+		t.Fatalf("call %d is %s (%s), want %s", row, c.Status, c.LastError, status)
 	}
+	return c
 }
 
 var _ vm.Backend = (*demo.Demo)(nil)
@@ -154,6 +152,7 @@ func TestActions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("intake while paused: %v", err)
 	}
+	// Nothing signals "the paused demo chose not to send": time to misbehave.
 	time.Sleep(300 * time.Millisecond)
 	if got, _, _ := c.Call(ctx, row2); got.Status != calls.StatusQueued {
 		t.Fatalf("paused, yet the call is %s", got.Status)

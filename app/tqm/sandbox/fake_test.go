@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"mangotqm/app/clock/clocktest"
 )
 
 const key = "fake-key-0a1b2c3d4e"
@@ -487,23 +489,21 @@ func TestFakeDelayAndLostAnswers(t *testing.T) {
 	if _, err := http.DefaultClient.Do(req); err == nil {
 		t.Fatal("expected a client timeout")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for s.CountByID("D-2") == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	clocktest.Eventually(t, "the timed-out call stored", func() bool { return s.CountByID("D-2") > 0 })
 	got := s.Find("D-2")
 	if len(got) != 1 || !got[0].AnswerLost || s.Stats().AnswerLost != 1 {
 		t.Fatalf("lost answer: %+v %+v", got, s.Stats())
 	}
 	// Close does not wait out a long delay.
 	s.SetDelay(time.Hour)
+	before := s.Stats().Requests
 	go func() {
 		resp, err := http.Post(s.URL()+r.path, "", nil)
 		if err == nil {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(50 * time.Millisecond)
+	clocktest.Eventually(t, "the slow request arrived", func() bool { return s.Stats().Requests > before })
 	closed := make(chan struct{})
 	go func() { s.Close(); close(closed) }()
 	select {
