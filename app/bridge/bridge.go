@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mangotqm/app/alerts"
+	"mangotqm/app/clock"
 	"mangotqm/app/config"
 	"mangotqm/app/delivery"
 	"mangotqm/app/hub"
@@ -192,7 +193,7 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 		Schedule:         schedule(opts.Schedule),
 		Rate:             b.cfg.Rate,
 		FileLinkRequired: b.sender.linkRequired,
-		Now:              opts.Now,
+		Clock:            clock.Reading(opts.Now),
 		Logger:           b.log.With("part", "delivery"),
 		OnCall:           func(row int64) { b.publish(Event{Kind: EventCall, CallRow: row}) },
 		OnResume:         func() { b.publish(Event{Kind: EventDelivery}) },

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 	"mangotqm/app/mapping"
 	"mangotqm/store"
 )
@@ -102,8 +103,9 @@ type Config struct {
 	// (fileLink must be present); nil = never.
 	FileLinkRequired func() bool
 	// Drain is how long Stop waits for in-flight sends; default 10 s.
-	Drain  time.Duration
-	Now    func() time.Time
+	Drain time.Duration
+	// Clock tells the time of tries and waits (default: the wall clock).
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// OnCall is told after a call's state changed.
 	OnCall func(row int64)
@@ -155,9 +157,7 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Drain <= 0 {
 		cfg.Drain = 10 * time.Second
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -89,7 +89,7 @@ func newHarnessAt(t *testing.T, schedule calls.Schedule, now func() time.Time) *
 	h.w = New(Config{
 		Outbox: st, Pauses: st, Stuck: st, Sender: h.sender, Schedule: schedule, Rate: 200, FileLinkRequired: func() bool { return true },
 		Mapping: func(context.Context) (mapping.Config, error) { return mapping.Default(), nil },
-		Now:     now,
+		Clock:   clock.Reading(now),
 		OnIncident: func(kind string, open bool, _ string) {
 			h.mu.Lock()
 			h.incident[kind] = open

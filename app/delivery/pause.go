@@ -85,7 +85,7 @@ type gate struct {
 }
 
 func newGate(cfg Config, wake func()) *gate {
-	return &gate{store: cfg.Pauses, keyFP: cfg.KeyFingerprint, now: cfg.Now, log: cfg.Logger,
+	return &gate{store: cfg.Pauses, keyFP: cfg.KeyFingerprint, now: cfg.Clock.Now, log: cfg.Logger,
 		onPause: cfg.OnPause, onResume: cfg.OnResume, incident: cfg.OnIncident, wake: wake,
 		resumeC: make(chan struct{})}
 }

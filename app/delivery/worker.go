@@ -18,7 +18,7 @@ import (
 type Worker struct {
 	cfg    Config
 	log    *slog.Logger
-	clock  clock.Clock // cfg.Now's time; waits on the wall clock
+	clock  clock.Clock // cfg.Clock
 	pacer  *pacer
 	hold   *hold
 	pause  *gate
@@ -40,13 +40,13 @@ type Worker struct {
 func New(cfg Config) *Worker {
 	cfg = cfg.withDefaults()
 	sendCtx, cancel := context.WithCancel(context.Background())
-	w := &Worker{cfg: cfg, log: cfg.Logger, clock: clock.Reading(cfg.Now), wake: make(chan struct{}, 1),
-		pacer: newPacer(cfg.Rate), hold: &hold{now: cfg.Now},
+	w := &Worker{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, wake: make(chan struct{}, 1),
+		pacer: newPacer(cfg.Rate), hold: &hold{now: cfg.Clock.Now},
 		policy:   calls.Policy{Schedule: cfg.Schedule, RateLimitWait: cfg.RateLimitWait},
 		handling: rowSet{m: map[int64]bool{}}, sendCtx: sendCtx, cancel: cancel}
 	w.pause = newGate(cfg, w.Wake)
 	if cfg.Stuck != nil {
-		w.sweep = &sweeper{stuck: cfg.Stuck, after: cfg.StuckAfter, now: cfg.Now, log: cfg.Logger,
+		w.sweep = &sweeper{stuck: cfg.Stuck, after: cfg.StuckAfter, now: cfg.Clock.Now, log: cfg.Logger,
 			handling: w.handling.has, changed: w.notify, wake: w.Wake}
 	}
 	return w
@@ -220,7 +220,7 @@ func (w *Worker) incident(kind string, open bool, msg string) {
 func (w *Worker) process(c calls.Call, release func()) {
 	ctx := w.sendCtx
 	log := w.log.With("row", c.ID, "call_id", c.CallID, "attempt", c.Attempts)
-	try := calls.Try{Call: c, Started: w.cfg.Now()}
+	try := calls.Try{Call: c, Started: w.clock.Now()}
 	prep, problem := w.prepare(ctx, c)
 	for _, n := range prep.Notes {
 		log.Info("mapping note", "note", n)
@@ -252,7 +252,7 @@ func (w *Worker) prepare(ctx context.Context, c calls.Call) (mapping.Prepared, c
 	if err != nil {
 		return mapping.Prepared{Call: c}, calls.NewReason(calls.CodeMappingUnreadable, calls.ArgError, err.Error())
 	}
-	return mapping.Prepare(cfg, c, mapping.PrepareOptions{Now: w.cfg.Now(),
+	return mapping.Prepare(cfg, c, mapping.PrepareOptions{Now: w.clock.Now(),
 		FileLinkRequired: w.cfg.FileLinkRequired != nil && w.cfg.FileLinkRequired()})
 }
 
@@ -275,7 +275,7 @@ func (w *Worker) noAnswer(res calls.Result, err error, timedOut bool) calls.Resu
 // out what that asks of the whole worker (pause, hold, incidents), and
 // records it.
 func (w *Worker) conclude(ctx context.Context, log *slog.Logger, t calls.Try) {
-	st, err := calls.Next(t, w.policy, w.cfg.Now())
+	st, err := calls.Next(t, w.policy, w.clock.Now())
 	if err != nil {
 		// Never expected: the call stays "sending" and the sweeper
 		// re-queues it.

@@ -53,26 +53,11 @@ type Store interface {
 	SetSetting(ctx context.Context, key string, v any) error
 }
 
-// Clock tells the time and waits; tests pass a fake one.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits d or until ctx ends (then it returns ctx's error).
-	Sleep(ctx context.Context, d time.Duration) error
-	// After is time.After on this clock.
-	After(d time.Duration) <-chan time.Time
-}
+// Clock is the one clock of the bridge (app/clock); tests pass a fake one.
+type Clock = clock.Clock
 
 // RealClock is the wall clock.
-type RealClock struct{}
-
-// Now implements Clock.
-func (RealClock) Now() time.Time { return time.Now() }
-
-// After implements Clock.
-func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// Sleep implements Clock.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, d) }
+type RealClock = clock.Real
 
 // Defaults (Mango's limits with a margin).
 const (
