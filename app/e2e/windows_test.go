@@ -472,13 +472,13 @@ func TestWindowsInstaller(t *testing.T) {
 		// The NSIS uninstaller copies itself to %TEMP% and returns at once;
 		// the copy does the work.
 		run("uninstall", wine(append([]string{filepath.Join(instDir, "uninstall.exe"), "/S"}, args...)...))
-		clocktest.Within(t, 2*time.Minute, "the uninstaller to remove the program", func() bool {
+		clocktest.Within(t, 2*time.Minute, "the uninstaller to remove the program and end", func() bool {
 			for _, f := range installed {
 				if exists(f) {
 					return false
 				}
 			}
-			return true
+			return !uninstallerRunning(t)
 		})
 	}
 

@@ -79,6 +79,21 @@ func runWin(t *testing.T, what string, args ...string) string {
 // shows a process's Windows command line in /proc).
 func mangotqmProcs(t *testing.T) []string {
 	t.Helper()
+	return wineProcs(t, "mangotqm.exe")
+}
+
+// uninstallerRunning: the NSIS uninstaller runs as a copy of itself in
+// %TEMP% (NSIS 3: ~nsuA.tmp\Un_A.exe) that goes on after the program's files
+// are gone (it removes the data folders after them).
+func uninstallerRunning(t *testing.T) bool {
+	t.Helper()
+	return len(wineProcs(t, "~nsu"))+len(wineProcs(t, "un_a.exe"))+len(wineProcs(t, "au_.exe")) > 0
+}
+
+// wineProcs lists the processes of this test's Wine prefix whose command
+// line holds name (lower case).
+func wineProcs(t *testing.T, name string) []string {
+	t.Helper()
 	prefix := "WINEPREFIX=" + os.Getenv("WINEPREFIX")
 	entries, _ := os.ReadDir("/proc")
 	var found []string
@@ -87,7 +102,7 @@ func mangotqmProcs(t *testing.T) []string {
 			continue
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), `mangotqm.exe`) {
+		if err != nil || !strings.Contains(strings.ToLower(string(cmdline)), name) {
 			continue
 		}
 		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
@@ -158,8 +173,8 @@ func (d *desktopApp) output() string { b, _ := os.ReadFile(d.out); return string
 func uninstallSilently(t *testing.T, l winLayout, args ...string) {
 	t.Helper()
 	runWin(t, "uninstall", append([]string{l.uninstaller, "/S"}, args...)...)
-	waitFor(t, "the uninstaller to remove the program", 3*time.Minute, func() bool {
-		return !pathExists(l.exe) && !pathExists(l.uninstaller) && !pathExists(l.link)
+	waitFor(t, "the uninstaller to remove the program and end", 3*time.Minute, func() bool {
+		return !pathExists(l.exe) && !pathExists(l.uninstaller) && !pathExists(l.link) && !uninstallerRunning(t)
 	})
 }
 
