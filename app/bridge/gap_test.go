@@ -52,17 +52,25 @@ func TestBridgeClosesTheGapOnceTheKeyIsSet(t *testing.T) {
 	if err := b.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitGap(t, "the period named", func() bool { return b.GapStatus().NoVPBX })
-	in, err := b.store.OpenIncidents(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The status and the incident are set one after the other: wait for both.
 	from := res.Gap.From.In(calls.Moscow()).Format("02.01.2006 15:04")
-	named := false
-	for _, i := range in {
-		named = named || (i.Kind == IncidentGap && strings.Contains(i.Message, from))
+	var in []calls.Incident
+	named := func() bool {
+		if !b.GapStatus().NoVPBX {
+			return false
+		}
+		in, err = b.store.OpenIncidents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range in {
+			if i.Kind == IncidentGap && strings.Contains(i.Message, from) {
+				return true
+			}
+		}
+		return false
 	}
-	if !named {
+	if !clocktest.Poll(ctx, 60*time.Second, named) {
 		t.Fatalf("no incident naming the period from %s: %+v", from, in)
 	}
 
