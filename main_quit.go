@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -17,13 +18,21 @@ import (
 func quitWhenAsked(log *slog.Logger, version string) {
 	err := instance.WatchQuit(func() {
 		log.Info("asked to quit: mangotqm is being updated or removed")
-		a := fyne.CurrentApp()
-		if a == nil {
-			// The window has not been created yet, so neither has the
-			// bridge: there is nothing to close.
-			os.Exit(0)
+		// A request may come while the app is still starting, before its
+		// run loop takes a Quit: it is repeated each second until the
+		// process ends (a Quit after the first is ignored).
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			a := fyne.CurrentApp()
+			if a == nil {
+				// The window has not been created yet, so neither has
+				// the bridge: there is nothing to close.
+				os.Exit(0)
+			}
+			go fyne.Do(a.Quit) // never held up by a loop that has ended
+			<-tick.C
 		}
-		fyne.Do(a.Quit)
 	})
 	if err != nil {
 		log.Warn("the installer will not be able to close this app by itself", "err", err)
