@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"mangotqm/app/config"
 	"mangotqm/app/mapping"
 	"mangotqm/ui/vm/vmtest"
 )
@@ -231,6 +232,20 @@ func TestEveryWindowFits(t *testing.T) {
 	r := vmtest.NewReconciler(vmtest.New(t.TempDir(), testURL))
 	if min := m.newBackfillForm(r).content.MinSize(); min.Width > screenFitW || min.Height > screenFitH {
 		t.Errorf("period dialog min %v", min)
+	}
+}
+
+// Settings › Подключение has no last step: its ngrok note says the check
+// comes right after saving, not «на последнем шаге» as the wizard's does.
+func TestSettingsRoadNgrokNote(t *testing.T) {
+	u := deskUI(t)
+	u.showRoadSettings()
+	eventually(t, "the road form", func() bool { u.flush(); return u.roadTour.form != nil })
+	f := u.roadTour.form
+	u.onUI(func() { f.set(config.RoadNgrok) })
+	u.flush()
+	if got, want := f.result.Text, u.tr.T("road.check.ngrok_note_settings"); got != want || strings.Contains(got, "последнем шаге") {
+		t.Errorf("settings' ngrok note %q, want %q", got, want)
 	}
 }
 

@@ -50,6 +50,8 @@ func (u *UI) showRoadSettings() {
 func (u *UI) fillRoadSettings(w fyne.Window, vpbxStored bool) {
 	tr := u.tr
 	f := newRoadForm(u, vpbxStored, &syncGroup{add: func() {}, done: func() {}})
+	f.ngrokNote = "road.check.ngrok_note_settings" // no last step here
+	f.update()
 	title := widget.NewLabelWithStyle(tr.T("road.page.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord

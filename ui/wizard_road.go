@@ -48,6 +48,9 @@ type roadForm struct {
 	checkBtn   *widget.Button
 	result     *widget.Label
 	pending    *syncGroup
+	// ngrokNote is said when ngrok is chosen: the wizard checks it on its
+	// last step, Settings right after saving.
+	ngrokNote string
 }
 
 // syncGroup counts background work (tests wait for it).
@@ -67,7 +70,8 @@ func everyLabel(tr Tr, d time.Duration) string {
 // newRoadForm builds the form for the saved road.
 func newRoadForm(u *UI, vpbxStored bool, pending *syncGroup) *roadForm {
 	tr := u.tr
-	f := &roadForm{u: u, vpbxStored: vpbxStored, choices: vm.RoadChoices(vpbxStored), pending: pending}
+	f := &roadForm{u: u, vpbxStored: vpbxStored, choices: vm.RoadChoices(vpbxStored), pending: pending,
+		ngrokNote: "road.check.ngrok_note"}
 	c := u.bridge.Config()
 	titles := make([]string, len(f.choices))
 	for i, ch := range f.choices {
@@ -147,7 +151,7 @@ func (f *roadForm) update() {
 	f.whyNot.Hidden = k != config.RoadPoll || f.vpbxStored
 	f.result.SetText("")
 	if k == config.RoadNgrok {
-		f.result.SetText(f.u.tr.T("road.check.ngrok_note"))
+		f.result.SetText(f.u.tr.T(f.ngrokNote))
 		f.result.Importance = widget.MediumImportance // the text colour: grey read below 4.5:1 (item 10)
 		f.checkBtn.Disable()
 	} else if k == config.RoadPoll && !f.vpbxStored {
