@@ -93,24 +93,8 @@ func (s *Store) Announce(ctx context.Context, changes []IncidentChange, alerts [
 
 // DueAlerts returns up to limit unsent alerts due at now, oldest first.
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]Alert, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, channel, topic, dedup, subject, body, created_at, attempts, last_error
-		FROM alerts INDEXED BY alerts_due WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-		now.UnixMilli(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("due alerts: %w", err)
-	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		var a Alert
-		var created int64
-		if err := rows.Scan(&a.ID, &a.Channel, &a.Topic, &a.Dedup, &a.Subject, &a.Body, &created, &a.Attempts, &a.LastError); err != nil {
-			return nil, fmt.Errorf("due alerts: %w", err)
-		}
-		a.Created = time.UnixMilli(created)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return s.queryAlerts(ctx, "due alerts", `FROM alerts INDEXED BY alerts_due
+		WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.UnixMilli(), limit)
 }
 
 // NextAlertDue is when the earliest unsent alert is due (ok false: none).
@@ -179,10 +163,15 @@ func (s *Store) AlertStats(ctx context.Context) (pending map[string]int, lastErr
 // SentAlerts lists the alerts sent (not dropped) to a channel, oldest
 // first (tests and the settings page's history).
 func (s *Store) SentAlerts(ctx context.Context, channel string) ([]Alert, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, channel, topic, dedup, subject, body, created_at, attempts, last_error
-		FROM alerts WHERE channel = ? AND sent_at IS NOT NULL AND last_error = '' ORDER BY sent_at, id`, channel)
+	return s.queryAlerts(ctx, "sent alerts", `FROM alerts
+		WHERE channel = ? AND sent_at IS NOT NULL AND last_error = '' ORDER BY sent_at, id`, channel)
+}
+
+// queryAlerts reads the alerts that from (the query after SELECT …) picks.
+func (s *Store) queryAlerts(ctx context.Context, what, from string, args ...any) ([]Alert, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, channel, topic, dedup, subject, body, created_at, attempts, last_error `+from, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sent alerts: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Alert
@@ -190,7 +179,7 @@ func (s *Store) SentAlerts(ctx context.Context, channel string) ([]Alert, error)
 		var a Alert
 		var created int64
 		if err := rows.Scan(&a.ID, &a.Channel, &a.Topic, &a.Dedup, &a.Subject, &a.Body, &created, &a.Attempts, &a.LastError); err != nil {
-			return nil, fmt.Errorf("sent alerts: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		a.Created = time.UnixMilli(created)
 		out = append(out, a)
