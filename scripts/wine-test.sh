@@ -39,7 +39,9 @@ setup=$root/build/dist/mangotqm_${version}_windows_amd64_setup.exe
 
 scratch=$(mktemp -d /tmp/mangotqm-wine.XXXXXX)
 export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
+hold=
 cleanup() {
+  [ -z "$hold" ] || kill "$hold" 2>/dev/null || true
   wineserver -k >/dev/null 2>&1 || true
   rm -rf "$scratch"
 }
@@ -51,6 +53,15 @@ timeout 120 wineserver -w || true
 [ -d "$WINEPREFIX/drive_c/windows/system32" ] || { echo "wineboot did not create the prefix" >&2; exit 1; }
 x86_64-w64-mingw32-gcc -shared -O2 -s -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   packaging/wine/bcryptprimitives.c -ladvapi32
+# One Windows program for the whole run keeps the Wine server and its services
+# up, so no test meets them on their way out (packaging/wine/hold.c).
+x86_64-w64-mingw32-gcc -O2 -s -o "$scratch/wine-hold.exe" packaging/wine/hold.c
+wine "$scratch/wine-hold.exe" </dev/null >/dev/null 2>&1 &
+hold=$!
+for _ in $(seq 100); do
+  pgrep -f wine-hold.exe >/dev/null && [ -n "$(pgrep -f 'services.exe' || true)" ] && break
+  sleep 0.2
+done
 
 step "the portable exe"
 unzip -q "$zip" -d "$scratch/zip"

@@ -49,6 +49,18 @@ func wineOut(args ...string) (string, error) {
 }
 
 func wineRun(stdin string, args ...string) (stdout, stderr string, err error) {
+	// A wine that meets the Wine server on its way out fails before the
+	// program starts and says so in this line; scripts/wine-test.sh keeps the
+	// server up (packaging/wine/hold.c), this is the second line of defence.
+	for attempt := 1; ; attempt++ {
+		stdout, stderr, err = wineRunOnce(stdin, args...)
+		if err == nil || attempt == 3 || !strings.Contains(stderr, "wine client error") {
+			return stdout, stderr, err
+		}
+	}
+}
+
+func wineRunOnce(stdin string, args ...string) (stdout, stderr string, err error) {
 	dir, err := os.MkdirTemp("", "mangotqm-wine-out-")
 	if err != nil {
 		return "", "", err
