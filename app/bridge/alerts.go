@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"mangotqm/app/alerts"
-	"mangotqm/app/clock"
 	"mangotqm/app/config"
 	"mangotqm/app/mango/vpbx"
 	"mangotqm/app/secrets"
@@ -31,7 +30,7 @@ func (b *Bridge) newAlerts() *alerts.Service {
 		Settings:    func() config.Alerts { return b.Config().Alerts },
 		Secrets:     b.opts.Secrets,
 		Lang:        b.opts.Lang,
-		Clock:       clock.Reading(b.opts.Now),
+		Clock:       b.opts.Clock,
 		StorageKind: IncidentStorage,
 		Logger:      b.log.With("part", "alerts"),
 	})
@@ -78,8 +77,6 @@ func (b *Bridge) backupResult(err error) {
 // watchLockout opens the "VPBX API locked out" incident while Mango keeps
 // the bridge's VPBX client paused, and clears it after.
 func (b *Bridge) watchLockout(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
 	// Written only when it changes (first: cleared, in case a lockout of
 	// the last run is still recorded).
 	was, known := false, false
@@ -99,10 +96,8 @@ func (b *Bridge) watchLockout(ctx context.Context, every time.Duration) {
 			}
 			was, known = now, true
 		}
-		select {
-		case <-ctx.Done():
+		if b.opts.Clock.Sleep(ctx, every) != nil {
 			return
-		case <-t.C:
 		}
 	}
 }
@@ -167,7 +162,7 @@ func (b *Bridge) TestAlert(ctx context.Context, a config.Alerts, channel, passwo
 	}
 	sec := secrets.Chain{secrets.NewMemory(typed), b.opts.Secrets}
 	svc := alerts.New(alerts.Config{Store: b.store, Settings: func() config.Alerts { return a }, Secrets: sec,
-		Lang: b.opts.Lang, Clock: clock.Reading(b.opts.Now), Logger: b.log.With("part", "alerts")})
+		Lang: b.opts.Lang, Clock: b.opts.Clock, Logger: b.log.With("part", "alerts")})
 	return svc.Test(ctx, a, channel)
 }
 

@@ -71,8 +71,9 @@ type Options struct {
 	Server  bool
 	Version string
 	Logger  *slog.Logger
-	Now     func() time.Time
-	Demo    bool
+	// Clock tells the time and waits (default clock.Real).
+	Clock clock.Clock
+	Demo  bool
 
 	// Tuning, for tests and demo mode.
 
@@ -140,9 +141,7 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Clock = clock.Or(opts.Clock)
 	if opts.Secrets == nil {
 		return nil, errors.New("bridge: a secret store is required")
 	}
@@ -172,7 +171,7 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 		_ = owner.Release()
 		return nil, err
 	}
-	b = &Bridge{owner: owner, opts: opts, log: opts.Logger, store: st, events: hub.New(Event{Kind: EventStarted, At: opts.Now()})}
+	b = &Bridge{owner: owner, opts: opts, log: opts.Logger, store: st, events: hub.New(Event{Kind: EventStarted, At: opts.Clock.Now()})}
 	if err := b.load(ctx); err != nil {
 		_ = st.Close()
 		_ = owner.Release()
@@ -193,7 +192,7 @@ func Open(ctx context.Context, opts Options) (*Bridge, error) {
 		Schedule:         schedule(opts.Schedule),
 		Rate:             b.cfg.Rate,
 		FileLinkRequired: b.sender.linkRequired,
-		Clock:            clock.Reading(opts.Now),
+		Clock:            opts.Clock,
 		Logger:           b.log.With("part", "delivery"),
 		OnCall:           func(row int64) { b.publish(Event{Kind: EventCall, CallRow: row}) },
 		OnResume:         func() { b.publish(Event{Kind: EventDelivery}) },

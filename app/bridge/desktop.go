@@ -18,7 +18,7 @@ type DayCount = store.DayCount
 
 // DailyCounts counts the calls of the last days local days, today last.
 func (b *Bridge) DailyCounts(ctx context.Context, days int) ([]DayCount, error) {
-	return b.store.DailyCounts(ctx, b.opts.Now(), days)
+	return b.store.DailyCounts(ctx, b.opts.Clock.Now(), days)
 }
 
 // AttemptCounts returns how many tries are stored for each call row.

@@ -24,7 +24,7 @@ func (b *Bridge) EmployeeNames(ctx context.Context) map[string]string {
 	c := &b.employees
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := b.opts.Now()
+	now := b.opts.Clock.Now()
 	if !c.at.IsZero() && now.Sub(c.at) < employeesFor {
 		return c.names
 	}

@@ -30,7 +30,7 @@ type Event struct {
 
 func (b *Bridge) publish(e Event) {
 	if e.At.IsZero() {
-		e.At = b.opts.Now()
+		e.At = b.opts.Clock.Now()
 	}
 	b.events.Publish(e)
 }

@@ -51,7 +51,7 @@ func (b *Bridge) Call(ctx context.Context, row int64) (calls.Call, []calls.Attem
 
 // Counts returns the outbox counts ("today" in local time).
 func (b *Bridge) Counts(ctx context.Context) (calls.Counts, error) {
-	now := b.opts.Now()
+	now := b.opts.Clock.Now()
 	y, m, d := now.Date()
 	return b.store.Counts(ctx, time.Date(y, m, d, 0, 0, 0, 0, now.Location()))
 }

@@ -81,7 +81,7 @@ func (b *Bridge) startGap() {
 	b.gap.cancel, b.gap.done = cancel, make(chan struct{})
 	kick, done := b.gap.kick, b.gap.done
 	b.gap.mu.Unlock()
-	until := time.Now() // from here on the bridge receives the calls itself
+	until := b.opts.Clock.Now() // from here on the bridge receives the calls itself
 	go func() {
 		defer close(done)
 		b.closeGap(ctx, g, until, kick)
@@ -120,9 +120,7 @@ func (b *Bridge) closeGap(ctx context.Context, g store.Gap, until time.Time, kic
 	wait := func(d time.Duration) bool {
 		var tick <-chan time.Time
 		if d > 0 {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			tick = t.C
+			tick = b.opts.Clock.After(d)
 		}
 		select {
 		case <-ctx.Done():

@@ -35,10 +35,10 @@ func (b *Bridge) watchTunnel(states <-chan tunnel.Status) {
 	if after <= 0 {
 		after = 5 * time.Minute
 	}
-	var timer *time.Timer
+	var timer chan struct{} // closed to stop the pending "tunnel down"
 	stopTimer := func() {
 		if timer != nil {
-			timer.Stop()
+			close(timer)
 			timer = nil
 		}
 	}
@@ -54,12 +54,18 @@ func (b *Bridge) watchTunnel(states <-chan tunnel.Status) {
 		switch s.State {
 		case tunnel.Offline:
 			if timer == nil && s.MessageKey != tunnel.KeyClosed {
-				reason := s
-				timer = time.AfterFunc(after, func() {
+				reason, stop, due := s, make(chan struct{}), b.opts.Clock.After(after)
+				timer = stop
+				go func() {
+					select {
+					case <-stop:
+						return
+					case <-due:
+					}
 					msg := b.text("core.tunnel_down", map[string]any{"Minutes": int(after.Minutes()),
 						"Reason": b.text(reason.MessageKey, nil)})
 					b.incident(IncidentTunnelDown, true, msg)
-				})
+				}()
 			}
 		case tunnel.Online:
 			stopTimer()

@@ -162,7 +162,7 @@ func (b *Bridge) watchOthers(ctx context.Context) {
 	}
 	var beat time.Time
 	for {
-		now := time.Now()
+		now := b.opts.Clock.Now()
 		if now.Sub(beat) >= HeartbeatEvery {
 			if err := b.store.SetSetting(ctx, SettingHeartbeat, Heartbeat{PID: os.Getpid(), At: now}); err != nil && ctx.Err() == nil {
 				b.log.Warn("cannot write the heartbeat", "err", err)
@@ -174,12 +174,8 @@ func (b *Bridge) watchOthers(ctx context.Context) {
 			b.worker.Wake()
 			b.publish(Event{Kind: EventCall})
 		}
-		t := time.NewTimer(watchEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if b.opts.Clock.Sleep(ctx, watchEvery) != nil {
 			return
-		case <-t.C:
 		}
 	}
 }

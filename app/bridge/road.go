@@ -284,7 +284,7 @@ func (b *Bridge) CheckPoll(ctx context.Context) error {
 	if !b.vpbxReady(ctx) {
 		return ErrNoVPBX
 	}
-	now := time.Now()
+	now := b.opts.Clock.Now()
 	_, err := b.reconcileEngine().Check(ctx, now.Add(-time.Minute), now)
 	return err
 }

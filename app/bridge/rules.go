@@ -52,7 +52,7 @@ func (b *Bridge) RulesPreview(ctx context.Context, r config.Rules) (rules.Previe
 		stats = cachedRows{c: &b.previewRows, b: b}
 	}
 	return rules.MakePreview(ctx, rules.PreviewInput{Rules: r, Numbers: b.store, Calls: b.store, Stats: stats,
-		Now: b.opts.Now(), Zone: time.Local})
+		Now: b.opts.Clock.Now(), Zone: time.Local})
 }
 
 // TrackingNumber is one known calltracking number (the rules page).
@@ -81,7 +81,7 @@ func (r cachedRows) Rows(ctx context.Context, from, to time.Time) ([]vpbx.StatsR
 	c := r.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := r.b.opts.Now()
+	now := r.b.opts.Clock.Now()
 	if !c.at.IsZero() && now.Sub(c.at) < previewRowsFor {
 		return c.rows, nil
 	}

@@ -33,7 +33,7 @@ func (b *Bridge) afterReconcile(res reconcile.Result) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	now := b.opts.Now()
+	now := b.opts.Clock.Now()
 	hook, err := b.store.List(ctx, calls.Filter{Sources: []calls.Source{calls.SourceCalltracking}, Since: now.Add(-7 * 24 * time.Hour), Limit: 2000})
 	if err != nil {
 		return

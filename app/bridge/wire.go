@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"mangotqm/app/clock"
 	"net/http"
 	"strings"
 	"sync"
@@ -66,7 +67,7 @@ type RecordingOptions struct {
 	// Tuning (tests): waits while a recording is not there yet, how long
 	// after the call to keep looking, the clock, link downloads.
 	RetryEvery, GiveUpAfter time.Duration
-	Now                     func() time.Time
+	Clock                   clock.Clock
 	HTTP                    *http.Client
 }
 
@@ -86,7 +87,7 @@ func NewRecordingSender(o RecordingOptions) Sender {
 		Zone:        o.Zone,
 		RetryEvery:  o.RetryEvery,
 		GiveUpAfter: o.GiveUpAfter,
-		Now:         o.Now,
+		Clock:       o.Clock,
 		HTTP:        o.HTTP,
 		Logger:      o.Logger,
 	}
@@ -94,7 +95,11 @@ func NewRecordingSender(o RecordingOptions) Sender {
 		cfg.VPBX = o.VPBX
 	}
 	if o.Wake != nil {
-		cfg.OnWait = func(d time.Duration) { time.AfterFunc(d+50*time.Millisecond, o.Wake) }
+		clk := clock.Or(o.Clock)
+		cfg.OnWait = func(d time.Duration) {
+			due := clk.After(d + 50*time.Millisecond)
+			go func() { <-due; o.Wake() }()
+		}
 	}
 	if o.OnMono != nil {
 		cfg.OnMono = func() { o.OnMono(text(recordings.KeyMono, nil)) }
@@ -262,7 +267,7 @@ func (b *Bridge) applySender(ctx context.Context) {
 		b.log.Warn("the Mango VPBX code and signing key are not set: recordings can only come from webhook links that download without credentials")
 	}
 	b.sender.set(NewRecordingSender(RecordingOptions{
-		TQM: to, VPBX: vc, Index: b.store, Audio: string(cfg.Audio), Lang: b.opts.Lang, Now: b.opts.Now,
+		TQM: to, VPBX: vc, Index: b.store, Audio: string(cfg.Audio), Lang: b.opts.Lang, Clock: b.opts.Clock,
 		OnIncident: b.incident,
 		OnMono:     func(m string) { b.incident(IncidentMono, true, m) },
 		Wake:       b.worker.Wake,

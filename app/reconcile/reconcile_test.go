@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/clock"
 	"sync"
 	"testing"
 	"time"
@@ -99,7 +100,7 @@ func newEnv(t *testing.T, opts ...vpbxfake.Option) *env {
 	t.Cleanup(func() { _ = e.st.Close() })
 	e.mango = vpbxfake.New(testKey, testSalt, append([]vpbxfake.Option{vpbxfake.WithClock(e.clock.Now)}, opts...)...)
 	t.Cleanup(e.mango.Close)
-	e.vc = &vpbx.Client{BaseURL: e.mango.URL(), Key: testKey, Salt: testSalt, Now: e.clock.Now,
+	e.vc = &vpbx.Client{BaseURL: e.mango.URL(), Key: testKey, Salt: testSalt, Clock: clock.Reading(e.clock.Now),
 		Limits: vpbx.Limits{General: time.Nanosecond, StatsStart: time.Nanosecond, Pause429: time.Nanosecond}}
 	e.eng = New(Config{Stats: e.vc, Store: e.st, Clock: e.clock})
 	return e
@@ -271,7 +272,7 @@ func TestReconcileWindows(t *testing.T) {
 // inside the lockout window); a pause for another reason is waited out.
 func TestReconcileCredentialsAndLockout(t *testing.T) {
 	e := newEnv(t)
-	bad := &vpbx.Client{BaseURL: e.mango.URL(), Key: testKey, Salt: "wrong", Now: e.clock.Now, AllowShortLockout: true}
+	bad := &vpbx.Client{BaseURL: e.mango.URL(), Key: testKey, Salt: "wrong", Clock: clock.Reading(e.clock.Now), AllowShortLockout: true}
 	eng := New(Config{Stats: bad, Store: e.st, Clock: e.clock})
 	r := eng.Reconcile(context.Background())
 	if !r.CredentialsProblem() {

@@ -104,7 +104,7 @@ func (s *Sender) download(ctx context.Context, ids []string, log *slog.Logger) (
 // attention). Credential problems wait without a deadline: an incident
 // tells the user, and calls flow again once the keys are fixed.
 func (s *Sender) vpbxFailed(ci call, err error) calls.Result {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	var lo *vpbx.LockoutError
 	if errors.As(err, &lo) {
 		s.lockedOut(lo)

@@ -21,6 +21,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"mangotqm/app/clock"
 	"net/http"
 	"strconv"
 	"sync"
@@ -85,8 +86,9 @@ type Config struct {
 	// (default 30 min).
 	RetryEvery  time.Duration
 	GiveUpAfter time.Duration
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Clock tells the time (default clock.Real).
+	Clock  clock.Clock
+	Logger *slog.Logger
 	// OnMono is told about a mono recording, at most once per MonoEvery
 	// (default 24 h).
 	OnMono    func()
@@ -132,9 +134,7 @@ func New(cfg Config) *Sender {
 	if cfg.MonoEvery <= 0 {
 		cfg.MonoEvery = 24 * time.Hour
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -143,10 +143,10 @@ func New(cfg Config) *Sender {
 
 // Send implements delivery.Sender.
 func (s *Sender) Send(ctx context.Context, c calls.Call, fields []mapping.Field) (calls.Result, error) {
-	started := time.Now()
+	started := s.cfg.Clock.Now()
 	res, err := s.send(ctx, c, fields)
 	if res.Duration == 0 {
-		res.Duration = time.Since(started)
+		res.Duration = s.cfg.Clock.Now().Sub(started)
 	}
 	if err == nil && res.Outcome == calls.OutcomeWaiting && s.cfg.OnWait != nil {
 		s.cfg.OnWait(res.RetryAfter)
@@ -203,7 +203,7 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 		}
 		return attention(calls.NewReason(calls.CodeLinkNeedsVPBX)), nil
 	}
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	if lo := s.cfg.VPBX.LockedOut(); lo != nil {
 		s.lockedOut(lo)
 		return wait(lo.Until.Sub(now)+time.Second, calls.NewReason(calls.CodeLockoutWait, "until", lo.Until.Format("15:04:05"))), nil
@@ -228,10 +228,10 @@ func (s *Sender) send(ctx context.Context, c calls.Call, fields []mapping.Field)
 	if err != nil {
 		return s.vpbxFailed(ci, err), nil
 	}
-	if notReady && s.cfg.Now().Before(ci.deadline) {
+	if notReady && s.cfg.Clock.Now().Before(ci.deadline) {
 		d := s.cfg.RetryEvery
 		if lo := s.cfg.VPBX.LockedOut(); lo != nil {
-			d = max(d, lo.Until.Sub(s.cfg.Now())+time.Second)
+			d = max(d, lo.Until.Sub(s.cfg.Clock.Now())+time.Second)
 		}
 		return wait(d, calls.NewReason(calls.CodeNotServedYet)), nil
 	}

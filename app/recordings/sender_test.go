@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"mangotqm/app/clock"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,20 +29,20 @@ const (
 	client  = "79161234567"
 )
 
-type clock struct {
+type testClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 type index map[string][]string
 
 func (i index) RecordingIDs(_ context.Context, entry string) ([]string, error) { return i[entry], nil }
 
 type env struct {
-	clk       *clock
+	clk       *testClock
 	tqm       *sandbox.Server
 	mango     *vpbxfake.Server
 	vc        *vpbx.Client
@@ -51,12 +52,12 @@ type env struct {
 
 func newEnv(t *testing.T, clientSalt string) *env {
 	t.Helper()
-	e := &env{clk: &clock{t: time.Now()}}
+	e := &env{clk: &testClock{t: time.Now()}}
 	e.tqm = sandbox.New(tqmKey)
 	t.Cleanup(e.tqm.Close)
 	e.mango = vpbxfake.New(vpbxKey, salt, vpbxfake.WithClock(e.clk.Now))
 	t.Cleanup(e.mango.Close)
-	e.vc = &vpbx.Client{BaseURL: e.mango.URL(), Key: vpbxKey, Salt: clientSalt, Now: e.clk.Now,
+	e.vc = &vpbx.Client{BaseURL: e.mango.URL(), Key: vpbxKey, Salt: clientSalt, Clock: clock.Reading(e.clk.Now),
 		Logger: slog.New(slog.DiscardHandler), PollInterval: time.Millisecond, Limits: vpbx.Limits{General: time.Millisecond, StatsStart: time.Millisecond, Users: time.Millisecond}}
 	return e
 }
@@ -64,7 +65,7 @@ func newEnv(t *testing.T, clientSalt string) *env {
 func (e *env) sender(mode string, idx Index, withVPBX bool) *Sender {
 	cfg := Config{
 		TQM:   &tqm.Client{BaseURL: e.tqm.URL(), Key: func(context.Context) (string, error) { return tqmKey, nil }, APIVersion: "1.0"},
-		Index: idx, Mode: mode, Now: e.clk.Now,
+		Index: idx, Mode: mode, Clock: clock.Reading(e.clk.Now),
 		OnMono: func() { e.monos++ },
 		OnIncident: func(kind string, open bool, key string) {
 			e.incidents = append(e.incidents, kind+"|"+key+"|"+map[bool]string{true: "open", false: "clear"}[open])

@@ -75,7 +75,7 @@ func (s *Sender) mono(ci call) {
 		return
 	}
 	s.mu.Lock()
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	if !s.lastMono.IsZero() && now.Sub(s.lastMono) < s.cfg.MonoEvery {
 		s.mu.Unlock()
 		return

@@ -100,8 +100,10 @@ type Client struct {
 	// calls and no timeout (only ctx) for recording downloads. Redirects of
 	// API calls are never followed automatically.
 	HTTP   *http.Client
-	Now    func() time.Time // clock of the lockout guard; default time.Now
-	Logger *slog.Logger     // default slog.Default()
+	// Clock tells the time for the lockout guard and the spacing of
+	// requests, and waits (default clock.Real).
+	Clock  clock.Clock
+	Logger *slog.Logger // default slog.Default()
 
 	// Lockout is the silence after a 3xxx/401 answer; default
 	// DefaultLockout; values below MinLockout are raised to it unless
@@ -168,12 +170,9 @@ func (c *Client) init() {
 	})
 }
 
-func (c *Client) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
+func (c *Client) clock() clock.Clock { return clock.Or(c.Clock) }
+
+func (c *Client) now() time.Time { return c.clock().Now() }
 
 func (c *Client) log() *slog.Logger {
 	if c.Logger != nil {
@@ -308,7 +307,7 @@ func (c *Client) post(ctx context.Context, path string, payload any) (*answer, e
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json, text/csv, */*")
-	started := time.Now()
+	started := c.now()
 	resp, err := c.api.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("vpbx: %s: %w", path, err)
@@ -320,7 +319,7 @@ func (c *Client) post(ctx context.Context, path string, payload any) (*answer, e
 	}
 	a := &answer{status: resp.StatusCode, header: resp.Header, body: body, location: resp.Header.Get("Location"), reqURL: req.URL}
 	a.result, a.message = resultOf(body)
-	c.log().Debug("vpbx request", "path", path, "status", a.status, "result", a.result, "duration", time.Since(started))
+	c.log().Debug("vpbx request", "path", path, "status", a.status, "result", a.result, "duration", c.now().Sub(started))
 	return a, c.judge(path, a)
 }
 
@@ -339,7 +338,7 @@ func (c *Client) judge(path string, a *answer) error {
 		return &APIError{Path: path, HTTPStatus: a.status, Code: a.result, Message: a.message}
 	}
 	if a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable || a.result == ResultOverload {
-		d := retryAfter(a.header)
+		d := retryAfter(a.header, c.now())
 		if d <= 0 {
 			d = c.Limits.withDefaults().Pause429
 			if classOf(path) != classGeneral {
@@ -347,7 +346,7 @@ func (c *Client) judge(path string, a *answer) error {
 			}
 		}
 		c.mu.Lock()
-		c.pause = time.Now().Add(d)
+		c.pause = c.now().Add(d)
 		c.mu.Unlock()
 		c.log().Warn("vpbx: rate limited by Mango", "path", path, "status", a.status, "retry_after", d)
 		return &RateLimitError{Path: path, HTTPStatus: a.status, Code: a.result, RetryAfter: d}
@@ -359,8 +358,7 @@ func (c *Client) judge(path string, a *answer) error {
 }
 
 // waitLimit sleeps until the spacing rules allow the next request. It runs
-// under c.sem, so reservations cannot race. Real (monotonic) time is used,
-// not c.Now, so a frozen test clock cannot stall it.
+// under c.sem, so reservations cannot race.
 func (c *Client) waitLimit(ctx context.Context, cls limitClass) error {
 	l := c.Limits.withDefaults()
 	c.mu.Lock()
@@ -373,10 +371,10 @@ func (c *Client) waitLimit(ctx context.Context, cls limitClass) error {
 	}
 	at = later(at, c.pause)
 	c.mu.Unlock()
-	if err := clock.Sleep(ctx, time.Until(at)); err != nil {
+	if err := c.clock().Sleep(ctx, at.Sub(c.now())); err != nil {
 		return err
 	}
-	now := time.Now()
+	now := c.now()
 	c.mu.Lock()
 	c.lastAny = now
 	c.lastClass[cls] = now
@@ -391,7 +389,7 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-func retryAfter(h http.Header) time.Duration {
+func retryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
@@ -400,7 +398,7 @@ func retryAfter(h http.Header) time.Duration {
 		return time.Duration(n) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return time.Until(t)
+		return t.Sub(now)
 	}
 	return 0
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	appclock "mangotqm/app/clock"
+	"mangotqm/app/clock/clocktest"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -47,7 +49,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 
 func newClient(fake *vpbxfake.Server, salt string, now func() time.Time) *vpbx.Client {
 	return &vpbx.Client{
-		BaseURL: fake.URL(), Key: testKey, Salt: salt, Now: now, Logger: quietLogger(),
+		BaseURL: fake.URL(), Key: testKey, Salt: salt, Clock: appclock.Reading(now), Logger: quietLogger(),
 		PollInterval: 20 * time.Millisecond, PollTimeout: 5 * time.Second,
 	}
 }
@@ -350,7 +352,8 @@ func TestShortLockoutOnlyWhenAllowed(t *testing.T) {
 }
 
 func TestRateLimited(t *testing.T) {
-	clk := newClock()
+	// One clock for Mango and the client: the client's back-off waits on it.
+	clk := clocktest.NewManual(time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC))
 	fake := vpbxfake.New(testKey, testSalt, vpbxfake.WithClock(clk.Now))
 	defer fake.Close()
 	// Someone else (another copy of the app) just started statistics.
@@ -364,6 +367,9 @@ func TestRateLimited(t *testing.T) {
 		t.Fatalf("direct stats/request: HTTP %d", resp.StatusCode)
 	}
 	c := newClient(fake, testSalt, clk.Now)
+	c.Clock = clk
+	// Spacing too short to matter: what holds the client back is the 429.
+	c.Limits = vpbx.Limits{General: time.Millisecond, StatsStart: time.Millisecond}
 	from := clk.Now().Add(-time.Hour)
 	_, err = c.StatsRequest(ctx(t), from, clk.Now(), vpbx.StatsFilter{})
 	var rl *vpbx.RateLimitError
@@ -376,13 +382,24 @@ func TestRateLimited(t *testing.T) {
 	if c.LockedOut() != nil || len(fake.InvalidRequests()) != 0 {
 		t.Fatalf("a 429 must not count as an invalid request")
 	}
-	clk.Add(3 * time.Second) // Mango's window has passed
-	began := time.Now()
-	if _, err := c.StatsRequest(ctx(t), from, clk.Now(), vpbx.StatsFilter{}); err != nil {
+	sent := len(fake.RequestsTo("stats/request"))
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.StatsRequest(ctx(t), from, clk.Now(), vpbx.StatsFilter{})
+		done <- err
+	}()
+	clocktest.Eventually(t, "the client waiting out the 429", func() bool { return clk.Waiting() > 0 })
+	clk.Advance(time.Second) // not yet
+	clocktest.Eventually(t, "the client still waiting", func() bool { return clk.Waiting() > 0 })
+	if n := len(fake.RequestsTo("stats/request")); n != sent {
+		t.Fatalf("client asked again %d time(s) within 1 s of a 429 that said wait >= 2 s", n-sent)
+	}
+	clk.Advance(2 * time.Second) // Mango's window has passed
+	if err := <-done; err != nil {
 		t.Fatalf("after backing off: %v", err)
 	}
-	if d := time.Since(began); d < 2*time.Second {
-		t.Fatalf("client retried after %s, should back off >= 2s after a 429", d)
+	if n := len(fake.RequestsTo("stats/request")); n != sent+1 {
+		t.Fatalf("requests after the back-off: %d, want 1", n-sent)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
-	"mangotqm/app/clock"
 )
 
 // StatsFields is the field list (and CSV column order) the client asks for
@@ -222,9 +221,9 @@ func (c *Client) FindRecordings(ctx context.Context, callerNumber string, start,
 	if limit <= 0 {
 		limit = 2 * time.Minute
 	}
-	deadline := time.Now().Add(limit)
+	deadline := c.now().Add(limit)
 	for {
-		if err := clock.Sleep(ctx, interval); err != nil {
+		if err := c.clock().Sleep(ctx, interval); err != nil {
 			return nil, err
 		}
 		rows, ready, err := c.StatsResult(ctx, key)
@@ -234,7 +233,7 @@ func (c *Client) FindRecordings(ctx context.Context, callerNumber string, start,
 		if ready {
 			return matchRecordings(rows, want, from, to), nil
 		}
-		if time.Now().After(deadline) {
+		if c.now().After(deadline) {
 			return nil, fmt.Errorf("vpbx: find recordings: %w after %s", ErrStatsTimeout, limit)
 		}
 	}
