@@ -82,14 +82,14 @@ func (s *Store) Intake(ctx context.Context, c NewCall) (Intaken, error) {
 func (s *Store) commitLoop() {
 	defer close(s.done)
 	batch := make([]intakeReq, 0, maxBatch)
-	check := time.NewTicker(FileCheckEvery)
-	defer check.Stop()
+	check := s.clock.After(FileCheckEvery)
 	for {
 		select {
 		case req := <-s.intake:
 			batch = append(batch[:0], req)
-		case <-check.C:
+		case <-check:
 			_ = s.health.checkFile() // an idle store notices a deleted file too
+			check = s.clock.After(FileCheckEvery)
 			continue
 		case <-s.stop:
 			// Drain what was queued before Close.

@@ -109,16 +109,14 @@ func (n *Ngrok) redact(s string) string {
 func (n *Ngrok) sleep(d time.Duration) bool { return n.cfg.Clock.Sleep(n.life, d) == nil }
 
 // bounded runs f and waits for it at most d (f keeps running if late).
-func bounded(d time.Duration, f func()) {
+func (n *Ngrok) bounded(d time.Duration, f func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f()
 	}()
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
 	case <-done:
-	case <-t.C:
+	case <-n.cfg.Clock.After(d):
 	}
 }

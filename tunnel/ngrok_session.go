@@ -187,11 +187,11 @@ func (n *Ngrok) attempt() (ngrok.EndpointListener, ngrok.Agent, context.CancelFu
 	last := n.attemptErr
 	n.mu.Unlock()
 	cancel()
-	go bounded(closeTimeout, func() { _ = ag.Disconnect() })
+	go n.bounded(closeTimeout, func() { _ = ag.Disconnect() })
 	select {
 	case r := <-results:
 		if r.ep != nil {
-			bounded(closeTimeout, func() { _ = r.ep.Close() })
+			n.bounded(closeTimeout, func() { _ = r.ep.Close() })
 		}
 	case <-n.cfg.Clock.After(closeTimeout):
 		n.log.Warn("ngrok tunnel: Listen did not return after cancel")
@@ -208,7 +208,7 @@ func (n *Ngrok) teardown(ep ngrok.EndpointListener, ag ngrok.Agent, stop context
 	n.gen++
 	n.ep = nil
 	n.mu.Unlock()
-	bounded(closeTimeout, func() { _ = ep.Close() })
-	bounded(closeTimeout, func() { _ = ag.Disconnect() })
+	n.bounded(closeTimeout, func() { _ = ep.Close() })
+	n.bounded(closeTimeout, func() { _ = ag.Disconnect() })
 	stop()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mangotqm/app/clock"
 	"net"
 	"net/http"
 	"net/url"
@@ -44,6 +45,8 @@ type ProberConfig struct {
 	Failures int
 	// Client used for probes (default: a plain client with Timeout).
 	Client *http.Client
+	// Clock times the probes (default clock.Real).
+	Clock clock.Clock
 }
 
 // Prober checks from outside that the public URL reaches this program: it
@@ -82,15 +85,12 @@ func NewProber(cfg ProberConfig, report IncidentReporter, logger *slog.Logger) *
 // Run probes every Interval (the first probe after one Interval, so the
 // tunnel has time to come up) until ctx ends; it returns ctx's error.
 func (p *Prober) Run(ctx context.Context) error {
-	t := time.NewTicker(p.cfg.Interval)
-	defer t.Stop()
+	clk := clock.Or(p.cfg.Clock)
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			p.Probe(ctx)
+		if err := clk.Sleep(ctx, p.cfg.Interval); err != nil {
+			return err
 		}
+		p.Probe(ctx)
 	}
 }
 

@@ -318,7 +318,9 @@ func (b *Bridge) newTunnel(ctx context.Context, secret string) (tunnel.Tunnel, e
 		if listen == "" {
 			listen = "127.0.0.1:8787"
 		}
-		return tunnel.NewNone(listen, strings.TrimRight(b.opts.PublicURL, "/")), nil
+		n := tunnel.NewNone(listen, strings.TrimRight(b.opts.PublicURL, "/"))
+		n.Clock = b.opts.Clock
+		return n, nil
 	}
 	token, err := b.opts.Secrets.Get(ctx, secrets.NgrokAuthtoken)
 	if err == nil && strings.TrimSpace(token) == "" {
@@ -332,6 +334,7 @@ func (b *Bridge) newTunnel(ctx context.Context, secret string) (tunnel.Tunnel, e
 		URL:           b.Config().NgrokDomain,
 		WebhookPrefix: receiver.Prefix(secret),
 		Version:       b.opts.Version,
+		Clock:         b.opts.Clock,
 	}, b.log.With("part", "tunnel")), nil
 }
 

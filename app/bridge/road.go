@@ -58,6 +58,7 @@ func (b *Bridge) Road() TunnelKind {
 func (b *Bridge) ownTunnel() (tunnel.Tunnel, error) {
 	r := b.Config().Road
 	n := tunnel.NewNone(r.Listen, config.NormalizePublicURL(r.PublicURL))
+	n.Clock = b.opts.Clock
 	if r.AllowMangoOnly {
 		a, err := tunnel.NewAllowList(config.MangoSourceAddrs)
 		if err != nil {
@@ -87,7 +88,7 @@ func (b *Bridge) probeEvery() time.Duration {
 func (b *Bridge) startProbe(runCtx context.Context, tun tunnel.Tunnel, healthURL string, every time.Duration) {
 	ctx, cancel := context.WithCancel(runCtx)
 	var p *tunnel.Prober
-	p = tunnel.NewProber(tunnel.ProberConfig{HealthURL: healthURL, Interval: every},
+	p = tunnel.NewProber(tunnel.ProberConfig{HealthURL: healthURL, Interval: every, Clock: b.opts.Clock},
 		tunnel.IncidentFunc(func(open bool, key string) {
 			st := tunnel.Status{MessageKey: key, Code: p.Code()}
 			b.road.mu.Lock()

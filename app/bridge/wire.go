@@ -176,7 +176,7 @@ func (b *Bridge) intake(secret string, zone *time.Location) (*receiver.Receiver,
 		b.webhooksArrive() // silent.go
 	}
 	recv := receiver.New(receiver.Config{Secret: secret, Store: b.store, Zone: zone,
-		Logger: b.log.With("part", "receiver"), OnStored: onStored, Decide: b.decide})
+		Logger: b.log.With("part", "receiver"), OnStored: onStored, Decide: b.decide, Clock: b.opts.Clock})
 	vh := MountVPBXEvents(recv, EventsOptions{
 		Store: b.store, Credentials: VPBXCredentialSource(b.opts.Secrets), Sources: b.sources, Logger: b.log.With("part", "vpbx-events"),
 		OnStored:    onStored,

@@ -21,22 +21,21 @@ import (
 type pacer struct {
 	interval time.Duration
 	next     time.Time // when the next start is due; zero: now
-	now      func() time.Time
-	sleep    func(ctx context.Context, d time.Duration) bool
+	clock    clock.Clock
 }
 
-func newPacer(perSecond float64) *pacer {
-	return &pacer{interval: time.Duration(float64(time.Second) / perSecond), now: clock.Real{}.Now, sleep: sleep}
+func newPacer(perSecond float64, clk clock.Clock) *pacer {
+	return &pacer{interval: time.Duration(float64(time.Second) / perSecond), clock: clk}
 }
 
 // wait returns when the next start is due; false when ctx ended first.
 func (p *pacer) wait(ctx context.Context) bool {
-	now := p.now()
+	now := p.clock.Now()
 	if p.next.IsZero() || now.Sub(p.next) > p.interval/2 {
 		p.next = now
 	}
 	if d := p.next.Sub(now); d > 0 {
-		if !p.sleep(ctx, d) {
+		if p.clock.Sleep(ctx, d) != nil {
 			return false
 		}
 	} else if ctx.Err() != nil {

@@ -6,6 +6,35 @@ import (
 	"time"
 )
 
+// virtualClock moves on only when slept on: by the wait plus the next
+// lateness (cycled), as a timer that fires late would.
+type virtualClock struct {
+	now  time.Time
+	late []time.Duration
+	i    int
+}
+
+func (c *virtualClock) Now() time.Time { return c.now }
+
+func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(c.late) > 0 {
+		d += c.late[c.i%len(c.late)]
+		c.i++
+	}
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func (c *virtualClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	_ = c.Sleep(context.Background(), d)
+	ch <- c.now
+	return ch
+}
+
 // TestPacer runs the pacer on a virtual clock where every wake-up comes
 // late by a jitter, and checks the three promises: the average rate holds
 // exactly, two starts are never closer than half an interval, and a long
@@ -24,24 +53,17 @@ func TestPacer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-			i := 0
-			p := newPacer(tt.rate)
-			p.now = func() time.Time { return clock }
-			p.sleep = func(_ context.Context, d time.Duration) bool {
-				clock = clock.Add(d + tt.late[i%len(tt.late)])
-				i++
-				return true
-			}
+			clk := &virtualClock{now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), late: tt.late}
+			p := newPacer(tt.rate, clk)
 			interval := time.Duration(float64(time.Second) / tt.rate)
 			var starts []time.Time
 			for range tt.starts {
 				if !p.wait(context.Background()) {
 					t.Fatal("wait gave up")
 				}
-				starts = append(starts, clock)
+				starts = append(starts, clk.now)
 				// The caller's own work between starts: 0.1 interval.
-				clock = clock.Add(interval / 10)
+				clk.now = clk.now.Add(interval / 10)
 			}
 			for k := 1; k < len(starts); k++ {
 				if gap := starts[k].Sub(starts[k-1]); gap < interval/2 {
@@ -67,21 +89,19 @@ func TestPacer(t *testing.T) {
 
 	// After idling, the next start is at once and the one after a whole
 	// interval later: no saved-up burst.
-	clock := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-	p := newPacer(10)
-	p.now = func() time.Time { return clock }
-	p.sleep = func(_ context.Context, d time.Duration) bool { clock = clock.Add(d); return true }
+	clk := &virtualClock{now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)}
+	p := newPacer(10, clk)
 	p.wait(context.Background())
-	clock = clock.Add(time.Minute)
-	before := clock
+	clk.now = clk.now.Add(time.Minute)
+	before := clk.now
 	p.wait(context.Background())
 	p.wait(context.Background())
-	if got := clock.Sub(before); got != 100*time.Millisecond {
+	if got := clk.now.Sub(before); got != 100*time.Millisecond {
 		t.Errorf("after a minute idle, two starts took %v, want one interval (100ms)", got)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	clock = clock.Add(time.Minute)
+	clk.now = clk.now.Add(time.Minute)
 	if p.wait(ctx) {
 		t.Error("wait with an ended context said go")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"mangotqm/app/clock"
 	"sync"
 	"time"
 
@@ -72,7 +73,7 @@ func (p pause) stored() store.Pause {
 type gate struct {
 	store    PauseStore                                // nil: not saved
 	keyFP    func(ctx context.Context) (string, error) // nil: the key cannot be compared
-	now      func() time.Time
+	clock    clock.Clock
 	log      *slog.Logger
 	onPause  func()
 	onResume func()
@@ -85,7 +86,7 @@ type gate struct {
 }
 
 func newGate(cfg Config, wake func()) *gate {
-	return &gate{store: cfg.Pauses, keyFP: cfg.KeyFingerprint, now: cfg.Clock.Now, log: cfg.Logger,
+	return &gate{store: cfg.Pauses, keyFP: cfg.KeyFingerprint, clock: cfg.Clock, log: cfg.Logger,
 		onPause: cfg.OnPause, onResume: cfg.OnResume, incident: cfg.OnIncident, wake: wake,
 		resumeC: make(chan struct{})}
 }
@@ -119,7 +120,7 @@ func (g *gate) pauseByUser(paused bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if paused {
-		g.setLocked(g.p.byUser(g.now()))
+		g.setLocked(g.p.byUser(g.clock.Now()))
 		return
 	}
 	g.setLocked(g.p.resumed())
@@ -156,7 +157,7 @@ func (g *gate) resumed(why string, attrs ...any) {
 // keyRejected pauses sending after TQM rejected the key fp.
 func (g *gate) keyRejected(ctx context.Context, fp string, status int) {
 	g.mu.Lock()
-	next, changed := g.p.keyRejected(fp, status, g.now())
+	next, changed := g.p.keyRejected(fp, status, g.clock.Now())
 	g.setLocked(next)
 	g.mu.Unlock()
 	if !changed {
@@ -211,16 +212,9 @@ func (g *gate) restore(ctx context.Context) {
 
 // watch re-checks a pause every `every` until ctx ends.
 func (g *gate) watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if g.get().paused() {
-				g.check(ctx)
-			}
+	for g.clock.Sleep(ctx, every) == nil {
+		if g.get().paused() {
+			g.check(ctx)
 		}
 	}
 }

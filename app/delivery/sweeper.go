@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"log/slog"
+	"mangotqm/app/clock"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 type sweeper struct {
 	stuck    StuckSweeper
 	after    time.Duration // a call "sending" for longer is stuck
-	now      func() time.Time
+	clock    clock.Clock
 	log      *slog.Logger
 	handling func(row int64) bool // the worker still handles the call
 	changed  func(row int64)      // a call was re-queued
@@ -21,20 +22,13 @@ type sweeper struct {
 
 // run sweeps every `every` until ctx ends.
 func (s *sweeper) run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.sweep(ctx)
-		}
+	for s.clock.Sleep(ctx, every) == nil {
+		s.sweep(ctx)
 	}
 }
 
 func (s *sweeper) sweep(ctx context.Context) {
-	ids, err := s.stuck.RequeueStuck(ctx, s.now().Add(-s.after), s.handling)
+	ids, err := s.stuck.RequeueStuck(ctx, s.clock.Now().Add(-s.after), s.handling)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("cannot look for calls stuck in sending", "err", err)

@@ -41,12 +41,12 @@ func New(cfg Config) *Worker {
 	cfg = cfg.withDefaults()
 	sendCtx, cancel := context.WithCancel(context.Background())
 	w := &Worker{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, wake: make(chan struct{}, 1),
-		pacer: newPacer(cfg.Rate), hold: &hold{now: cfg.Clock.Now},
+		pacer: newPacer(cfg.Rate, cfg.Clock), hold: &hold{now: cfg.Clock.Now},
 		policy:   calls.Policy{Schedule: cfg.Schedule, RateLimitWait: cfg.RateLimitWait},
 		handling: rowSet{m: map[int64]bool{}}, sendCtx: sendCtx, cancel: cancel}
 	w.pause = newGate(cfg, w.Wake)
 	if cfg.Stuck != nil {
-		w.sweep = &sweeper{stuck: cfg.Stuck, after: cfg.StuckAfter, now: cfg.Clock.Now, log: cfg.Logger,
+		w.sweep = &sweeper{stuck: cfg.Stuck, after: cfg.StuckAfter, clock: cfg.Clock, log: cfg.Logger,
 			handling: w.handling.has, changed: w.notify, wake: w.Wake}
 	}
 	return w
@@ -108,7 +108,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		// TQM asked the whole sender to slow down.
 		if d := w.hold.left(); d > 0 {
 			q.handBack()
-			if !sleep(ctx, d) {
+			if !w.sleep(ctx, d) {
 				return nil
 			}
 			continue
@@ -129,7 +129,7 @@ func (w *Worker) Run(ctx context.Context) error {
 					return nil
 				}
 				w.log.Error("cannot read the outbox", "err", err)
-				if !sleep(ctx, time.Second) {
+				if !w.sleep(ctx, time.Second) {
 					return nil
 				}
 				continue
@@ -201,7 +201,9 @@ func (w *Worker) drain() {
 }
 
 // sleep waits d; false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool { return clock.Real{}.Sleep(ctx, d) == nil }
+func (w *Worker) sleep(ctx context.Context, d time.Duration) bool {
+	return w.clock.Sleep(ctx, d) == nil
+}
 
 func (w *Worker) notify(row int64) {
 	if w.cfg.OnCall != nil {
@@ -346,7 +348,7 @@ func (w *Worker) finish(ctx context.Context, row int64, st calls.Step) {
 	w.sends.Go(func() {
 		wait := 500 * time.Millisecond
 		for {
-			if !sleep(ctx, wait) {
+			if !w.sleep(ctx, wait) {
 				w.handling.remove(row)
 				w.log.Error("the delivery result was never recorded; the call is re-queued on the next start", "row", row)
 				return

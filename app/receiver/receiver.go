@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mangotqm/app/clock"
 	"net/http"
 	"strings"
 	"sync"
@@ -70,6 +71,8 @@ type Config struct {
 	// RefusalSummaryEvery is the least time between two log lines about
 	// wrong-secret requests (default one minute).
 	RefusalSummaryEvery time.Duration
+	// Clock times those log lines (default clock.Real).
+	Clock clock.Clock
 }
 
 // DefaultMaxConcurrent is the default Config.MaxConcurrent.
@@ -91,7 +94,7 @@ func New(cfg Config) *Receiver {
 	}
 	return &Receiver{secret: cfg.Secret, store: cfg.Store, zone: cfg.Zone, log: cfg.Logger,
 		onStored: cfg.OnStored, decide: cfg.Decide, extra: map[string]http.Handler{}, slots: make(chan struct{}, cfg.MaxConcurrent),
-		refusals: &refusals{log: cfg.Logger, every: cfg.RefusalSummaryEvery}}
+		refusals: &refusals{log: cfg.Logger, every: cfg.RefusalSummaryEvery, clock: clock.Or(cfg.Clock)}}
 }
 
 // Handle adds a handler for a sub-path under the secret prefix (e.g. the
@@ -226,6 +229,7 @@ var ErrNoSecret = errors.New("webhook secret is empty")
 type refusals struct {
 	log   *slog.Logger
 	every time.Duration
+	clock clock.Clock
 
 	mu      sync.Mutex
 	count   int64
@@ -249,9 +253,10 @@ func (f *refusals) add(method string) {
 	if f.armed {
 		return
 	}
-	if since := time.Since(f.last); since < f.every {
+	if since := f.clock.Now().Sub(f.last); since < f.every {
 		f.armed = true
-		time.AfterFunc(f.every-since, f.flush)
+		due := f.clock.After(f.every - since)
+		go func() { <-due; f.flush() }()
 		return
 	}
 	f.logLocked()
@@ -269,7 +274,7 @@ func (f *refusals) flush() {
 func (f *refusals) logLocked() {
 	f.log.Warn("requests with a wrong webhook secret refused (404, nothing stored)",
 		"count", f.count, "by_method", f.methods, "total_since_start", f.total)
-	f.count, f.methods, f.last = 0, nil, time.Now()
+	f.count, f.methods, f.last = 0, nil, f.clock.Now()
 }
 
 // WrongSecretRequests is how many requests with a wrong secret were refused.
