@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"mangotqm/app/clock"
 	"os"
 	"time"
 
@@ -21,8 +22,7 @@ func quitWhenAsked(log *slog.Logger, version string) {
 		// A request may come while the app is still starting, before its
 		// run loop takes a Quit: it is repeated each second until the
 		// process ends (a Quit after the first is ignored).
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
+		clk := clock.Real{}
 		for {
 			a := fyne.CurrentApp()
 			if a == nil {
@@ -31,7 +31,7 @@ func quitWhenAsked(log *slog.Logger, version string) {
 				os.Exit(0)
 			}
 			go fyne.Do(a.Quit) // never held up by a loop that has ended
-			<-tick.C
+			<-clk.After(time.Second)
 		}
 	})
 	if err != nil {

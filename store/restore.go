@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/clock"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func RestoreBackup(ctx context.Context, dataDir, from string) (RestoreResult, er
 	defer lock.Close()
 
 	path := filepath.Join(dataDir, FileName)
-	now := time.Now()
+	now := clock.Real{}.Now() // no Store is open here: the files are stamped with the wall time
 	tmp := path + ".restoring"
 	removeDBFiles(tmp)
 	if err := copyFile(from, tmp); err != nil {

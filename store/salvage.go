@@ -20,6 +20,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"mangotqm/app/clock"
 	"os"
 	"path/filepath"
 	"time"
@@ -193,7 +194,7 @@ func Salvage(ctx context.Context, dataDir string) (SalvageResult, error) {
 	if from.IsZero() { // no calls at all
 		from = createdAt(dataDir, path)
 	}
-	now := time.Now()
+	now := clock.Real{}.Now() // no Store is open here: the files are stamped with the wall time
 	res.Complete = complete
 	res.Damaged = filepath.Join(dataDir, "mangotqm-damaged-"+now.Format("20060102-150405")+backupSuffix)
 	res.Gap = Gap{From: from.Add(-GapMargin), To: now, Cause: GapSalvage, File: res.Damaged}

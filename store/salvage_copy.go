@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mangotqm/app/clock"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -128,7 +129,7 @@ func createdAt(dataDir, path string) time.Time {
 			return fi.ModTime()
 		}
 	}
-	return time.Now()
+	return clock.Real{}.Now()
 }
 
 // maxProbe: after a damaged page, single rowids are tried this far past

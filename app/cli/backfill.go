@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mangotqm/app/clock"
 	"time"
 
 	"mangotqm/app/bridge"
@@ -48,7 +49,7 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{fmt.Errorf("--from: %w", err)}
 	}
-	end := time.Now()
+	end := clock.Real{}.Now() // the command line is a composition root: it picks the wall clock
 	if *toS != "" {
 		if end, err = reconcile.ParseTime(*toS, true); err != nil {
 			return usageError{fmt.Errorf("--to: %w", err)}
@@ -126,7 +127,7 @@ func backfill(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	h, herr := bridge.ReadHeartbeat(hctx, st)
-	if herr == nil && h.Running(time.Now()) {
+	if herr == nil && h.Running(clock.Real{}.Now()) {
 		fmt.Fprintln(stdout, i18n.T(*lang, "reconcile.cli.bridge_running", map[string]any{"PID": h.PID}))
 	} else {
 		fmt.Fprintln(stdout, i18n.T(*lang, "reconcile.cli.no_bridge", map[string]any{"Dir": *dir}))

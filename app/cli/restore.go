@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mangotqm/app/clock"
 	"time"
 
 	"mangotqm/app/bridge"
@@ -96,7 +97,7 @@ func Restore(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // and clears it, or says which period may be missing and why.
 func fillGap(ctx context.Context, dir string, gap store.Gap, vpbxURL, secretsFrom, logLevel, lang string, stdout, stderr io.Writer) error {
 	moscow := func(t time.Time) string { return t.In(calls.Moscow()).Format("02.01.2006 15:04") }
-	now := time.Now()
+	now := clock.Real{}.Now()
 	say := func(key string, data map[string]any) { fmt.Fprintln(stdout, i18n.T(lang, key, data)) }
 	say("restore.cli.gap", map[string]any{"From": moscow(gap.From), "To": moscow(now)})
 	noVPBX := func() error {

@@ -1,6 +1,14 @@
 // Package clock is the one clock of the bridge: it tells the time and waits.
 // Code takes a Clock (default Real) so tests can pass a fake one
 // (clocktest.Manual) or run under testing/synctest's fake time.
+//
+// Production code reads the time and waits only through a Clock. Parts
+// with no test seam above them pick Real themselves: the composition roots
+// (main, the command line's commands, demo mode) and the store's offline
+// salvage and restore, which stamp file names. Left on the time package on
+// purpose: deadlines the operating system compares (net.Conn.SetDeadline
+// in app/instance), the fakes of outside services (app/tqm/sandbox,
+// app/alerts/alertstest), the screenshot tour and the profiling hook.
 package clock
 
 import (

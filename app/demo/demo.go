@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mangotqm/app/clock"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -28,13 +29,16 @@ const sandboxKey = "demo-sandbox-key"
 // Demo is a bridge in demo mode and its sandbox TQM.
 type Demo struct {
 	*bridge.Bridge
-	tqm *sandbox.Server
+	tqm   *sandbox.Server
+	clock clock.Clock // the bridge's: simulated calls end "now"
 }
 
 // Open builds a demo bridge in dataDir; Start runs it like any bridge.
 func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Demo, error) {
 	tqm := sandbox.New(sandboxKey)
+	clk := clock.Real{}
 	b, err := bridge.Open(ctx, bridge.Options{
+		Clock:   clk,
 		DataDir: dataDir,
 		Secrets: secrets.NewMemory(map[secrets.Name]string{secrets.TQMKey: sandboxKey}),
 		Tunnel:  bridge.TunnelNone,
@@ -54,7 +58,7 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Demo, error) 
 		return nil, err
 	}
 	b.OnClose(tqm.Close)
-	return &Demo{Bridge: b, tqm: tqm}, nil
+	return &Demo{Bridge: b, tqm: tqm, clock: clk}, nil
 }
 
 // TQMURL is the sandbox TQM's address.
@@ -65,7 +69,7 @@ var groups = []string{"Отдел продаж", "Поддержка", "Бухг
 // Simulate sends one realistic calltracking "call end" webhook to this
 // bridge's own receiver and returns the stored call's row.
 func (d *Demo) Simulate(ctx context.Context) (int64, error) {
-	return d.send(ctx, realistic(time.Now()))
+	return d.send(ctx, realistic(d.clock.Now()))
 }
 
 // realistic is a calltracking "call end" webhook as Mango sends it.

@@ -34,7 +34,7 @@ var Schedule = []time.Duration{3 * time.Second, 5 * time.Second, 8 * time.Second
 // The sandbox's injected failures apply to its next answers, so two
 // scenarios run at the same moment may swap who meets them.
 func (d *Demo) SimulateScenario(ctx context.Context, s Scenario) (int64, error) {
-	q := realistic(time.Now())
+	q := realistic(d.clock.Now())
 	switch s {
 	case ScenarioNormal:
 	case ScenarioRetry:

@@ -32,7 +32,7 @@ func Acquire(dir string, onShow func()) (*Lock, error) {
 	path := filepath.Join(dir, socketName)
 	if conn, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second)) // the OS compares deadlines with the wall clock
 		if _, err := conn.Write([]byte("show\n")); err == nil {
 			if reply, _ := bufio.NewReader(conn).ReadString('\n'); strings.TrimSpace(reply) == "ok" {
 				return nil, ErrRunning
@@ -58,7 +58,7 @@ func (l *Lock) serve(onShow func()) {
 		if err != nil {
 			return
 		}
-		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second)) // the OS compares deadlines with the wall clock
 		line, _ := bufio.NewReader(conn).ReadString('\n')
 		if strings.TrimSpace(line) == "show" {
 			_, _ = conn.Write([]byte("ok\n"))

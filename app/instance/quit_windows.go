@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/clock"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -47,8 +48,7 @@ func RequestQuit(ctx context.Context) (bool, error) {
 	if err != nil {
 		return true, fmt.Errorf("quit-request event: %w", err)
 	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	clk := clock.Real{}
 	for {
 		ev, err := windows.OpenEvent(windows.SYNCHRONIZE, false, name)
 		if errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
@@ -57,10 +57,8 @@ func RequestQuit(ctx context.Context) (bool, error) {
 		if err == nil {
 			_ = windows.CloseHandle(ev)
 		}
-		select {
-		case <-ctx.Done():
-			return true, fmt.Errorf("mangotqm did not quit: %w", ctx.Err())
-		case <-tick.C:
+		if err := clk.Sleep(ctx, 100*time.Millisecond); err != nil {
+			return true, fmt.Errorf("mangotqm did not quit: %w", err)
 		}
 	}
 }

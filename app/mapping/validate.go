@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"mangotqm/app/clock"
 	"net/url"
 	"strconv"
 	"strings"
@@ -92,7 +93,7 @@ func checkDates(r Result, o ValidateOptions) []calls.Reason {
 	}
 	now := o.Now
 	if now.IsZero() {
-		now = time.Now()
+		now = clock.Real{}.Now()
 	}
 	skew := o.Skew
 	if skew == 0 {

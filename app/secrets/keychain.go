@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/clock"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,6 +28,8 @@ type Keychain struct {
 	Timeout time.Duration // default DefaultTimeout
 	// Backend defaults to go-keyring; tests substitute it.
 	Backend Backend
+	// Clock times the Timeout (default clock.Real).
+	Clock clock.Clock
 
 	// getenv and exists default to os.Getenv and a stat; tests substitute
 	// them to check the "no session bus" short cut without touching the
@@ -112,8 +115,6 @@ func (k *Keychain) call(ctx context.Context, op string, n Name, f func() (string
 		v, err := f()
 		ch <- res{v, err}
 	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
 	select {
 	case r := <-ch:
 		if r.err == nil {
@@ -124,7 +125,7 @@ func (k *Keychain) call(ctx context.Context, op string, n Name, f func() (string
 		}
 		// The error text of the backend never holds the secret value.
 		return "", fmt.Errorf("keychain %s %s: %v: %w", op, n, r.err, ErrUnavailable)
-	case <-t.C:
+	case <-clock.Or(k.Clock).After(timeout):
 		return "", fmt.Errorf("keychain %s %s: no answer within %v (is the keyring locked?): %w", op, n, timeout, ErrUnavailable)
 	case <-ctx.Done():
 		return "", fmt.Errorf("keychain %s %s: gave up waiting: %w: %w", op, n, ErrUnavailable, ctx.Err())
