@@ -99,7 +99,7 @@ type Client struct {
 	// HTTP sends requests; nil means a client with a 60 s timeout for API
 	// calls and no timeout (only ctx) for recording downloads. Redirects of
 	// API calls are never followed automatically.
-	HTTP   *http.Client
+	HTTP *http.Client
 	// Clock tells the time for the lockout guard and the spacing of
 	// requests, and waits (default clock.Real).
 	Clock  clock.Clock
