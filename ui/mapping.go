@@ -194,7 +194,7 @@ func (e *mappingEditor) update() {
 		res, err := e.b.Preview(ctx, c)
 		text := e.tr.T("ui.mapping.preview_none")
 		if err == nil {
-			verr := mapping.Validate(res, mapping.ValidateOptions{Now: time.Now(), TimeZone: c.TimeZone,
+			verr := mapping.Validate(res, mapping.ValidateOptions{Now: e.u.clk().Now(), TimeZone: c.TimeZone,
 				FileLinkRequired: true})
 			text = e.tr.T("ui.mapping.preview_zone", map[string]any{"Zone": c.TimeZone}) + "\n\n" +
 				vm.PreviewText(res, verr, func(k string, d map[string]any) string { return e.tr.T(k, d) })

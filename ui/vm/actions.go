@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mangotqm/app/clock"
 )
 
 // Opener opens a folder or address with the OS (fyne.App.OpenURL in the app).
@@ -19,17 +21,12 @@ type Opener func(*url.URL) error
 
 // Actions are what the window's buttons and the tray menu do.
 type Actions struct {
-	B    Backend
-	Open Opener
-	Now  func() time.Time // nil = time.Now
+	B     Backend
+	Open  Opener
+	Clock clock.Clock // nil = the wall clock
 }
 
-func (a Actions) now() time.Time {
-	if a.Now == nil {
-		return time.Now()
-	}
-	return a.Now()
-}
+func (a Actions) now() time.Time { return clock.Or(a.Clock).Now() }
 
 // SinceLayout is how the "resend failed since" date is typed.
 const SinceLayout = "02.01.2006 15:04"

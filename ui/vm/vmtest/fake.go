@@ -13,6 +13,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 	"mangotqm/app/demo"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
@@ -35,6 +36,7 @@ type Fake struct {
 	demo      bool
 	subs      []chan bridge.Event
 	daily     []bridge.DayCount
+	clock     clock.Clock // nil = the wall clock (SetClock)
 
 	// what the UI did
 	filters   []calls.Filter
@@ -61,6 +63,13 @@ var ErrBroken = errors.New("fake backend broken")
 
 // Break makes every data method fail (or work again with nil).
 func (f *Fake) Break(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
+
+// SetClock sets the clock the fake reads today and a simulated call's
+// arrival from (nil = the wall clock).
+func (f *Fake) SetClock(c clock.Clock) { f.mu.Lock(); f.clock = c; f.mu.Unlock() }
+
+// now reads the fake's clock; f.mu must be held.
+func (f *Fake) now() time.Time { return clock.Or(f.clock).Now() }
 
 // SetDemo marks the fake as a demo bridge.
 func (f *Fake) SetDemo(v bool) { f.mu.Lock(); f.demo = v; f.mu.Unlock() }
@@ -297,8 +306,9 @@ func (f *Fake) Demo() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.demo }
 func (f *Fake) Simulate(context.Context) (int64, error) {
 	f.mu.Lock()
 	f.simulated++
+	received := f.now()
 	f.mu.Unlock()
-	return f.AddCall(calls.Call{CallID: "SIM", Caller: "74950000000", Status: calls.StatusQueued, Received: time.Now()}), nil
+	return f.AddCall(calls.Call{CallID: "SIM", Caller: "74950000000", Status: calls.StatusQueued, Received: received}), nil
 }
 
 // AttemptCounts implements vm.Backend: the attempts stored with AddCall.
@@ -331,7 +341,7 @@ func (f *Fake) DailyCounts(_ context.Context, days int) ([]bridge.DayCount, erro
 	if len(f.daily) > 0 {
 		return slices.Clone(f.daily[max(0, len(f.daily)-days):]), nil
 	}
-	now := time.Now()
+	now := f.now()
 	out := make([]bridge.DayCount, days)
 	for i := range out {
 		out[i].Day = time.Date(now.Year(), now.Month(), now.Day()-(days-1-i), 0, 0, 0, 0, now.Location())
