@@ -39,7 +39,7 @@ type mappingRow struct {
 type mappingEditor struct {
 	u        *UI
 	tr       Tr
-	b        vm.Backend
+	b        vm.Mappings // an EmployeeNamer too lists Mango's employees
 	w        fyne.Window
 	source   string // SourceZone is kept as stored
 	rows     map[string]*mappingRow
@@ -54,7 +54,7 @@ type mappingEditor struct {
 	pending  sync.WaitGroup // preview updates (tests wait for them)
 }
 
-func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
+func newMappingEditor(u *UI, b vm.Mappings) *mappingEditor {
 	tr := u.tr
 	e := &mappingEditor{u: u, tr: tr, b: b, w: u.app.NewWindow(tr.T("ui.mapping.title")), rows: map[string]*mappingRow{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

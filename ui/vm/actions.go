@@ -19,9 +19,16 @@ import (
 // Opener opens a folder or address with the OS (fyne.App.OpenURL in the app).
 type Opener func(*url.URL) error
 
+// ActionsBackend is what the buttons change (Deliveries) and where the
+// data folder is (Place).
+type ActionsBackend interface {
+	Deliveries
+	Place
+}
+
 // Actions are what the window's buttons and the tray menu do.
 type Actions struct {
-	B     Backend
+	B     ActionsBackend
 	Open  Opener
 	Clock clock.Clock // nil = the wall clock
 }

@@ -56,7 +56,7 @@ type Row struct {
 
 // Calls is the calls table with its filters. Safe for concurrent use.
 type Calls struct {
-	b     Backend
+	b     CallLog // an EmployeeNamer too shows names beside extensions
 	clock clock.Clock
 	t     TranslateData
 
@@ -71,7 +71,7 @@ type Calls struct {
 
 // NewCalls returns the table model; c tells it today (nil = the wall
 // clock); t renders the rows' reasons (nil: English).
-func NewCalls(b Backend, c clock.Clock, t TranslateData) *Calls {
+func NewCalls(b CallLog, c clock.Clock, t TranslateData) *Calls {
 	return &Calls{b: b, clock: clock.Or(c), t: t, pages: 1}
 }
 
