@@ -84,7 +84,7 @@ func (m *mainWindow) backfillDialog(r vm.Reconciler) {
 func (m *mainWindow) newBackfillForm(r vm.Reconciler) *backfillForm {
 	f := &backfillForm{from: widget.NewEntry(), to: widget.NewEntry(), bar: widget.NewProgressBar(),
 		status: widget.NewLabel("")}
-	df, dt := vm.DefaultBackfill(time.Now())
+	df, dt := vm.DefaultBackfill(m.u.clk().Now())
 	f.from.SetText(df)
 	f.to.SetText(dt)
 	help := widget.NewLabel(m.tr.T("desk.backfill.help"))
@@ -125,7 +125,7 @@ func (m *mainWindow) setBackfillRunning(f *backfillForm, on bool) {
 }
 
 func (m *mainWindow) startBackfill(r vm.Reconciler, f *backfillForm) {
-	from, to, err := vm.ParseBackfill(f.from.Text, f.to.Text, time.Now())
+	from, to, err := vm.ParseBackfill(f.from.Text, f.to.Text, m.u.clk().Now())
 	if err != nil {
 		f.bar.Hide() // no stale «0%» beside the message
 		f.status.SetText(dateErrorText(m.tr, err))

@@ -144,7 +144,7 @@ func (m *mainWindow) copyURL() {
 	m.u.copyURL(u)
 	m.copyBtn.SetText(m.tr.T("ui.action.copied"))
 	go func() {
-		time.Sleep(2 * time.Second)
+		<-m.u.clk().After(2 * time.Second)
 		m.u.onUI(func() { m.copyBtn.SetText(m.tr.T("ui.action.copy")) })
 	}()
 }

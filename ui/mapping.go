@@ -39,7 +39,7 @@ type mappingRow struct {
 type mappingEditor struct {
 	u        *UI
 	tr       Tr
-	b        vm.Backend
+	b        vm.Mappings // an EmployeeNamer too lists Mango's employees
 	w        fyne.Window
 	source   string // SourceZone is kept as stored
 	rows     map[string]*mappingRow
@@ -54,7 +54,7 @@ type mappingEditor struct {
 	pending  sync.WaitGroup // preview updates (tests wait for them)
 }
 
-func newMappingEditor(u *UI, b vm.Backend) *mappingEditor {
+func newMappingEditor(u *UI, b vm.Mappings) *mappingEditor {
 	tr := u.tr
 	e := &mappingEditor{u: u, tr: tr, b: b, w: u.app.NewWindow(tr.T("ui.mapping.title")), rows: map[string]*mappingRow{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -194,7 +194,7 @@ func (e *mappingEditor) update() {
 		res, err := e.b.Preview(ctx, c)
 		text := e.tr.T("ui.mapping.preview_none")
 		if err == nil {
-			verr := mapping.Validate(res, mapping.ValidateOptions{Now: time.Now(), TimeZone: c.TimeZone,
+			verr := mapping.Validate(res, mapping.ValidateOptions{Now: e.u.clk().Now(), TimeZone: c.TimeZone,
 				FileLinkRequired: true})
 			text = e.tr.T("ui.mapping.preview_zone", map[string]any{"Zone": c.TimeZone}) + "\n\n" +
 				vm.PreviewText(res, verr, func(k string, d map[string]any) string { return e.tr.T(k, d) })

@@ -180,6 +180,7 @@ func (u *UI) scene(s scene) error {
 	if err := poll(60*time.Second, s.ready); err != nil {
 		return fmt.Errorf("never ready: %w", err)
 	}
+	// Wall clock, not the UI's: the tour waits for real frames to paint.
 	time.Sleep(700 * time.Millisecond) // let the last frame paint
 	if s.check != nil {
 		fyne.DoAndWait(func() { err = s.check() })
@@ -318,6 +319,8 @@ func (e *mappingEditor) checkNotClipped() error {
 
 var errTimeout = errors.New("timed out")
 
+// poll runs on the wall clock, not the UI's: the tour is a test tool
+// waiting for a real window to draw.
 func poll(d time.Duration, cond func() bool) error {
 	deadline := time.Now().Add(d)
 	for !cond() {

@@ -38,7 +38,7 @@ func (u *UI) roadScenes() []scene {
 	}
 	own := bridge.RoadStatus{Kind: bridge.TunnelNone, Tunnel: tunnel.Status{State: tunnel.Online, URL: "https://pbx.example.ru"}}
 	poll := bridge.RoadStatus{Kind: bridge.TunnelPoll, Every: time.Minute, HasLast: true,
-		Last: reconcile.Result{At: time.Now().Add(-40 * time.Second), New: 2}}
+		Last: reconcile.Result{At: u.clk().Now().Add(-40 * time.Second), New: 2}}
 	return []scene{
 		{name: "road-1-ngrok-refused", setup: func() error {
 			u.settingsWin.Close()

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"mangotqm/app/bridge"
+	"mangotqm/app/clock"
 	"mangotqm/app/instance"
 	"mangotqm/app/secrets"
 	"mangotqm/assets"
@@ -48,6 +49,9 @@ type Options struct {
 	Screenshot string
 	// ScreenshotScenes limits the tour to these scenes (nil = all).
 	ScreenshotScenes []string
+	// Clock tells the window the time and times its waits (nil = the wall
+	// clock).
+	Clock clock.Clock
 }
 
 // Run starts the desktop app and returns the process exit code.
@@ -64,7 +68,8 @@ func Run(o Options) int {
 		l = i18n.FromEnv()
 	}
 	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: o.Logger, dataDir: o.DataDir, demo: o.Demo,
-		open: o.Open, version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets}
+		open: o.Open, version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets,
+		clock: clock.Or(o.Clock)}
 	lock, err := instance.Acquire(o.DataDir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
@@ -109,6 +114,7 @@ type UI struct {
 	redactor   *secrets.Redactor
 	screenshot string
 	exitCode   int
+	clock      clock.Clock // nil = the wall clock (tests build a UI without one); read it with clk
 
 	keychain    secrets.Store
 	open        Opener
@@ -133,6 +139,9 @@ type UI struct {
 	// closeDialog is the last close explanation shown (tests, the tour).
 	closeDialog dialog.Dialog
 }
+
+// clk is the UI's clock: Options.Clock, or the wall clock.
+func (u *UI) clk() clock.Clock { return clock.Or(u.clock) }
 
 // onUI runs f on the UI goroutine (fyne.Do); see testQueue.
 func (u *UI) onUI(f func()) {
@@ -266,7 +275,7 @@ func (u *UI) run() {
 			}
 			u.log.Warn("tunnel not open; retrying in 30 s", "err", err)
 			select {
-			case <-time.After(30 * time.Second):
+			case <-u.clk().After(30 * time.Second):
 			case <-u.main.closed:
 				return
 			}

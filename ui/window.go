@@ -80,8 +80,8 @@ type mainWindow struct {
 }
 
 func newMainWindow(u *UI, b vm.Backend) *mainWindow {
-	m := &mainWindow{u: u, b: b, tr: u.tr, app: u.app, calls: vm.NewCalls(b, nil, u.tr.Data),
-		actions: vm.Actions{B: b, Open: u.app.OpenURL},
+	m := &mainWindow{u: u, b: b, tr: u.tr, app: u.app, calls: vm.NewCalls(b, u.clk(), u.tr.Data),
+		actions: vm.Actions{B: b, Open: u.app.OpenURL, Clock: u.clk()},
 		visible: map[widget.TableCellID]string{}, refreshReq: make(chan struct{}, 1), closed: make(chan struct{})}
 	m.notifier.SetMuted(u.settings.Muted())
 	title := m.tr.T("ui.app.title")
@@ -123,17 +123,16 @@ func (m *mainWindow) loop() {
 	// Changes arrive as events; the ticker is only a safety net (a change
 	// that published nothing). Every reload queries the whole database's
 	// counts, so it is not frequent (docs/idle.md).
-	tick := time.NewTicker(safetyReload)
-	defer tick.Stop()
+	clk := m.u.clk()
+	tick := clk.After(safetyReload)
 	// Once the window has settled after its first reload, what building it
 	// allocated and freed goes back to the system (docs/idle.md).
-	settled := time.NewTimer(settleTrim)
-	defer settled.Stop()
+	settled := clk.After(settleTrim)
 	for {
 		select {
 		case <-m.closed:
 			return
-		case <-settled.C:
+		case <-settled:
 			memtrim.Release()
 			continue
 		case _, ok := <-events:
@@ -141,9 +140,10 @@ func (m *mainWindow) loop() {
 				return
 			}
 		case <-m.refreshReq:
-		case <-tick.C:
+		case <-tick:
+			tick = clk.After(safetyReload) // the next safety net, as a ticker would
 		}
-		time.Sleep(100 * time.Millisecond) // coalesce bursts: one reload for many events
+		_ = clk.Sleep(context.Background(), 100*time.Millisecond) // coalesce bursts: one reload for many events
 		for drained := false; !drained; {
 			select {
 			case _, ok := <-events:
@@ -185,7 +185,7 @@ func (m *mainWindow) reload() {
 	rows, more := m.calls.Rows(), m.calls.HasMore()
 	fresh := m.notifier.New(h.Incidents)
 	m.u.onUI(func() {
-		force := m.shown.stale(time.Now()) || asked
+		force := m.shown.stale(m.u.clk().Now()) || asked
 		if herr == nil && (force || !reflect.DeepEqual(h, m.shown.header)) {
 			m.applyHeader(h)
 			m.shown.header = h

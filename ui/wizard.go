@@ -64,7 +64,7 @@ type wizard struct {
 // newWizard shows the wizard in w, from its intro page when intro is set.
 func newWizard(u *UI, w fyne.Window, intro bool, onDone func()) *wizard {
 	z := &wizard{u: u, w: w, steps: vm.WizardSteps(), onDone: onDone, stored: map[secrets.Name]bool{}}
-	z.vpbx = &vm.VPBXCheck{Check: u.bridge.VPBXChecker()}
+	z.vpbx = &vm.VPBXCheck{Check: u.bridge.VPBXChecker(), Clock: u.clk()}
 	w.Resize(fyne.NewSize(760, 560))
 	w.SetCloseIntercept(z.close) // wizard_close.go
 	z.hasIntro = intro

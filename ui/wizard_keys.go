@@ -19,7 +19,7 @@ import (
 // showKeys shows «Изменить ключи» in w (a new window).
 func (u *UI) showKeys(w fyne.Window) *wizard {
 	z := &wizard{u: u, w: w, steps: vm.WizardSteps(), keys: true, i: -1, stored: map[secrets.Name]bool{}}
-	z.vpbx = &vm.VPBXCheck{Check: u.bridge.VPBXChecker()}
+	z.vpbx = &vm.VPBXCheck{Check: u.bridge.VPBXChecker(), Clock: u.clk()}
 	z.onDone = z.keySaved
 	w.SetTitle(u.tr.T("ui.keys.title"))
 	w.Resize(fyne.NewSize(760, 560))

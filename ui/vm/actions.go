@@ -12,24 +12,28 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mangotqm/app/clock"
 )
 
 // Opener opens a folder or address with the OS (fyne.App.OpenURL in the app).
 type Opener func(*url.URL) error
 
-// Actions are what the window's buttons and the tray menu do.
-type Actions struct {
-	B    Backend
-	Open Opener
-	Now  func() time.Time // nil = time.Now
+// ActionsBackend is what the buttons change (Deliveries) and where the
+// data folder is (Place).
+type ActionsBackend interface {
+	Deliveries
+	Place
 }
 
-func (a Actions) now() time.Time {
-	if a.Now == nil {
-		return time.Now()
-	}
-	return a.Now()
+// Actions are what the window's buttons and the tray menu do.
+type Actions struct {
+	B     ActionsBackend
+	Open  Opener
+	Clock clock.Clock // nil = the wall clock
 }
+
+func (a Actions) now() time.Time { return clock.Or(a.Clock).Now() }
 
 // SinceLayout is how the "resend failed since" date is typed.
 const SinceLayout = "02.01.2006 15:04"

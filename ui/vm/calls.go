@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 )
 
 // Period filters calls by when they were received.
@@ -55,9 +56,9 @@ type Row struct {
 
 // Calls is the calls table with its filters. Safe for concurrent use.
 type Calls struct {
-	b   Backend
-	now func() time.Time
-	t   TranslateData
+	b     CallLog // an EmployeeNamer too shows names beside extensions
+	clock clock.Clock
+	t     TranslateData
 
 	mu     sync.Mutex
 	status calls.Status // "" = all
@@ -68,13 +69,10 @@ type Calls struct {
 	more   bool // older calls exist beyond the rows
 }
 
-// NewCalls returns the table model; now nil = time.Now; t renders the
-// rows' reasons (nil: English).
-func NewCalls(b Backend, now func() time.Time, t TranslateData) *Calls {
-	if now == nil {
-		now = time.Now
-	}
-	return &Calls{b: b, now: now, t: t, pages: 1}
+// NewCalls returns the table model; c tells it today (nil = the wall
+// clock); t renders the rows' reasons (nil: English).
+func NewCalls(b CallLog, c clock.Clock, t TranslateData) *Calls {
+	return &Calls{b: b, clock: clock.Or(c), t: t, pages: 1}
 }
 
 // SetFilter changes the filters and goes back to the first page; call
@@ -118,7 +116,7 @@ func (c *Calls) Filter() calls.Filter {
 	default:
 		f.Statuses = []calls.Status{c.status}
 	}
-	now := c.now()
+	now := c.clock.Now()
 	y, m, d := now.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
 	switch c.period {

@@ -27,7 +27,7 @@ type ChartDay struct {
 }
 
 // LoadChart reads the last ChartDays days.
-func LoadChart(ctx context.Context, b Backend) (Chart, error) {
+func LoadChart(ctx context.Context, b CallLog) (Chart, error) {
 	days, err := b.DailyCounts(ctx, ChartDays)
 	if err != nil {
 		return Chart{}, fmt.Errorf("load daily counts: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/app/mango/vpbxfake"
 	"mangotqm/app/mapping"
 	"mangotqm/app/secrets"
@@ -280,8 +281,9 @@ func TestVPBXCheckOnceAndRespectTheLockout(t *testing.T) {
 	}
 	check, _ := checker(t)
 	now := time.Now()
+	clk := clocktest.NewManual(now)
 	sent := 0
-	v := &vm.VPBXCheck{Now: func() time.Time { return now }, Check: func(ctx context.Context, k, s string) (int, error) {
+	v := &vm.VPBXCheck{Clock: clk, Check: func(ctx context.Context, k, s string) (int, error) {
 		sent++
 		return check(ctx, k, s)
 	}}
@@ -300,7 +302,7 @@ func TestVPBXCheckOnceAndRespectTheLockout(t *testing.T) {
 	if _, err := check(ctx, key, salt); err == nil {
 		t.Fatal("the checker sent a request inside the lockout window")
 	}
-	now = now.Add(3 * time.Minute)
+	clk.Advance(3 * time.Minute)
 	if !v.Wait().IsZero() {
 		t.Fatal("still waiting after the lockout")
 	}

@@ -65,10 +65,17 @@ type AttemptLine struct {
 // Redact hides secret values in text shown to the user (nil: no-op).
 type Redact func(string) string
 
+// DetailsSource is what the details read: the call and its attempts
+// (CallLog) and the mapping's time zone (Mappings).
+type DetailsSource interface {
+	CallLog
+	Mappings
+}
+
 // LoadDetails reads one call. Every text passes through redact, so a secret
 // that reached a payload or a reply is never shown; t renders the reasons
 // in the user's language (nil: English).
-func LoadDetails(ctx context.Context, b Backend, row int64, redact Redact, t TranslateData) (Details, error) {
+func LoadDetails(ctx context.Context, b DetailsSource, row int64, redact Redact, t TranslateData) (Details, error) {
 	if redact == nil {
 		redact = func(s string) string { return s }
 	}

@@ -13,6 +13,7 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/clock/clocktest"
 	"mangotqm/tunnel"
 	"mangotqm/ui/vm"
 	"mangotqm/ui/vm/vmtest"
@@ -41,7 +42,7 @@ func TestFilterFollowsTheChoices(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := vm.NewCalls(vmtest.New(t.TempDir(), ""), func() time.Time { return now }, nil)
+			c := vm.NewCalls(vmtest.New(t.TempDir(), ""), clocktest.NewManual(now), nil)
 			c.SetFilter(tt.status, tt.period, tt.search)
 			f := c.Filter()
 			if !slices.Equal(f.Statuses, tt.statuses) || !f.Since.Equal(tt.since) || f.Search != tt.query || f.Limit == 0 {
@@ -231,7 +232,7 @@ func TestActionsOnTheBackend(t *testing.T) {
 	f := vmtest.New(dir, "")
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.Local)
 	var opened []*url.URL
-	a := vm.Actions{B: f, Now: func() time.Time { return now }, Open: func(u *url.URL) error { opened = append(opened, u); return nil }}
+	a := vm.Actions{B: f, Clock: clocktest.NewManual(now), Open: func(u *url.URL) error { opened = append(opened, u); return nil }}
 
 	if err := a.Resend(ctx, 7); err != nil || !slices.Equal(f.Resent(), []int64{7}) {
 		t.Fatalf("Resend: %v, backend got %v", err, f.Resent())

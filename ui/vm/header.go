@@ -34,8 +34,21 @@ type Header struct {
 	Road        RoadLine      // the road and its state (vm/road.go)
 }
 
+// HeaderSource is what the header reads: the counts and incidents (of the
+// CallLog), the road (Tunnel), the pause (Deliveries) and whether it is the
+// demo (Place). A source that is also a Reconciler or a Roader shows those
+// lines too.
+type HeaderSource interface {
+	Counts(ctx context.Context) (calls.Counts, error)
+	Incidents(ctx context.Context) ([]calls.Incident, error)
+	Endpoints() []bridge.Endpoint
+	TunnelStatus() tunnel.Status
+	Paused() bool
+	Demo() bool
+}
+
 // LoadHeader reads the header state.
-func LoadHeader(ctx context.Context, b Backend) (Header, error) {
+func LoadHeader(ctx context.Context, b HeaderSource) (Header, error) {
 	counts, err := b.Counts(ctx)
 	if err != nil {
 		return Header{}, fmt.Errorf("load counts: %w", err)

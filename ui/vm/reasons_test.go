@@ -219,7 +219,7 @@ func TestStoredSkippedReasonsInRussian(t *testing.T) {
 
 // checkRows asserts a Russian reason for each wanted status (row 0: any
 // row of that status) in the table, the details and the CSV.
-func checkRows(t *testing.T, b vm.Backend, rows []vm.Row, want map[calls.Status]int64, ru vm.TranslateData) {
+func checkRows(t *testing.T, b vm.DetailsSource, rows []vm.Row, want map[calls.Status]int64, ru vm.TranslateData) {
 	t.Helper()
 	ctx := context.Background()
 	seen := map[calls.Status]bool{}
@@ -255,7 +255,7 @@ func checkRows(t *testing.T, b vm.Backend, rows []vm.Row, want map[calls.Status]
 	}
 }
 
-func waitFor(t *testing.T, b vm.Backend, row int64, status calls.Status, within time.Duration) {
+func waitFor(t *testing.T, b vm.CallLog, row int64, status calls.Status, within time.Duration) {
 	t.Helper()
 	var c calls.Call
 	if !clocktest.Poll(context.Background(), within, func() bool {

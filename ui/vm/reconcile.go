@@ -12,7 +12,7 @@ import (
 	"mangotqm/app/reconcile"
 )
 
-// Reconciler is a Backend that reconciles with Mango's statistics and
+// Reconciler is a bridge that reconciles with Mango's statistics and
 // loads past periods (*bridge.Bridge; demo mode's bridge has nothing to
 // show). The window shows the reconcile line and the backfill dialog only
 // for such a backend.
@@ -40,9 +40,9 @@ func (l ReconcileLine) Data(reason string) map[string]any {
 // ReasonData fills the reason's text.
 func (l ReconcileLine) ReasonData() map[string]any { return map[string]any{"Error": l.Error} }
 
-// LoadReconcileLine reads the last reconcile of b (none when b does not
-// reconcile).
-func LoadReconcileLine(b Backend) ReconcileLine {
+// LoadReconcileLine reads the last reconcile of b (none when b is not a
+// Reconciler: the demo).
+func LoadReconcileLine(b any) ReconcileLine {
 	r, ok := b.(Reconciler)
 	if !ok {
 		return ReconcileLine{}

@@ -14,3 +14,10 @@ var (
 	_ vm.Tunnel     = (*vmtest.Fake)(nil)
 	_ vm.Place      = (*vmtest.Fake)(nil)
 )
+
+// The main window's Backend serves each view model's consumer-side source.
+var (
+	_ vm.HeaderSource   = vm.Backend(nil)
+	_ vm.DetailsSource  = vm.Backend(nil)
+	_ vm.ActionsBackend = vm.Backend(nil)
+)

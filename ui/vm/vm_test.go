@@ -34,7 +34,7 @@ func newDemo(t *testing.T) *demo.Demo {
 	return c
 }
 
-func waitStatus(t *testing.T, b vm.Backend, row int64, status calls.Status) calls.Call {
+func waitStatus(t *testing.T, b vm.CallLog, row int64, status calls.Status) calls.Call {
 	t.Helper()
 	var c calls.Call
 	if !clocktest.Poll(context.Background(), 15*time.Second, func() bool {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"mangotqm/app/clock"
 	"mangotqm/app/mango/vpbx"
 )
 
@@ -15,7 +16,7 @@ import (
 // second one. Safe for concurrent use.
 type VPBXCheck struct {
 	Check func(ctx context.Context, key, salt string) (users int, err error)
-	Now   func() time.Time // nil = time.Now
+	Clock clock.Clock // nil = the wall clock
 
 	mu    sync.Mutex
 	until time.Time
@@ -31,12 +32,7 @@ type CheckResult struct {
 	Until time.Time
 }
 
-func (v *VPBXCheck) now() time.Time {
-	if v.Now == nil {
-		return time.Now()
-	}
-	return v.Now()
-}
+func (v *VPBXCheck) now() time.Time { return clock.Or(v.Clock).Now() }
 
 // Wait returns until when checking is not allowed (zero: allowed now).
 func (v *VPBXCheck) Wait() time.Time {

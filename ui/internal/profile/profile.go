@@ -97,6 +97,8 @@ func run(ctx context.Context, dir string, settle, window time.Duration) error {
 	return os.WriteFile(filepath.Join(dir, "done"), nil, 0o644)
 }
 
+// wait is on the wall clock, not an injected one: profiling is a
+// diagnostic hook timing the real process (docs/idle.md).
 func wait(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

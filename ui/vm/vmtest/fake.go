@@ -1,6 +1,8 @@
-// Package vmtest provides Fake, an in-memory vm.Backend for view-model and
-// window tests: it holds calls, filters them like the store does, and
-// records what the UI asked for (resends, pause, copied URLs, mappings).
+// Package vmtest provides Fake, an in-memory stand-in for the bridge's
+// roles the main window uses (vm.CallLog, vm.Deliveries, vm.Mappings,
+// vm.Tunnel, vm.Place) for view-model and window tests: it holds calls,
+// filters them like the store does, and records what the UI asked for
+// (resends, pause, copied URLs, mappings).
 package vmtest
 
 import (
@@ -13,12 +15,13 @@ import (
 
 	"mangotqm/app/bridge"
 	"mangotqm/app/calls"
+	"mangotqm/app/clock"
 	"mangotqm/app/demo"
 	"mangotqm/app/mapping"
 	"mangotqm/tunnel"
 )
 
-// Fake is a vm.Backend in memory. Safe for concurrent use.
+// Fake plays the main window's roles (vm.Backend) in memory. Safe for concurrent use.
 type Fake struct {
 	mu        sync.Mutex
 	calls     []calls.Call // newest first
@@ -35,6 +38,7 @@ type Fake struct {
 	demo      bool
 	subs      []chan bridge.Event
 	daily     []bridge.DayCount
+	clock     clock.Clock // nil = the wall clock (SetClock)
 
 	// what the UI did
 	filters   []calls.Filter
@@ -61,6 +65,13 @@ var ErrBroken = errors.New("fake backend broken")
 
 // Break makes every data method fail (or work again with nil).
 func (f *Fake) Break(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
+
+// SetClock sets the clock the fake reads today and a simulated call's
+// arrival from (nil = the wall clock).
+func (f *Fake) SetClock(c clock.Clock) { f.mu.Lock(); f.clock = c; f.mu.Unlock() }
+
+// now reads the fake's clock; f.mu must be held.
+func (f *Fake) now() time.Time { return clock.Or(f.clock).Now() }
 
 // SetDemo marks the fake as a demo bridge.
 func (f *Fake) SetDemo(v bool) { f.mu.Lock(); f.demo = v; f.mu.Unlock() }
@@ -111,7 +122,7 @@ func (f *Fake) publish(e bridge.Event) {
 	}
 }
 
-// Subscribe implements vm.Backend.
+// Subscribe implements vm.CallLog.
 func (f *Fake) Subscribe() (<-chan bridge.Event, func()) {
 	ch := make(chan bridge.Event, 64)
 	f.mu.Lock()
@@ -128,7 +139,7 @@ func (f *Fake) Subscribe() (<-chan bridge.Event, func()) {
 	}
 }
 
-// Calls implements vm.Backend, filtering like store.List.
+// Calls implements vm.CallLog, filtering like store.List.
 func (f *Fake) Calls(_ context.Context, flt calls.Filter) ([]calls.Call, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -158,7 +169,7 @@ func (f *Fake) Calls(_ context.Context, flt calls.Filter) ([]calls.Call, error) 
 	return out[:min(limit, len(out))], nil
 }
 
-// Call implements vm.Backend.
+// Call implements vm.CallLog.
 func (f *Fake) Call(_ context.Context, row int64) (calls.Call, []calls.Attempt, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -173,14 +184,14 @@ func (f *Fake) Call(_ context.Context, row int64) (calls.Call, []calls.Attempt, 
 	return calls.Call{}, nil, calls.ErrNotFound
 }
 
-// Counts implements vm.Backend.
+// Counts implements vm.CallLog.
 func (f *Fake) Counts(context.Context) (calls.Counts, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.counts, f.err
 }
 
-// Resend implements vm.Backend: the call goes back to queued.
+// Resend implements vm.Deliveries: the call goes back to queued.
 func (f *Fake) Resend(_ context.Context, row int64) error {
 	f.mu.Lock()
 	if f.err != nil {
@@ -198,7 +209,7 @@ func (f *Fake) Resend(_ context.Context, row int64) error {
 	return nil
 }
 
-// ResendFailedSince implements vm.Backend.
+// ResendFailedSince implements vm.Deliveries.
 func (f *Fake) ResendFailedSince(_ context.Context, since time.Time) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -216,7 +227,7 @@ func (f *Fake) ResendFailedSince(_ context.Context, since time.Time) (int, error
 	return n, nil
 }
 
-// SetPaused implements vm.Backend.
+// SetPaused implements vm.Deliveries.
 func (f *Fake) SetPaused(_ context.Context, p bool) error {
 	f.mu.Lock()
 	if f.err != nil {
@@ -229,34 +240,34 @@ func (f *Fake) SetPaused(_ context.Context, p bool) error {
 	return nil
 }
 
-// Paused implements vm.Backend.
+// Paused implements vm.Deliveries.
 func (f *Fake) Paused() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.paused }
 
-// Endpoints implements vm.Backend.
+// Endpoints implements vm.Tunnel.
 func (f *Fake) Endpoints() []bridge.Endpoint {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.endpoints)
 }
 
-// TunnelStatus implements vm.Backend.
+// TunnelStatus implements vm.Tunnel.
 func (f *Fake) TunnelStatus() tunnel.Status { f.mu.Lock(); defer f.mu.Unlock(); return f.status }
 
-// Incidents implements vm.Backend.
+// Incidents implements vm.CallLog.
 func (f *Fake) Incidents(context.Context) ([]calls.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.incidents), f.err
 }
 
-// Mapping implements vm.Backend.
+// Mapping implements vm.Mappings.
 func (f *Fake) Mapping(context.Context) (mapping.Config, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.mapping, f.err
 }
 
-// SetMapping implements vm.Backend.
+// SetMapping implements vm.Mappings.
 func (f *Fake) SetMapping(_ context.Context, m mapping.Config) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -268,7 +279,7 @@ func (f *Fake) SetMapping(_ context.Context, m mapping.Config) error {
 	return nil
 }
 
-// Preview implements vm.Backend: the preview set with SetPreview, or
+// Preview implements vm.Mappings: the preview set with SetPreview, or
 // bridge.ErrNoCalls when none.
 func (f *Fake) Preview(context.Context, mapping.Config) (mapping.Result, error) {
 	f.mu.Lock()
@@ -279,7 +290,7 @@ func (f *Fake) Preview(context.Context, mapping.Config) (mapping.Result, error) 
 	return f.preview, f.err
 }
 
-// MarkURLCopied implements vm.Backend.
+// MarkURLCopied implements vm.Tunnel.
 func (f *Fake) MarkURLCopied(_ context.Context, url string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -287,21 +298,22 @@ func (f *Fake) MarkURLCopied(_ context.Context, url string) error {
 	return nil
 }
 
-// DataDir implements vm.Backend.
+// DataDir implements vm.Place.
 func (f *Fake) DataDir() string { return f.dataDir }
 
-// Demo implements vm.Backend.
+// Demo implements vm.Place.
 func (f *Fake) Demo() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.demo }
 
-// Simulate implements vm.Backend: adds a delivered call.
+// Simulate implements vm.Simulator: adds a delivered call.
 func (f *Fake) Simulate(context.Context) (int64, error) {
 	f.mu.Lock()
 	f.simulated++
+	received := f.now()
 	f.mu.Unlock()
-	return f.AddCall(calls.Call{CallID: "SIM", Caller: "74950000000", Status: calls.StatusQueued, Received: time.Now()}), nil
+	return f.AddCall(calls.Call{CallID: "SIM", Caller: "74950000000", Status: calls.StatusQueued, Received: received}), nil
 }
 
-// AttemptCounts implements vm.Backend: the attempts stored with AddCall.
+// AttemptCounts implements vm.CallLog: the attempts stored with AddCall.
 func (f *Fake) AttemptCounts(_ context.Context, rows []int64) (map[int64]int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -320,7 +332,7 @@ func (f *Fake) AttemptCounts(_ context.Context, rows []int64) (map[int64]int, er
 // SetDaily sets what DailyCounts returns.
 func (f *Fake) SetDaily(d []bridge.DayCount) { f.mu.Lock(); f.daily = slices.Clone(d); f.mu.Unlock() }
 
-// DailyCounts implements vm.Backend: the days set with SetDaily (the last
+// DailyCounts implements vm.CallLog: the days set with SetDaily (the last
 // days of them), else days empty days ending today.
 func (f *Fake) DailyCounts(_ context.Context, days int) ([]bridge.DayCount, error) {
 	f.mu.Lock()
@@ -331,7 +343,7 @@ func (f *Fake) DailyCounts(_ context.Context, days int) ([]bridge.DayCount, erro
 	if len(f.daily) > 0 {
 		return slices.Clone(f.daily[max(0, len(f.daily)-days):]), nil
 	}
-	now := time.Now()
+	now := f.now()
 	out := make([]bridge.DayCount, days)
 	for i := range out {
 		out[i].Day = time.Date(now.Year(), now.Month(), now.Day()-(days-1-i), 0, 0, 0, 0, now.Location())
