@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mangotqm/app/clock"
 	"strings"
 	"sync"
 	"testing"
@@ -62,8 +63,10 @@ const tqmSecret = "tqm-secret-key-0123456789"
 
 func newRig(t *testing.T, start time.Time) *rig {
 	t.Helper()
-	clk := clocktest.NewManual(start) // the store and the service share it
-	st, err := store.Open(t.Context(), t.TempDir(), store.Options{Clock: clk})
+	clk := clocktest.NewManual(start) // the store and the service share its time
+	// The store reads the manual time but waits (its file check) on the
+	// wall clock, so the only wait on clk is the service's own.
+	st, err := store.Open(t.Context(), t.TempDir(), store.Options{Clock: clock.Reading(clk.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
