@@ -39,6 +39,9 @@ name=mangotqm_${version}
 dist=$root/build/dist
 mkdir -p "$dist" build/cache
 ldflags="-ldflags=-X=mangotqm/app/cli.Version=${version}"
+# Build tags besides migrated_fynedo (which fyne package adds from
+# FyneApp.toml): the same as the Makefile's TAGS (see there).
+tags=no_emoji
 
 # sources lists the files a build uses: tracked and untracked-but-not-ignored.
 sources() {
@@ -111,7 +114,7 @@ windows_exe() {
     copy_sources "$src"
     go_with_version
     (cd "$src" && CC=x86_64-w64-mingw32-gcc GOARCH=amd64 GO="$GO_WITH_VERSION" \
-      fyne package --os windows --release --name mangotqm --app-version "$version" --app-build "$buildno")
+      fyne package --os windows --release --tags "$tags" --name mangotqm --app-version "$version" --app-build "$buildno")
     mkdir -p "$(dirname "$exe")"
     mv "$src/mangotqm.exe" "$exe.tmp" && mv "$exe.tmp" "$exe"
     rm -rf "$src"
@@ -156,7 +159,7 @@ linux() {
   local src=$root/build/src-linux
   echo "linux: fyne package --os linux…" >&2
   copy_sources "$src"
-  (cd "$src" && GOFLAGS="$ldflags" fyne package --os linux --release --name mangotqm \
+  (cd "$src" && GOFLAGS="$ldflags" fyne package --os linux --release --tags "$tags" --name mangotqm \
     --app-version "$version" --app-build "$buildno")
   mv "$src/mangotqm.tar.xz" "$dist/${name}_linux_amd64.tar.xz"
   rm -rf "$src"

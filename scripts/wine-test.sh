@@ -94,7 +94,7 @@ cp "$exe" "$old_exe" && printf 'mangotqm-e2e-older-release' >>"$old_exe"
 scripts/dist.sh setup "$old_exe" 0.0.1 "$scratch/old/mangotqm_0.0.1_setup.exe" >/dev/null
 
 step "app/e2e against mangotqm.exe"
-mkdir -p "$scratch/tour" && CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 CGO_ENABLED=1 go build -tags "migrated_fynedo tour" -ldflags "-H=windowsgui" -o "$scratch/tour/mangotqm.exe" . # the screenshot tour (TestWindowsDemoWindow)
+mkdir -p "$scratch/tour" && CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 CGO_ENABLED=1 go build -tags "migrated_fynedo no_emoji tour" -ldflags "-H=windowsgui" -o "$scratch/tour/mangotqm.exe" . # the screenshot tour (TestWindowsDemoWindow)
 export MANGOTQM_E2E_WINE=wine MANGOTQM_E2E_EXE=$exe MANGOTQM_E2E_TOUR_EXE=$scratch/tour/mangotqm.exe MANGOTQM_E2E_SETUP=$setup MANGOTQM_E2E_VERSION=$version
 export MANGOTQM_E2E_EXE_OLD=$old_exe MANGOTQM_E2E_SETUP_OLD=$scratch/old/mangotqm_0.0.1_setup.exe
 export MANGOTQM_TEST_OUT=$out

@@ -33,11 +33,13 @@ func BenchmarkDesktopIdle(b *testing.B) {
 	tmp := b.TempDir()
 	app := filepath.Join(tmp, "mangotqm")
 	minimal := filepath.Join(tmp, "minimalfyne")
-	tags := "migrated_fynedo"
-	if extra := os.Getenv("MANGOTQM_BENCH_TAGS"); extra != "" { // trying build tags (e.g. no_emoji) on both
-		tags += "," + extra
+	// The app as released (productTags); the minimal window as Fyne comes.
+	appTags, minTags := productTags, "migrated_fynedo"
+	if extra := os.Getenv("MANGOTQM_BENCH_TAGS"); extra != "" { // trying build tags on both
+		appTags, minTags = appTags+","+extra, minTags+","+extra
 	}
-	for bin, pkg := range map[string]string{app: "mangotqm", minimal: "mangotqm/ui/internal/minimalfyne"} {
+	for bin, build := range map[string][2]string{app: {"mangotqm", appTags}, minimal: {"mangotqm/ui/internal/minimalfyne", minTags}} {
+		pkg, tags := build[0], build[1]
 		if out, err := exec.Command("go", "build", "-tags", tags, "-o", bin, pkg).CombinedOutput(); err != nil {
 			b.Fatalf("build %s: %v\n%s", pkg, err, out)
 		}

@@ -51,7 +51,7 @@ func TestScreenshotTour(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "mangotqm")
-	build := exec.Command("go", "build", "-tags", "migrated_fynedo tour", "-o", bin, "mangotqm") // the tour is behind the tag tour
+	build := exec.Command("go", "build", "-tags", productTags+",tour", "-o", bin, "mangotqm") // the app as released; the tour is behind the tag tour
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}

@@ -57,7 +57,7 @@ func TestSecondStartWithSavedSecrets(t *testing.T) {
 		out = t.TempDir()
 	}
 	bin := filepath.Join(t.TempDir(), "mangotqm")
-	if b, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, "mangotqm").CombinedOutput(); err != nil {
+	if b, err := exec.Command("go", "build", "-tags", productTags, "-o", bin, "mangotqm").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
 	dir := t.TempDir()
