@@ -69,7 +69,7 @@ func Run(o Options) int {
 	}
 	u := &UI{app: a, tr: Tr{Lang: l}, settings: settings, log: o.Logger, dataDir: o.DataDir, demo: o.Demo,
 		open: o.Open, version: o.Version, redactor: o.Redactor, screenshot: o.Screenshot, scenes: o.ScreenshotScenes, keychain: o.Secrets,
-		clock: clock.Or(o.Clock)}
+		clock: o.Clock}
 	lock, err := instance.Acquire(o.DataDir, func() { fyne.Do(u.showWindow) })
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, i18n.Both("ui.already_running", nil))
